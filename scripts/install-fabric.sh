@@ -36,7 +36,10 @@ if [ -n "${FABRIC_BIN_DIR:-}" ]; then
 fi
 
 cache_root=${CORROBORATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/corroborate}
-target="$cache_root/fabric-$FABRIC_VERSION"
+# The suffix names the build recipe: bump it whenever the flags below change, so that a cache
+# built by an older recipe is not reused.
+build_recipe=r2
+target="$cache_root/fabric-$FABRIC_VERSION-$build_recipe"
 marker="$target/.complete"
 
 if [ -f "$marker" ]; then
@@ -49,6 +52,11 @@ command -v go >/dev/null 2>&1 || fatalln "Go is required to build Fabric $FABRIC
 start=$(date +%s)
 mkdir -p "$target/bin" "$target/config"
 export GOFLAGS='' CGO_ENABLED=0
+# Stamp the release into the binaries as Fabric's Makefile does, so that `peer version` and the
+# nodes' logs name the real release instead of "latest".
+fabric_commit=${fabric_module_version##*-}
+ldflags="-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_VERSION"
+ldflags+=" -X github.com/hyperledger/fabric/common/metadata.CommitSHA=$fabric_commit"
 # `go install pkg@version` asks the proxy for the module's version list (to check deprecation),
 # which some proxies refuse; building inside a throwaway module that requires the pinned version
 # needs only that version.
@@ -60,7 +68,7 @@ mkdir -p "$build_module"
   go mod init corroborate.local/fabric-build >/dev/null 2>&1
   go mod edit -require="github.com/hyperledger/fabric@$fabric_module_version"
   infoln "building Fabric $FABRIC_VERSION (peer, orderer, configtxgen, cryptogen, osnadmin); the first build takes several minutes"
-  go build -mod=mod -trimpath -o "$target/bin/" \
+  go build -mod=mod -trimpath -ldflags "$ldflags" -o "$target/bin/" \
     github.com/hyperledger/fabric/cmd/peer \
     github.com/hyperledger/fabric/cmd/orderer \
     github.com/hyperledger/fabric/cmd/configtxgen \
