@@ -1,0 +1,114 @@
+import type { CanonicalRecord } from './record';
+import type { Scheme } from './scheme';
+
+/** How participants take turns: all at once, or each after its predecessor in the snapshot. */
+export type Mode = 'parallel' | 'relay';
+
+export type ConnectorKind = 'sqlite' | 'postgres' | 'mysql' | 'http';
+
+/** A primary-key value as it appears in a read; identifies, and is not itself hashed. */
+export type KeyValue = string | number | boolean;
+
+/** Reads `columns` of the row of `table` whose key columns equal `key`. */
+export interface SqlRead {
+  kind: 'sql';
+  table: string;
+  key: Record<string, KeyValue>;
+  columns: string[];
+}
+
+/** Reads the value at JSON Pointer `pointer` (RFC 6901) of the document at `path` of the source. */
+export interface HttpRead {
+  kind: 'http';
+  path: string;
+  pointer: string;
+}
+
+/** Where a participant finds a record in its own copy of the source. */
+export type ReadParameter = SqlRead | HttpRead;
+
+export interface Requester {
+  mspId: string;
+  certFingerprint: string;
+}
+
+/** The logical source every participant reads; each maps `sourceId` to its own connection. */
+export interface SourceInterface {
+  sourceId: string;
+  connector: ConnectorKind;
+}
+
+export interface FirstBlockRecord {
+  read: ReadParameter;
+  recordHash: string;
+  fieldHashes: Record<string, string>;
+  /** The canonical record; absent exactly when the block is `hashOnly`. */
+  data?: CanonicalRecord;
+}
+
+/** What a requester signs to ask the consortium to corroborate records. */
+export interface FirstBlockContent {
+  id: string;
+  scheme: Scheme;
+  mode: Mode;
+  hashOnly: boolean;
+  /** RFC 3339 UTC, 'YYYY-MM-DDTHH:MM:SS[.fff]Z'. */
+  deadline: string;
+  requester: Requester;
+  interface: SourceInterface;
+  records: FirstBlockRecord[];
+  batchRoot: string;
+}
+
+export type VerdictResult = 'valid' | 'invalid';
+
+export type VerdictReason =
+  | 'OK'
+  | 'HASH_MISMATCH'
+  | 'RECORD_NOT_FOUND'
+  | 'SOURCE_UNAVAILABLE'
+  | 'BAD_SIGNATURE'
+  | 'UNKNOWN_SOURCE'
+  | 'READ_REFUSED'
+  | 'INTERNAL';
+
+/** A participant's verdict on a first block, as it submits it. */
+export interface VerdictInput {
+  result: VerdictResult;
+  /** The batch root the participant computed, or '' when it read nothing. */
+  observedHash: string;
+  reason: VerdictReason;
+  attempts: number;
+  /** Indices of the records that did not match, for batches. */
+  failedRecords?: number[];
+}
+
+export const MODES: readonly Mode[] = ['parallel', 'relay'];
+export const CONNECTOR_KINDS: readonly ConnectorKind[] = ['sqlite', 'postgres', 'mysql', 'http'];
+export const VERDICT_RESULTS: readonly VerdictResult[] = ['valid', 'invalid'];
+export const VERDICT_REASONS: readonly VerdictReason[] = [
+  'OK',
+  'HASH_MISMATCH',
+  'RECORD_NOT_FOUND',
+  'SOURCE_UNAVAILABLE',
+  'BAD_SIGNATURE',
+  'UNKNOWN_SOURCE',
+  'READ_REFUSED',
+  'INTERNAL',
+];
+
+/** Bounds on a first block; the contract refuses anything larger before doing real work. */
+export const LIMITS = {
+  /** UTF-8 bytes of the canonical JSON of the content. */
+  maxContentBytes: 4 * 1024 * 1024,
+  maxRecords: 1000,
+  maxFields: 256,
+  maxFieldNameLength: 128,
+  maxKeyColumns: 16,
+  maxColumns: 256,
+  maxPathLength: 512,
+  maxPointerLength: 512,
+  maxKeyTextLength: 1024,
+  maxMspIdLength: 128,
+  maxAttempts: 100,
+} as const;

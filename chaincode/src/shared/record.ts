@@ -1,0 +1,213 @@
+import { canonicalJson } from './canonical-json';
+import { bytesToHex, digestBytes, isDigestHex, sha256Prefixed, utf8ToBytes } from './digest';
+import { newInvalidArgument, newInvalidValue } from './errors';
+import type { FieldType } from './field-types';
+import { auditPath, LEAF_PREFIX, merkleRoot, rootFromAuditPath } from './merkle';
+import type { Scheme } from './scheme';
+import { SCHEME } from './scheme';
+import type { CanonicalValue } from './values';
+import { isCanonicalValue, isPlainObject, toCanonicalValue } from './values';
+
+/** A record in canonical form: field name → canonical value. */
+export type CanonicalRecord = Record<string, CanonicalValue>;
+
+/** What a record hashes to under the rule. `fieldHashes` keys are in canonical (UTF-8) order. */
+export interface RecordHashes {
+  scheme: Scheme;
+  recordHash: string;
+  fieldHashes: Record<string, string>;
+}
+
+/** Shows that one field with one value belongs to a record hash, without revealing the others. */
+export interface FieldProof {
+  scheme: Scheme;
+  name: string;
+  value: CanonicalValue;
+  /** Position of the field among the record's fields in canonical order. */
+  index: number;
+  /** Number of fields in the record. */
+  size: number;
+  /** Sibling hashes from the leaf up to the root (RFC 6962 audit path), hex. */
+  path: string[];
+}
+
+export const MAX_FIELDS = 256;
+export const MAX_FIELD_NAME_LENGTH = 128;
+
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
+/**
+ * Converts a row as a driver returns it to canonical form. `types` gives each field's type (see
+ * `fieldTypeFromDeclared`); a field without one is typed from its JS value.
+ *
+ * @throws RuleError `INVALID_VALUE` for a bad field name, too few or too many fields, or a value
+ * without a canonical form.
+ */
+export function canonicalRecord(
+  raw: Record<string, unknown>,
+  types?: Readonly<Record<string, FieldType>>,
+): CanonicalRecord {
+  if (!isPlainObject(raw)) {
+    throw newInvalidValue(undefined, 'a record must be a plain object');
+  }
+  const names = Object.keys(raw);
+  assertFieldCount(names.length);
+  return Object.fromEntries(
+    names.map((name) => {
+      assertFieldName(name);
+      const type = types !== undefined && Object.hasOwn(types, name) ? types[name] : undefined;
+      return [name, toCanonicalValue(raw[name], type, name)];
+    }),
+  );
+}
+
+/** The leaf hash of one field: SHA-256(0x00 || UTF-8(canonicalJson({ name, t, v }))), hex. */
+export function hashField(name: string, value: CanonicalValue): string {
+  return bytesToHex(fieldLeaf(name, value));
+}
+
+/**
+ * Hashes a canonical record: the RFC 6962 Merkle Tree Hash over its field leaf hashes, fields in
+ * UTF-8 byte order of their names.
+ *
+ * @throws RuleError `INVALID_VALUE` when the record is empty, too large or not canonical.
+ */
+export function hashRecord(record: CanonicalRecord): RecordHashes {
+  const names = sortedFieldNames(record);
+  const leaves = names.map((name) => fieldLeaf(name, canonicalValueOf(record, name)));
+  const fieldHashes: Record<string, string> = {};
+  names.forEach((name, index) => {
+    defineEntry(fieldHashes, name, bytesToHex(leaves[index] as Uint8Array));
+  });
+  return { scheme: SCHEME, recordHash: bytesToHex(merkleRoot(leaves)), fieldHashes };
+}
+
+/**
+ * The record hash implied by field hashes alone, which is how a hash-only request is checked.
+ *
+ * @throws RuleError `INVALID_VALUE` for a bad field name or count, `INVALID_ARGUMENT` for a hash
+ * that is not 64 lowercase hex digits.
+ */
+export function recordHashFromFieldHashes(fieldHashes: Readonly<Record<string, string>>): string {
+  const names = sortedFieldNames(fieldHashes);
+  const leaves = names.map((name) => {
+    const hash = fieldHashes[name];
+    if (!isDigestHex(hash)) {
+      throw newInvalidArgument(`fieldHashes.${name}`, 'must be 64 lowercase hex digits');
+    }
+    return digestBytes(hash);
+  });
+  return bytesToHex(merkleRoot(leaves));
+}
+
+/** Proves the field `name` of `record` against the record hash. */
+export function proveField(record: CanonicalRecord, name: string): FieldProof {
+  const names = sortedFieldNames(record);
+  const index = names.indexOf(name);
+  if (index < 0 || !Object.hasOwn(record, name)) {
+    throw newInvalidArgument('name', `the record has no field ${JSON.stringify(name)}`);
+  }
+  const leaves = names.map((fieldName) =>
+    fieldLeaf(fieldName, canonicalValueOf(record, fieldName)),
+  );
+  return {
+    scheme: SCHEME,
+    name,
+    value: canonicalValueOf(record, name),
+    index,
+    size: names.length,
+    path: auditPath(leaves, index).map(bytesToHex),
+  };
+}
+
+/** True when the proof shows its field value belongs to a record with hash `recordHash`. */
+export function verifyFieldProof(proof: FieldProof, recordHash: string): boolean {
+  if (!isPlainObject(proof) || proof.scheme !== SCHEME || !isDigestHex(recordHash)) {
+    return false;
+  }
+  const { name, value, index, size, path } = proof;
+  if (
+    typeof name !== 'string' ||
+    !isFieldName(name) ||
+    !isCanonicalValue(value) ||
+    !Number.isSafeInteger(size) ||
+    size > MAX_FIELDS ||
+    !Array.isArray(path) ||
+    !path.every(isDigestHex)
+  ) {
+    return false;
+  }
+  const root = rootFromAuditPath(fieldLeaf(name, value), index, size, path.map(digestBytes));
+  return root !== undefined && bytesToHex(root) === recordHash;
+}
+
+/** Orders field names by their UTF-8 bytes, which is the order of their Unicode code points. */
+export function compareFieldNames(a: string, b: string): number {
+  const left = a[Symbol.iterator]();
+  const right = b[Symbol.iterator]();
+  for (;;) {
+    const x = left.next();
+    const y = right.next();
+    if (x.done || y.done) {
+      return x.done && y.done ? 0 : x.done ? -1 : 1;
+    }
+    const difference = (x.value.codePointAt(0) ?? 0) - (y.value.codePointAt(0) ?? 0);
+    if (difference !== 0) {
+      return difference;
+    }
+  }
+}
+
+export function isFieldName(name: string): boolean {
+  if (name.length === 0 || loneSurrogate.test(name)) {
+    return false;
+  }
+  return Array.from(name).length <= MAX_FIELD_NAME_LENGTH;
+}
+
+function fieldLeaf(name: string, value: CanonicalValue): Uint8Array {
+  return sha256Prefixed(LEAF_PREFIX, utf8ToBytes(canonicalJson({ name, ...value })));
+}
+
+function sortedFieldNames(fields: object): string[] {
+  if (!isPlainObject(fields)) {
+    throw newInvalidValue(undefined, 'a record must be a plain object');
+  }
+  const names = Object.keys(fields);
+  assertFieldCount(names.length);
+  names.forEach(assertFieldName);
+  return names.sort(compareFieldNames);
+}
+
+function canonicalValueOf(record: CanonicalRecord, name: string): CanonicalValue {
+  const value = record[name];
+  if (!isCanonicalValue(value)) {
+    throw newInvalidValue(name, 'not a canonical value (use toCanonicalValue or canonicalRecord)');
+  }
+  return value;
+}
+
+function assertFieldCount(count: number): void {
+  if (count === 0 || count > MAX_FIELDS) {
+    throw newInvalidValue(undefined, `a record has 1..${MAX_FIELDS} fields, got ${count}`);
+  }
+}
+
+function assertFieldName(name: string): void {
+  if (!isFieldName(name)) {
+    throw newInvalidValue(
+      JSON.stringify(name),
+      `a field name is 1..${MAX_FIELD_NAME_LENGTH} characters of well-formed Unicode`,
+    );
+  }
+}
+
+// Plain assignment to '__proto__' would set the prototype instead of adding a field.
+function defineEntry(target: Record<string, string>, key: string, value: string): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}

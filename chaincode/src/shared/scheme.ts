@@ -1,0 +1,4 @@
+/** Names the hashing rule; any change to an output of the rule needs a new scheme id. */
+export const SCHEME = 'corroborate-v1';
+
+export type Scheme = typeof SCHEME;
