@@ -1,0 +1,145 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { CommitError, EndorseError, GatewayError } from '@hyperledger/fabric-gateway';
+
+/**
+ * Every error the gateway answers with, by stable code: its HTTP status and whether the same
+ * request may succeed if retried. Chaincode codes are listed too: the contract puts them at the
+ * start of its error messages, and {@link classify} maps them here.
+ */
+export const errorCatalogue = {
+  // Request validation and authentication.
+  INVALID_REQUEST: { status: 400, retryable: false },
+  INVALID_JSON: { status: 400, retryable: false },
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
+  NOT_FOUND: { status: 404, retryable: false },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
+  RATE_LIMITED: { status: 429, retryable: true },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, retryable: false },
+  // Sources.
+  UNKNOWN_SOURCE: { status: 400, retryable: false },
+  READ_REFUSED: { status: 400, retryable: false },
+  RECORD_NOT_FOUND: { status: 404, retryable: false },
+  SOURCE_UNAVAILABLE: { status: 503, retryable: true },
+  INVALID_VALUE: { status: 422, retryable: false },
+  // Chaincode.
+  INVALID_ARGUMENT: { status: 400, retryable: false },
+  UNSUPPORTED_SCHEME: { status: 400, retryable: false },
+  NOT_INITIALISED: { status: 409, retryable: false },
+  ALREADY_INITIALISED: { status: 409, retryable: false },
+  NOT_A_PARTICIPANT: { status: 403, retryable: false },
+  REQUESTER_MISMATCH: { status: 403, retryable: false },
+  BAD_SIGNATURE: { status: 400, retryable: false },
+  FIRST_BLOCK_EXISTS: { status: 409, retryable: false },
+  DUPLICATE_FIRST_BLOCK: { status: 409, retryable: false },
+  FIRST_BLOCK_NOT_FOUND: { status: 404, retryable: false },
+  DUPLICATE_VERDICT: { status: 409, retryable: false },
+  RELAY_OUT_OF_ORDER: { status: 409, retryable: true },
+  BLOCK_EXPIRED: { status: 409, retryable: false },
+  DEADLINE_INVALID: { status: 400, retryable: false },
+  PROPOSAL_EXISTS: { status: 409, retryable: false },
+  PROPOSAL_NOT_FOUND: { status: 404, retryable: false },
+  PROPOSAL_CLOSED: { status: 409, retryable: false },
+  DUPLICATE_APPROVAL: { status: 409, retryable: false },
+  // Ledger transport and commit.
+  MVCC_READ_CONFLICT: { status: 409, retryable: true },
+  PHANTOM_READ_CONFLICT: { status: 409, retryable: true },
+  ENDORSEMENT_FAILED: { status: 502, retryable: true },
+  COMMIT_FAILED: { status: 502, retryable: false },
+  LEDGER_UNAVAILABLE: { status: 503, retryable: true },
+  LEDGER_TIMEOUT: { status: 504, retryable: true },
+  INTERNAL: { status: 500, retryable: false },
+} as const satisfies Record<string, { status: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorCatalogue, code);
+}
+
+/** An error with a stable code from {@link errorCatalogue}. */
+export class CorroborateError extends Error {
+  readonly code: ErrorCode;
+  readonly transactionId?: string;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; transactionId?: string }) {
+    super(message, { cause: options?.cause });
+    this.name = 'CorroborateError';
+    this.code = code;
+    this.transactionId = options?.transactionId;
+  }
+}
+
+export interface Classification {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly message: string;
+  readonly transactionId?: string;
+}
+
+const chaincodeCodePattern = /\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+): ?(.*)$/s;
+const unavailableGrpcCodes: ReadonlySet<number> = new Set([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.CANCELLED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+]);
+
+/**
+ * Maps any error to its code, HTTP status and retryability. Chaincode errors are recognised by the
+ * stable code their message starts with, never by their prose; a peer that cannot be reached is
+ * 503, not 500.
+ */
+export function classify(error: unknown): Classification {
+  if (error instanceof CorroborateError) {
+    return describe(error.code, error.message, error.transactionId);
+  }
+  if (error instanceof CommitError) {
+    const validation = commitValidationCode(error.code);
+    return describe(validation, error.message, error.transactionId);
+  }
+  if (error instanceof GatewayError) {
+    const transactionId = error instanceof EndorseError ? error.transactionId : undefined;
+    for (const text of [...error.details.map((detail) => detail.message), error.message]) {
+      const match = chaincodeCodePattern.exec(text);
+      if (match?.[1] && isErrorCode(match[1])) {
+        return describe(match[1], `${match[1]}: ${match[2] ?? ''}`.trim(), transactionId);
+      }
+    }
+    if (unavailableGrpcCodes.has(error.code)) {
+      return describe('LEDGER_UNAVAILABLE', 'the Fabric peer cannot be reached', transactionId);
+    }
+    if (error.code === GrpcStatus.DEADLINE_EXCEEDED) {
+      return describe('LEDGER_TIMEOUT', 'the Fabric peer did not answer in time', transactionId);
+    }
+    return describe('ENDORSEMENT_FAILED', error.message, transactionId);
+  }
+  if (isCodedError(error) && isErrorCode(error.code)) {
+    return describe(error.code, error.message);
+  }
+  return describe('INTERNAL', 'internal error');
+}
+
+function describe(code: ErrorCode, message: string, transactionId?: string): Classification {
+  const { status, retryable } = errorCatalogue[code];
+  return { code, status, retryable, message, ...(transactionId ? { transactionId } : {}) };
+}
+
+// Fabric's TxValidationCode values for the two conflicts that a retry can cure.
+const MVCC_READ_CONFLICT = 11;
+const PHANTOM_READ_CONFLICT = 12;
+
+function commitValidationCode(code: number): ErrorCode {
+  if (code === MVCC_READ_CONFLICT) return 'MVCC_READ_CONFLICT';
+  if (code === PHANTOM_READ_CONFLICT) return 'PHANTOM_READ_CONFLICT';
+  return 'COMMIT_FAILED';
+}
+
+function isCodedError(error: unknown): error is { code: string; message: string } {
+  return (
+    error instanceof Error &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    typeof error.message === 'string'
+  );
+}

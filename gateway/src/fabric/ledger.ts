@@ -1,0 +1,248 @@
+import type { FirstBlockContent, VerdictInput } from '@corroborate/chaincode/shared';
+import {
+  CommitError,
+  type Checkpoint,
+  type CloseableAsyncIterable,
+  type Contract,
+  type Network,
+} from '@hyperledger/fabric-gateway';
+import { common } from '@hyperledger/fabric-protos';
+import type { FabricConnection } from './connection';
+
+export type OutcomeStatus = 'pending' | 'accepted' | 'rejected' | 'expired';
+export const outcomeStatuses: readonly OutcomeStatus[] = ['pending', 'accepted', 'rejected', 'expired'];
+
+export interface ParticipantSet {
+  readonly participants: string[];
+  readonly quorumRatio: string;
+  readonly threshold: number;
+  readonly version: number;
+}
+
+export interface StoredFirstBlock {
+  readonly content: FirstBlockContent;
+  readonly signature: string;
+  readonly requesterCertificate: string;
+  readonly contentHash: string;
+  readonly participants: string[];
+  readonly threshold: number;
+  readonly quorumRatio: string;
+  readonly createdAt: string;
+  readonly txId: string;
+}
+
+export interface Verdict {
+  readonly blockId: string;
+  readonly participant: string;
+  readonly result: 'valid' | 'invalid';
+  readonly observedHash: string;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly failedRecords?: number[];
+  readonly recordedAt: string;
+  readonly txId: string;
+}
+
+export interface OutcomeView {
+  readonly status: OutcomeStatus;
+  readonly recorded: boolean;
+  readonly valid: number;
+  readonly invalid: number;
+  readonly participants: number;
+  readonly threshold: number;
+  readonly decidedAt?: string;
+  readonly txId?: string;
+}
+
+export interface FirstBlockView {
+  readonly block: StoredFirstBlock;
+  readonly verdicts: Verdict[];
+  readonly outcome: OutcomeView;
+}
+
+export interface FirstBlockPage {
+  readonly items: FirstBlockView[];
+  readonly bookmark: string;
+}
+
+export interface Committed<T> {
+  readonly result: T;
+  readonly transactionId: string;
+  readonly blockNumber: bigint;
+}
+
+export type LedgerEventName =
+  | 'FirstBlockCreated'
+  | 'VerdictRecorded'
+  | 'OutcomeDecided'
+  | 'ParticipantsChanged';
+
+export interface LedgerEvent {
+  readonly name: LedgerEventName;
+  readonly payload: Record<string, unknown>;
+  readonly blockNumber: bigint;
+  readonly transactionId: string;
+}
+
+export interface EventStream extends AsyncIterable<LedgerEvent> {
+  close(): void;
+}
+
+/**
+ * The one place that talks to the Corroborate contract: it encodes every argument, decodes every
+ * result and waits for commits. Routes, workers and the CLI see typed values only.
+ */
+export interface Ledger {
+  readonly mspId: string;
+  initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<ParticipantSet>;
+  getParticipants(): Promise<ParticipantSet>;
+  createFirstBlock(
+    content: FirstBlockContent,
+    signature: string,
+  ): Promise<Committed<StoredFirstBlock>>;
+  recordVerdict(blockId: string, verdict: VerdictInput): Promise<Committed<Verdict>>;
+  finalizeOutcome(blockId: string): Promise<Committed<OutcomeView>>;
+  getFirstBlock(blockId: string): Promise<FirstBlockView>;
+  listFirstBlocks(status: OutcomeStatus, pageSize: number, bookmark: string): Promise<FirstBlockPage>;
+  /** Contract events from a checkpoint (exclusive) or a block (inclusive), in ledger order. */
+  events(options: { startBlock?: bigint; checkpoint?: Checkpoint }): Promise<EventStream>;
+  /** The number of the ledger block that holds a transaction. */
+  blockNumberOf(transactionId: string): Promise<bigint>;
+  /** The height of the channel's ledger. */
+  height(): Promise<bigint>;
+}
+
+const eventNames: ReadonlySet<string> = new Set<LedgerEventName>([
+  'FirstBlockCreated',
+  'VerdictRecorded',
+  'OutcomeDecided',
+  'ParticipantsChanged',
+]);
+
+class ContractLedger implements Ledger {
+  readonly mspId: string;
+  readonly #network: Network;
+  readonly #contract: Contract;
+  readonly #qscc: Contract;
+  readonly #chaincode: string;
+  readonly #channel: string;
+
+  constructor(connection: FabricConnection) {
+    this.mspId = connection.identity.mspId;
+    this.#channel = connection.profile.channel;
+    this.#chaincode = connection.profile.chaincode;
+    this.#network = connection.gateway.getNetwork(this.#channel);
+    this.#contract = this.#network.getContract(this.#chaincode);
+    this.#qscc = this.#network.getContract('qscc');
+  }
+
+  async initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<ParticipantSet> {
+    const committed = await this.#submit<ParticipantSet>('InitParticipants', [
+      JSON.stringify(mspIds),
+      quorumRatio,
+    ]);
+    return committed.result;
+  }
+
+  getParticipants(): Promise<ParticipantSet> {
+    return this.#evaluate<ParticipantSet>('GetParticipants', []);
+  }
+
+  createFirstBlock(
+    content: FirstBlockContent,
+    signature: string,
+  ): Promise<Committed<StoredFirstBlock>> {
+    return this.#submit<StoredFirstBlock>('CreateFirstBlock', [JSON.stringify(content), signature]);
+  }
+
+  recordVerdict(blockId: string, verdict: VerdictInput): Promise<Committed<Verdict>> {
+    return this.#submit<Verdict>('RecordVerdict', [blockId, JSON.stringify(verdict)]);
+  }
+
+  finalizeOutcome(blockId: string): Promise<Committed<OutcomeView>> {
+    return this.#submit<OutcomeView>('FinalizeOutcome', [blockId]);
+  }
+
+  getFirstBlock(blockId: string): Promise<FirstBlockView> {
+    return this.#evaluate<FirstBlockView>('GetFirstBlock', [blockId]);
+  }
+
+  listFirstBlocks(
+    status: OutcomeStatus,
+    pageSize: number,
+    bookmark: string,
+  ): Promise<FirstBlockPage> {
+    return this.#evaluate<FirstBlockPage>('ListFirstBlocks', [status, String(pageSize), bookmark]);
+  }
+
+  async events(options: { startBlock?: bigint; checkpoint?: Checkpoint }): Promise<EventStream> {
+    const source = await this.#network.getChaincodeEvents(this.#chaincode, options);
+    return decodeEvents(source);
+  }
+
+  async blockNumberOf(transactionId: string): Promise<bigint> {
+    const bytes = await this.#qscc.evaluateTransaction(
+      'GetBlockByTxID',
+      this.#channel,
+      transactionId,
+    );
+    const header = common.Block.deserializeBinary(bytes).getHeader();
+    return BigInt(header?.getNumber() ?? 0);
+  }
+
+  async height(): Promise<bigint> {
+    const bytes = await this.#qscc.evaluateTransaction('GetChainInfo', this.#channel);
+    return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
+  }
+
+  async #evaluate<T>(name: string, args: string[]): Promise<T> {
+    const bytes = await this.#contract.evaluate(name, { arguments: args });
+    return decode<T>(bytes);
+  }
+
+  async #submit<T>(name: string, args: string[]): Promise<Committed<T>> {
+    const submitted = await this.#contract.submitAsync(name, { arguments: args });
+    const result = decode<T>(submitted.getResult());
+    const status = await submitted.getStatus();
+    if (!status.successful) {
+      throw new CommitError({
+        code: status.code,
+        transactionId: status.transactionId,
+        message: `transaction ${status.transactionId} failed to commit with status ${status.code}`,
+      });
+    }
+    return { result, transactionId: status.transactionId, blockNumber: status.blockNumber };
+  }
+}
+
+function decode<T>(bytes: Uint8Array): T {
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+function decodeEvents(
+  source: CloseableAsyncIterable<{
+    blockNumber: bigint;
+    transactionId: string;
+    eventName: string;
+    payload: Uint8Array;
+  }>,
+): EventStream {
+  return {
+    close: () => source.close(),
+    async *[Symbol.asyncIterator]() {
+      for await (const event of source) {
+        if (!eventNames.has(event.eventName)) continue;
+        yield {
+          name: event.eventName as LedgerEventName,
+          payload: decode<Record<string, unknown>>(event.payload),
+          blockNumber: event.blockNumber,
+          transactionId: event.transactionId,
+        };
+      }
+    },
+  };
+}
+
+export function newLedger(connection: FabricConnection): Ledger {
+  return new ContractLedger(connection);
+}
