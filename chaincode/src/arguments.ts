@@ -1,0 +1,114 @@
+import { ContractError, toContractError } from './errors';
+import type { FirstBlockContent, VerdictInput } from './shared';
+import { LIMITS, SCHEME, parseFirstBlockContent, parseVerdictInput } from './shared';
+import type { OutcomeStatus } from './threshold';
+import { isOutcomeStatus, outcomeStatuses } from './threshold';
+
+/**
+ * Decoding of transaction arguments, with size bounds checked before any parsing so an oversized
+ * argument costs the peer nothing.
+ */
+
+export const limits = {
+  contentBytes: LIMITS.maxContentBytes,
+  verdictBytes: 64 * 1024,
+  governanceBytes: 16 * 1024,
+  signatureChars: 256,
+  bookmarkChars: 1024,
+  pageSize: 100,
+} as const;
+
+const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function assertSize(text: string, maxBytes: number, field: string): void {
+  // Characters bound bytes from below; measure bytes only when it could matter.
+  if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new ContractError('PAYLOAD_TOO_LARGE', `${field}: larger than ${maxBytes} bytes`);
+  }
+}
+
+export function parseJsonArgument(text: string, maxBytes: number, field: string): unknown {
+  assertSize(text, maxBytes, field);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ContractError('INVALID_ARGUMENT', `${field}: not valid JSON`);
+  }
+}
+
+/** Block and proposal ids: the form clients choose ids in, and safe inside composite keys. */
+export function assertIdentifier(value: string, field: string): string {
+  if (!identifierPattern.test(value)) {
+    throw new ContractError('INVALID_ARGUMENT', `${field}: must match ${identifierPattern.source}`);
+  }
+  return value;
+}
+
+export function decodeFirstBlockContent(contentJson: string): FirstBlockContent {
+  const json = parseJsonArgument(contentJson, limits.contentBytes, 'contentJson');
+  if (typeof json === 'object' && json !== null && 'scheme' in json && json.scheme !== SCHEME) {
+    throw new ContractError(
+      'UNSUPPORTED_SCHEME',
+      `scheme: ${JSON.stringify(json.scheme)} is not ${SCHEME}`,
+    );
+  }
+  try {
+    return parseFirstBlockContent(json);
+  } catch (err) {
+    throw toContractError(err, 'contentJson');
+  }
+}
+
+export function decodeSignature(signature: string): string {
+  if (
+    signature.length === 0 ||
+    signature.length > limits.signatureChars ||
+    !base64Pattern.test(signature)
+  ) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `signature: must be standard base64 of at most ${limits.signatureChars} characters`,
+    );
+  }
+  return signature;
+}
+
+export function decodeVerdictInput(verdictJson: string): VerdictInput {
+  const json = parseJsonArgument(verdictJson, limits.verdictBytes, 'verdictJson');
+  try {
+    return parseVerdictInput(json);
+  } catch (err) {
+    throw toContractError(err, 'verdictJson');
+  }
+}
+
+export function decodeStatus(status: string): OutcomeStatus {
+  if (!isOutcomeStatus(status)) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `status: must be one of ${outcomeStatuses.join(', ')}`,
+    );
+  }
+  return status;
+}
+
+export function decodePageSize(pageSize: number): number {
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > limits.pageSize) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `pageSize: must be an integer from 1 to ${limits.pageSize}`,
+    );
+  }
+  return pageSize;
+}
+
+export function decodeBookmark(bookmark: string): string {
+  if (bookmark.length > limits.bookmarkChars) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `bookmark: longer than ${limits.bookmarkChars} characters`,
+    );
+  }
+  return bookmark;
+}

@@ -1,0 +1,454 @@
+import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
+import {
+  assertIdentifier,
+  decodeBookmark,
+  decodeFirstBlockContent,
+  decodePageSize,
+  decodeSignature,
+  decodeStatus,
+  decodeVerdictInput,
+  limits,
+  parseJsonArgument,
+} from './arguments';
+import { ContractError } from './errors';
+import {
+  assertDeadline,
+  assertRequester,
+  deadlineOf,
+  newStoredFirstBlock,
+  relayPredecessor,
+  summariseFirstBlock,
+} from './first-block';
+import { callerOf } from './identity';
+import { Ledger } from './ledger';
+import { tallyVerdicts, viewLiveOutcome, viewRecordedOutcome } from './outcome';
+import {
+  applyParticipantChange,
+  assertQuorumRatio,
+  isChangeApproved,
+  isParticipant,
+  newParticipantSet,
+  parseParticipantChange,
+  parseParticipantList,
+  proposalStatus,
+} from './participants';
+import { canonicalJson, firstBlockSigningPayload, sha256Hex, verifySignature } from './shared';
+import type { ParticipantSet, Proposal, StoredFirstBlock, Verdict } from './state';
+import { decideOutcome, defaultQuorumRatio } from './threshold';
+import { assertVerdictFitsBlock, newVerdict } from './verdict';
+
+/**
+ * Corroborate's transactions. Each one decodes its arguments, applies a pure rule, writes state
+ * and sets one event. Every check runs before the first write, so a refusal writes nothing.
+ * Results are canonical JSON strings: identical bytes from every endorsing peer.
+ */
+@Info({
+  title: 'Corroborate',
+  description: 'Consortium agreement that a record read from a source is authentic',
+})
+export class CorroborateContract extends Contract {
+  constructor() {
+    super('corroborate');
+  }
+
+  @Transaction()
+  @Param('participantsJson', 'string', 'JSON array of 1..100 unique MSP ids, in relay order')
+  @Param('quorumRatio', 'string', "decimal in (0, 1]; '' means 0.5")
+  @Returns('string')
+  async InitParticipants(
+    ctx: Context,
+    participantsJson: string,
+    quorumRatio: string,
+  ): Promise<string> {
+    const participants = parseParticipantList(
+      parseJsonArgument(participantsJson, limits.governanceBytes, 'participantsJson'),
+    );
+    const ratio = assertQuorumRatio(
+      quorumRatio === '' ? defaultQuorumRatio : quorumRatio,
+      'quorumRatio',
+    );
+    const ledger = new Ledger(ctx);
+    if (await ledger.getParticipants()) {
+      throw new ContractError(
+        'ALREADY_INITIALISED',
+        'participants: change them through a proposal',
+      );
+    }
+    const caller = callerOf(ctx);
+    if (!participants.includes(caller.mspId)) {
+      throw new ContractError(
+        'NOT_A_PARTICIPANT',
+        `participants: must include the caller ${caller.mspId}`,
+      );
+    }
+
+    const set = newParticipantSet(participants, ratio, 1);
+    await ledger.putParticipants(set);
+    ledger.setEvent('ParticipantsChanged', set);
+    return canonicalJson(set);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetParticipants(ctx: Context): Promise<string> {
+    return canonicalJson(await requireParticipants(new Ledger(ctx)));
+  }
+
+  @Transaction()
+  @Param('proposalId', 'string', 'client-chosen id of the proposal')
+  @Param('changeJson', 'string', 'JSON {add?: string[], remove?: string[], quorumRatio?: string}')
+  @Returns('string')
+  async ProposeParticipantChange(
+    ctx: Context,
+    proposalId: string,
+    changeJson: string,
+  ): Promise<string> {
+    assertIdentifier(proposalId, 'proposalId');
+    const change = parseParticipantChange(
+      parseJsonArgument(changeJson, limits.governanceBytes, 'changeJson'),
+    );
+    const ledger = new Ledger(ctx);
+    const set = await requireParticipants(ledger);
+    const caller = callerOf(ctx);
+    assertCurrentParticipant(set, caller.mspId);
+    if (await ledger.getProposal(proposalId)) {
+      throw new ContractError('PROPOSAL_EXISTS', `proposalId: ${proposalId} exists already`);
+    }
+    // Checked now so that a change that cannot apply is refused when it is proposed.
+    const next = applyParticipantChange(set, change);
+
+    const proposal: Proposal = {
+      proposalId,
+      change,
+      proposer: caller.mspId,
+      approvals: [caller.mspId],
+      baseVersion: set.version,
+      status: 'open',
+      createdAt: ledger.txTimeText(),
+      txId: ledger.txId(),
+    };
+    return canonicalJson(await settleProposal(ledger, proposal, set, next));
+  }
+
+  @Transaction()
+  @Param('proposalId', 'string', 'id of the proposal to approve')
+  @Returns('string')
+  async ApproveParticipantChange(ctx: Context, proposalId: string): Promise<string> {
+    assertIdentifier(proposalId, 'proposalId');
+    const ledger = new Ledger(ctx);
+    const set = await requireParticipants(ledger);
+    const proposal = await requireProposal(ledger, proposalId);
+    const caller = callerOf(ctx);
+    assertCurrentParticipant(set, caller.mspId);
+    if (proposalStatus(proposal, set) !== 'open') {
+      throw new ContractError(
+        'PROPOSAL_CLOSED',
+        `proposalId: ${proposalId} was applied or the participant set changed since`,
+      );
+    }
+    if (proposal.approvals.includes(caller.mspId)) {
+      throw new ContractError('DUPLICATE_APPROVAL', `proposalId: ${caller.mspId} approved already`);
+    }
+    const next = applyParticipantChange(set, proposal.change);
+
+    const approved: Proposal = { ...proposal, approvals: [...proposal.approvals, caller.mspId] };
+    return canonicalJson(await settleProposal(ledger, approved, set, next));
+  }
+
+  @Transaction(false)
+  @Param('proposalId', 'string', 'id of the proposal')
+  @Returns('string')
+  async GetParticipantChange(ctx: Context, proposalId: string): Promise<string> {
+    assertIdentifier(proposalId, 'proposalId');
+    const ledger = new Ledger(ctx);
+    const set = await requireParticipants(ledger);
+    const proposal = await requireProposal(ledger, proposalId);
+    return canonicalJson({ ...proposal, status: proposalStatus(proposal, set) });
+  }
+
+  @Transaction()
+  @Param('contentJson', 'string', 'JSON FirstBlockContent, as signed')
+  @Param('signature', 'string', 'base64 DER ECDSA P-256 signature over the canonical content')
+  @Returns('string')
+  async CreateFirstBlock(ctx: Context, contentJson: string, signature: string): Promise<string> {
+    const content = decodeFirstBlockContent(contentJson);
+    decodeSignature(signature);
+    const payload = firstBlockSigningPayload(content);
+    if (Buffer.byteLength(payload, 'utf8') > limits.contentBytes) {
+      throw new ContractError(
+        'PAYLOAD_TOO_LARGE',
+        `contentJson: canonical content exceeds ${limits.contentBytes} bytes`,
+      );
+    }
+    const caller = callerOf(ctx);
+    assertRequester(content, caller);
+    if (!verifySignature(payload, signature, caller.certificate)) {
+      throw new ContractError(
+        'BAD_SIGNATURE',
+        "signature: does not verify with the submitter's certificate",
+      );
+    }
+    const contentHash = sha256Hex(payload);
+    const ledger = new Ledger(ctx);
+    // Before time and membership checks, so that a retry is always recognised as one.
+    const existing = await ledger.getBlock(content.id);
+    if (existing) {
+      throw existing.contentHash === contentHash
+        ? new ContractError(
+            'DUPLICATE_FIRST_BLOCK',
+            `id: ${content.id} exists with identical content`,
+          )
+        : new ContractError(
+            'FIRST_BLOCK_EXISTS',
+            `id: ${content.id} exists with different content`,
+          );
+    }
+    const set = await requireParticipants(ledger);
+    if (!isParticipant(set, caller.mspId)) {
+      throw new ContractError(
+        'NOT_A_PARTICIPANT',
+        `requester.mspId: ${caller.mspId} is not a participant`,
+      );
+    }
+    assertDeadline(content, ledger.txTime());
+
+    const block = newStoredFirstBlock({
+      content,
+      signature,
+      caller,
+      contentHash,
+      participantSet: set,
+      createdAt: ledger.txTimeText(),
+      txId: ledger.txId(),
+    });
+    await ledger.putBlock(block);
+    await ledger.putStatus('pending', summariseFirstBlock(block));
+    ledger.setEvent('FirstBlockCreated', {
+      blockId: content.id,
+      requester: caller.mspId,
+      mode: content.mode,
+      participants: block.participants,
+      threshold: block.threshold,
+      deadline: content.deadline,
+      sourceId: content.interface.sourceId,
+      records: content.records.length,
+      txId: block.txId,
+    });
+    return canonicalJson(block);
+  }
+
+  /**
+   * Reads only the block, the caller's own verdict key and, in relay mode, the predecessor's:
+   * never the outcome or other verdicts, so verdicts from different participants never conflict.
+   */
+  @Transaction()
+  @Param('blockId', 'string', 'id of the first block')
+  @Param('verdictJson', 'string', 'JSON {result, observedHash, reason, attempts, failedRecords?}')
+  @Returns('string')
+  async RecordVerdict(ctx: Context, blockId: string, verdictJson: string): Promise<string> {
+    assertIdentifier(blockId, 'blockId');
+    const input = decodeVerdictInput(verdictJson);
+    const ledger = new Ledger(ctx);
+    const block = await requireBlock(ledger, blockId);
+    const caller = callerOf(ctx);
+    if (!isParticipant(block, caller.mspId)) {
+      throw new ContractError(
+        'NOT_A_PARTICIPANT',
+        `${caller.mspId} is not a participant of block ${blockId}`,
+      );
+    }
+    // Before the deadline check, so that a late retry still learns it was recorded.
+    if (await ledger.getVerdict(blockId, caller.mspId)) {
+      throw new ContractError(
+        'DUPLICATE_VERDICT',
+        `${caller.mspId} recorded a verdict on ${blockId} already`,
+      );
+    }
+    if (ledger.txTime() > deadlineOf(block.content)) {
+      throw new ContractError(
+        'BLOCK_EXPIRED',
+        `blockId: ${blockId} passed its deadline ${block.content.deadline}`,
+      );
+    }
+    assertVerdictFitsBlock(input, block);
+    const predecessor = relayPredecessor(block, caller.mspId);
+    if (predecessor !== undefined && !(await ledger.getVerdict(blockId, predecessor))) {
+      throw new ContractError(
+        'RELAY_OUT_OF_ORDER',
+        `${predecessor} has not recorded its verdict on ${blockId}`,
+      );
+    }
+
+    const verdict = newVerdict({
+      blockId,
+      participant: caller.mspId,
+      input,
+      recordedAt: ledger.txTimeText(),
+      txId: ledger.txId(),
+    });
+    await ledger.putVerdict(verdict);
+    ledger.setEvent('VerdictRecorded', {
+      blockId,
+      participant: verdict.participant,
+      result: verdict.result,
+      reason: verdict.reason,
+      txId: verdict.txId,
+    });
+    return canonicalJson(verdict);
+  }
+
+  /** Records the outcome once it is decided; the outcome key makes a second record impossible. */
+  @Transaction()
+  @Param('blockId', 'string', 'id of the first block')
+  @Returns('string')
+  async FinalizeOutcome(ctx: Context, blockId: string): Promise<string> {
+    assertIdentifier(blockId, 'blockId');
+    const ledger = new Ledger(ctx);
+    const block = await requireBlock(ledger, blockId);
+    const recorded = await ledger.getOutcome(blockId);
+    if (recorded) {
+      return canonicalJson(viewRecordedOutcome(recorded));
+    }
+    const tally = tallyVerdicts(block, await readVerdicts(ledger, block));
+    const status = decideOutcome(tally, deadlineOf(block.content), ledger.txTime());
+    if (status === 'pending') {
+      return canonicalJson(viewLiveOutcome(block, tally, ledger.txTime()));
+    }
+
+    const outcome = {
+      blockId,
+      status,
+      valid: tally.valid,
+      invalid: tally.invalid,
+      participants: tally.participants,
+      threshold: tally.threshold,
+      decidedAt: ledger.txTimeText(),
+      txId: ledger.txId(),
+    };
+    await ledger.putOutcome(outcome);
+    await ledger.putStatus(status, summariseFirstBlock(block), 'pending');
+    ledger.setEvent('OutcomeDecided', {
+      blockId,
+      status,
+      valid: outcome.valid,
+      invalid: outcome.invalid,
+      txId: outcome.txId,
+    });
+    return canonicalJson(viewRecordedOutcome(outcome));
+  }
+
+  @Transaction(false)
+  @Param('blockId', 'string', 'id of the first block')
+  @Returns('string')
+  async GetFirstBlock(ctx: Context, blockId: string): Promise<string> {
+    assertIdentifier(blockId, 'blockId');
+    const ledger = new Ledger(ctx);
+    const block = await requireBlock(ledger, blockId);
+    const verdicts = await readVerdicts(ledger, block);
+    const recorded = await ledger.getOutcome(blockId);
+    const outcome = recorded
+      ? viewRecordedOutcome(recorded)
+      : viewLiveOutcome(block, tallyVerdicts(block, verdicts), ledger.txTime());
+    return canonicalJson({ block, verdicts, outcome });
+  }
+
+  /** The outcome alone: what a worker polls to learn whether a block still needs it. */
+  @Transaction(false)
+  @Param('blockId', 'string', 'id of the first block')
+  @Returns('string')
+  async GetOutcome(ctx: Context, blockId: string): Promise<string> {
+    assertIdentifier(blockId, 'blockId');
+    const ledger = new Ledger(ctx);
+    const block = await requireBlock(ledger, blockId);
+    const recorded = await ledger.getOutcome(blockId);
+    if (recorded) {
+      return canonicalJson(viewRecordedOutcome(recorded));
+    }
+    const tally = tallyVerdicts(block, await readVerdicts(ledger, block));
+    return canonicalJson(viewLiveOutcome(block, tally, ledger.txTime()));
+  }
+
+  @Transaction(false)
+  @Param('status', 'string', 'pending | accepted | rejected | expired')
+  @Param('pageSize', 'number', 'items per page, 1..100')
+  @Param('bookmark', 'string', "'' for the first page, then the bookmark returned")
+  @Returns('string')
+  async ListFirstBlocks(
+    ctx: Context,
+    status: string,
+    pageSize: number,
+    bookmark: string,
+  ): Promise<string> {
+    const page = await new Ledger(ctx).listByStatus(
+      decodeStatus(status),
+      decodePageSize(pageSize),
+      decodeBookmark(bookmark),
+    );
+    return canonicalJson(page);
+  }
+}
+
+async function requireParticipants(ledger: Ledger): Promise<ParticipantSet> {
+  const set = await ledger.getParticipants();
+  if (!set) {
+    throw new ContractError('NOT_INITIALISED', 'participants: call InitParticipants first');
+  }
+  return set;
+}
+
+async function requireProposal(ledger: Ledger, proposalId: string): Promise<Proposal> {
+  const proposal = await ledger.getProposal(proposalId);
+  if (!proposal) {
+    throw new ContractError('PROPOSAL_NOT_FOUND', `proposalId: ${proposalId}`);
+  }
+  return proposal;
+}
+
+async function requireBlock(ledger: Ledger, blockId: string): Promise<StoredFirstBlock> {
+  const block = await ledger.getBlock(blockId);
+  if (!block) {
+    throw new ContractError('FIRST_BLOCK_NOT_FOUND', `blockId: ${blockId}`);
+  }
+  return block;
+}
+
+function assertCurrentParticipant(set: ParticipantSet, mspId: string): void {
+  if (!isParticipant(set, mspId)) {
+    throw new ContractError('NOT_A_PARTICIPANT', `${mspId} is not a current participant`);
+  }
+}
+
+/** Point reads over the block's snapshot, in snapshot order: bounded and deterministic. */
+async function readVerdicts(ledger: Ledger, block: StoredFirstBlock): Promise<Verdict[]> {
+  const verdicts: Verdict[] = [];
+  for (const participant of block.participants) {
+    const verdict = await ledger.getVerdict(block.content.id, participant);
+    if (verdict) {
+      verdicts.push(verdict);
+    }
+  }
+  return verdicts;
+}
+
+/** Stores the proposal and, once approved, applies the change it carries. */
+async function settleProposal(
+  ledger: Ledger,
+  proposal: Proposal,
+  current: ParticipantSet,
+  next: ParticipantSet,
+): Promise<Proposal> {
+  if (!isChangeApproved(proposal, current)) {
+    await ledger.putProposal(proposal);
+    return proposal;
+  }
+  const applied: Proposal = {
+    ...proposal,
+    status: 'applied',
+    appliedAt: ledger.txTimeText(),
+    appliedVersion: next.version,
+  };
+  await ledger.putProposal(applied);
+  await ledger.putParticipants(next);
+  ledger.setEvent('ParticipantsChanged', next);
+  return applied;
+}

@@ -1,0 +1,92 @@
+import { ContractError } from './errors';
+import type { Caller } from './identity';
+import type { FirstBlockContent } from './shared';
+import type { FirstBlockSummary, ParticipantSet, StoredFirstBlock } from './state';
+import type { Instant } from './time';
+import { maxDeadlineAhead, parseUtcTimestamp } from './time';
+
+/** Rules for accepting a first block onto the ledger: pure, no ledger access. */
+
+export function assertRequester(content: FirstBlockContent, caller: Caller): void {
+  if (content.requester.mspId !== caller.mspId) {
+    throw new ContractError(
+      'REQUESTER_MISMATCH',
+      `requester.mspId: ${content.requester.mspId} is not the submitting organisation ${caller.mspId}`,
+    );
+  }
+  if (content.requester.certFingerprint !== caller.fingerprint) {
+    throw new ContractError(
+      'REQUESTER_MISMATCH',
+      "requester.certFingerprint: does not match the submitting identity's certificate",
+    );
+  }
+}
+
+export function deadlineOf(content: FirstBlockContent): Instant {
+  const deadline = parseUtcTimestamp(content.deadline);
+  if (deadline === undefined) {
+    throw new ContractError('DEADLINE_INVALID', `deadline: not an RFC 3339 UTC timestamp`);
+  }
+  return deadline;
+}
+
+/** A deadline must leave the participants time to verify, and not hold a vote open for ever. */
+export function assertDeadline(content: FirstBlockContent, now: Instant): void {
+  const deadline = deadlineOf(content);
+  if (deadline <= now) {
+    throw new ContractError('DEADLINE_INVALID', 'deadline: must be after the transaction time');
+  }
+  if (deadline - now > maxDeadlineAhead) {
+    throw new ContractError(
+      'DEADLINE_INVALID',
+      'deadline: must be at most 30 days after the transaction time',
+    );
+  }
+}
+
+export interface FirstBlockFacts {
+  readonly content: FirstBlockContent;
+  readonly signature: string;
+  readonly caller: Caller;
+  readonly contentHash: string;
+  readonly participantSet: ParticipantSet;
+  readonly createdAt: string;
+  readonly txId: string;
+}
+
+export function newStoredFirstBlock(facts: FirstBlockFacts): StoredFirstBlock {
+  return {
+    content: facts.content,
+    signature: facts.signature,
+    requesterCertificate: facts.caller.certificate,
+    contentHash: facts.contentHash,
+    participants: [...facts.participantSet.participants],
+    threshold: facts.participantSet.threshold,
+    quorumRatio: facts.participantSet.quorumRatio,
+    createdAt: facts.createdAt,
+    txId: facts.txId,
+  };
+}
+
+export function summariseFirstBlock(block: StoredFirstBlock): FirstBlockSummary {
+  return {
+    blockId: block.content.id,
+    requester: block.content.requester.mspId,
+    mode: block.content.mode,
+    sourceId: block.content.interface.sourceId,
+    records: block.content.records.length,
+    participants: block.participants.length,
+    threshold: block.threshold,
+    deadline: block.content.deadline,
+    createdAt: block.createdAt,
+  };
+}
+
+/** Relay mode: the participant that must have recorded before this one, if any. */
+export function relayPredecessor(block: StoredFirstBlock, participant: string): string | undefined {
+  if (block.content.mode !== 'relay') {
+    return undefined;
+  }
+  const position = block.participants.indexOf(participant);
+  return position > 0 ? block.participants[position - 1] : undefined;
+}

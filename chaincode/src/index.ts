@@ -1,0 +1,21 @@
+import { CorroborateContract } from './contract';
+
+export { CorroborateContract } from './contract';
+export { ContractError, errorCatalogue } from './errors';
+export type { ErrorCode } from './errors';
+export type {
+  FirstBlockListItem,
+  FirstBlockPage,
+  FirstBlockSummary,
+  Outcome,
+  OutcomeView,
+  ParticipantChange,
+  ParticipantSet,
+  Proposal,
+  StoredFirstBlock,
+  Verdict,
+} from './state';
+export type { OutcomeStatus } from './threshold';
+
+/** The contracts fabric-chaincode-node starts from this package. */
+export const contracts = [CorroborateContract];

@@ -1,0 +1,167 @@
+import type { Context } from 'fabric-contract-api';
+import type { ChaincodeStub, Iterators } from 'fabric-shim-api';
+import { canonicalJson } from './shared';
+import type {
+  FirstBlockListItem,
+  FirstBlockPage,
+  FirstBlockSummary,
+  Outcome,
+  ParticipantSet,
+  Proposal,
+  StoredFirstBlock,
+  Verdict,
+} from './state';
+import type { OutcomeStatus } from './threshold';
+import type { Instant } from './time';
+import { formatInstant, instantFromTimestamp } from './time';
+
+/** Composite-key object types: one key per thing, one family per kind of thing. */
+const keyTypes = {
+  participants: 'participants',
+  proposal: 'proposal',
+  block: 'block',
+  verdict: 'verdict',
+  outcome: 'outcome',
+  status: 'status',
+} as const;
+
+export type EventName =
+  'FirstBlockCreated' | 'VerdictRecorded' | 'OutcomeDecided' | 'ParticipantsChanged';
+
+/**
+ * Typed access to world state, events and transaction facts: the only module that touches
+ * `ctx.stub`. Values are stored as canonical JSON so every endorsing peer writes identical bytes.
+ */
+export class Ledger {
+  readonly #stub: ChaincodeStub;
+
+  constructor(ctx: Context) {
+    this.#stub = ctx.stub;
+  }
+
+  /** The transaction id. */
+  txId(): string {
+    return this.#stub.getTxID();
+  }
+
+  /** The transaction timestamp chosen by the client and signed in the proposal: the only clock. */
+  txTime(): Instant {
+    const timestamp = this.#stub.getTxTimestamp();
+    return instantFromTimestamp(timestamp.seconds, timestamp.nanos);
+  }
+
+  /** The transaction timestamp as an ISO 8601 UTC string. */
+  txTimeText(): string {
+    return formatInstant(this.txTime());
+  }
+
+  async getParticipants(): Promise<ParticipantSet | undefined> {
+    return this.#get<ParticipantSet>(this.#key(keyTypes.participants, []));
+  }
+
+  async putParticipants(set: ParticipantSet): Promise<void> {
+    await this.#put(this.#key(keyTypes.participants, []), set);
+  }
+
+  async getProposal(proposalId: string): Promise<Proposal | undefined> {
+    return this.#get<Proposal>(this.#key(keyTypes.proposal, [proposalId]));
+  }
+
+  async putProposal(proposal: Proposal): Promise<void> {
+    await this.#put(this.#key(keyTypes.proposal, [proposal.proposalId]), proposal);
+  }
+
+  async getBlock(blockId: string): Promise<StoredFirstBlock | undefined> {
+    return this.#get<StoredFirstBlock>(this.#key(keyTypes.block, [blockId]));
+  }
+
+  async putBlock(block: StoredFirstBlock): Promise<void> {
+    await this.#put(this.#key(keyTypes.block, [block.content.id]), block);
+  }
+
+  /** One key per (block, participant): concurrent verdicts never write the same key. */
+  async getVerdict(blockId: string, participant: string): Promise<Verdict | undefined> {
+    return this.#get<Verdict>(this.#key(keyTypes.verdict, [blockId, participant]));
+  }
+
+  async putVerdict(verdict: Verdict): Promise<void> {
+    await this.#put(this.#key(keyTypes.verdict, [verdict.blockId, verdict.participant]), verdict);
+  }
+
+  async getOutcome(blockId: string): Promise<Outcome | undefined> {
+    return this.#get<Outcome>(this.#key(keyTypes.outcome, [blockId]));
+  }
+
+  async putOutcome(outcome: Outcome): Promise<void> {
+    await this.#put(this.#key(keyTypes.outcome, [outcome.blockId]), outcome);
+  }
+
+  /** Files a block under a status in the listing index, moving it from its previous status. */
+  async putStatus(
+    status: OutcomeStatus,
+    summary: FirstBlockSummary,
+    previous?: OutcomeStatus,
+  ): Promise<void> {
+    if (previous !== undefined) {
+      await this.#stub.deleteState(this.#key(keyTypes.status, [previous, summary.blockId]));
+    }
+    await this.#put(this.#key(keyTypes.status, [status, summary.blockId]), summary);
+  }
+
+  /** One page of the status index, in block-id order. */
+  async listByStatus(
+    status: OutcomeStatus,
+    pageSize: number,
+    bookmark: string,
+  ): Promise<FirstBlockPage> {
+    const { iterator, metadata } = await this.#stub.getStateByPartialCompositeKeyWithPagination(
+      keyTypes.status,
+      [status],
+      pageSize,
+      bookmark,
+    );
+    const items: FirstBlockListItem[] = [];
+    try {
+      for (const kv of await drain(iterator)) {
+        const summary = decode<FirstBlockSummary>(kv.value);
+        items.push({ ...summary, status });
+      }
+    } finally {
+      await iterator.close();
+    }
+    return { items, bookmark: metadata.bookmark };
+  }
+
+  /** Sets the transaction's event; Fabric keeps one event per transaction. */
+  setEvent(name: EventName, payload: object): void {
+    this.#stub.setEvent(name, Buffer.from(canonicalJson(payload), 'utf8'));
+  }
+
+  #key(objectType: string, attributes: string[]): string {
+    return this.#stub.createCompositeKey(objectType, attributes);
+  }
+
+  async #get<T>(key: string): Promise<T | undefined> {
+    const bytes = await this.#stub.getState(key);
+    if (bytes === undefined || bytes === null || bytes.length === 0) {
+      return undefined;
+    }
+    return decode<T>(bytes);
+  }
+
+  async #put(key: string, value: object): Promise<void> {
+    await this.#stub.putState(key, Buffer.from(canonicalJson(value), 'utf8'));
+  }
+}
+
+function decode<T>(bytes: Uint8Array): T {
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+async function drain(iterator: Iterators.StateQueryIterator): Promise<Iterators.KV[]> {
+  const entries: Iterators.KV[] = [];
+  for (let result = await iterator.next(); !result.done; result = await iterator.next()) {
+    entries.push(result.value);
+  }
+  return entries;
+}

@@ -1,0 +1,157 @@
+import { ContractError } from './errors';
+import type { ParticipantChange, ParticipantSet, Proposal } from './state';
+import type { QuorumRatio } from './threshold';
+import { computeThreshold, parseQuorumRatio } from './threshold';
+
+/** Governance rules for the participant set: pure, no ledger access. */
+
+export const maxParticipants = 100;
+
+const mspIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function isMspId(value: unknown): value is string {
+  return typeof value === 'string' && mspIdPattern.test(value);
+}
+
+export function assertQuorumRatio(text: string, field: string): QuorumRatio {
+  const ratio = parseQuorumRatio(text);
+  if (!ratio) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `${field}: must be a decimal in (0, 1] with at most 9 fractional digits, got ${JSON.stringify(text)}`,
+    );
+  }
+  return ratio;
+}
+
+function parseMspIdList(value: unknown, field: string, allowEmpty: boolean): string[] {
+  if (!Array.isArray(value)) {
+    throw new ContractError('INVALID_ARGUMENT', `${field}: must be an array of MSP ids`);
+  }
+  if (!allowEmpty && value.length === 0) {
+    throw new ContractError('INVALID_ARGUMENT', `${field}: must name at least one MSP id`);
+  }
+  if (value.length > maxParticipants) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `${field}: at most ${maxParticipants} MSP ids, got ${value.length}`,
+    );
+  }
+  const seen = new Set<string>();
+  value.forEach((item, index) => {
+    if (!isMspId(item)) {
+      throw new ContractError('INVALID_ARGUMENT', `${field}[${index}]: not a valid MSP id`);
+    }
+    if (seen.has(item)) {
+      throw new ContractError('INVALID_ARGUMENT', `${field}[${index}]: duplicate MSP id ${item}`);
+    }
+    seen.add(item);
+  });
+  return value as string[];
+}
+
+/** The initial participant list: 1..100 unique MSP ids, in the order that relay mode follows. */
+export function parseParticipantList(value: unknown): string[] {
+  return parseMspIdList(value, 'participants', false);
+}
+
+export function newParticipantSet(
+  participants: readonly string[],
+  ratio: QuorumRatio,
+  version: number,
+): ParticipantSet {
+  return {
+    participants: [...participants],
+    quorumRatio: ratio.text,
+    threshold: computeThreshold(participants.length, ratio),
+    version,
+  };
+}
+
+export function isParticipant(
+  set: { readonly participants: readonly string[] },
+  mspId: string,
+): boolean {
+  return set.participants.includes(mspId);
+}
+
+/** `{add?: string[], remove?: string[], quorumRatio?: string}` with at least one of them. */
+export function parseParticipantChange(value: unknown): ParticipantChange {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ContractError('INVALID_ARGUMENT', 'change: must be a JSON object');
+  }
+  const unknownFields = Object.keys(value).filter(
+    (key) => !['add', 'remove', 'quorumRatio'].includes(key),
+  );
+  if (unknownFields.length > 0) {
+    throw new ContractError('INVALID_ARGUMENT', `change.${unknownFields[0]}: unknown field`);
+  }
+  const fields = value as { add?: unknown; remove?: unknown; quorumRatio?: unknown };
+  const add = fields.add === undefined ? [] : parseMspIdList(fields.add, 'change.add', true);
+  const remove =
+    fields.remove === undefined ? [] : parseMspIdList(fields.remove, 'change.remove', true);
+  const overlap = add.find((mspId) => remove.includes(mspId));
+  if (overlap !== undefined) {
+    throw new ContractError('INVALID_ARGUMENT', `change: ${overlap} is both added and removed`);
+  }
+  let quorumRatio: string | undefined;
+  if (fields.quorumRatio !== undefined) {
+    if (typeof fields.quorumRatio !== 'string') {
+      throw new ContractError('INVALID_ARGUMENT', 'change.quorumRatio: must be a decimal string');
+    }
+    quorumRatio = assertQuorumRatio(fields.quorumRatio, 'change.quorumRatio').text;
+  }
+  if (add.length === 0 && remove.length === 0 && quorumRatio === undefined) {
+    throw new ContractError('INVALID_ARGUMENT', 'change: must add, remove or set quorumRatio');
+  }
+  return quorumRatio === undefined ? { add, remove } : { add, remove, quorumRatio };
+}
+
+/**
+ * The set after the change. Refuses changes that do not fit the set they are applied to, so a
+ * proposal is checked when it is made and cannot silently become a no-op later.
+ */
+export function applyParticipantChange(
+  set: ParticipantSet,
+  change: ParticipantChange,
+): ParticipantSet {
+  const present = change.add.find((mspId) => isParticipant(set, mspId));
+  if (present !== undefined) {
+    throw new ContractError('INVALID_ARGUMENT', `change.add: ${present} is a participant already`);
+  }
+  const absent = change.remove.find((mspId) => !isParticipant(set, mspId));
+  if (absent !== undefined) {
+    throw new ContractError('INVALID_ARGUMENT', `change.remove: ${absent} is not a participant`);
+  }
+  const participants = [
+    ...set.participants.filter((mspId) => !change.remove.includes(mspId)),
+    ...change.add,
+  ];
+  if (participants.length === 0) {
+    throw new ContractError('INVALID_ARGUMENT', 'change.remove: would leave no participant');
+  }
+  if (participants.length > maxParticipants) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `change.add: would exceed ${maxParticipants} participants`,
+    );
+  }
+  const ratio = assertQuorumRatio(change.quorumRatio ?? set.quorumRatio, 'change.quorumRatio');
+  return newParticipantSet(participants, ratio, set.version + 1);
+}
+
+/**
+ * A proposal counts approvals only against the set version it was made for: if the set changed
+ * meanwhile, its approvers may no longer be the current participants, so it is closed instead.
+ */
+export function proposalStatus(proposal: Proposal, current: ParticipantSet): Proposal['status'] {
+  if (proposal.status === 'open' && proposal.baseVersion !== current.version) {
+    return 'closed';
+  }
+  return proposal.status;
+}
+
+/** A change passes once approvals reach the current set's threshold (the proposer counts as one). */
+export function isChangeApproved(proposal: Proposal, current: ParticipantSet): boolean {
+  return proposal.approvals.length >= current.threshold;
+}

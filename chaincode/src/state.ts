@@ -1,0 +1,102 @@
+import type { FirstBlockContent, VerdictInput } from './shared';
+import type { OutcomeStatus } from './threshold';
+
+/** What the contract keeps on the ledger and returns to clients. */
+
+export interface ParticipantSet {
+  readonly participants: string[];
+  readonly quorumRatio: string;
+  readonly threshold: number;
+  readonly version: number;
+}
+
+export interface ParticipantChange {
+  readonly add: string[];
+  readonly remove: string[];
+  readonly quorumRatio?: string;
+}
+
+export type ProposalStatus = 'open' | 'applied' | 'closed';
+
+export interface Proposal {
+  readonly proposalId: string;
+  readonly change: ParticipantChange;
+  readonly proposer: string;
+  readonly approvals: string[];
+  /** The participant-set version the change was proposed against; approvals count only there. */
+  readonly baseVersion: number;
+  readonly status: ProposalStatus;
+  readonly createdAt: string;
+  readonly txId: string;
+  readonly appliedAt?: string;
+  readonly appliedVersion?: number;
+}
+
+export interface StoredFirstBlock {
+  readonly content: FirstBlockContent;
+  readonly signature: string;
+  readonly requesterCertificate: string;
+  readonly contentHash: string;
+  /** Snapshot at creation: later changes to the set do not move this block's vote. */
+  readonly participants: string[];
+  readonly threshold: number;
+  readonly quorumRatio: string;
+  readonly createdAt: string;
+  readonly txId: string;
+}
+
+export interface Verdict {
+  readonly blockId: string;
+  readonly participant: string;
+  readonly result: VerdictInput['result'];
+  readonly observedHash: string;
+  readonly reason: VerdictInput['reason'];
+  readonly attempts: number;
+  readonly failedRecords: number[];
+  readonly recordedAt: string;
+  readonly txId: string;
+}
+
+export interface Outcome {
+  readonly blockId: string;
+  readonly status: Exclude<OutcomeStatus, 'pending'>;
+  readonly valid: number;
+  readonly invalid: number;
+  readonly participants: number;
+  readonly threshold: number;
+  readonly decidedAt: string;
+  readonly txId: string;
+}
+
+export interface OutcomeView {
+  readonly status: OutcomeStatus;
+  readonly recorded: boolean;
+  readonly valid: number;
+  readonly invalid: number;
+  readonly participants: number;
+  readonly threshold: number;
+  readonly decidedAt?: string;
+  readonly txId?: string;
+}
+
+/** The status index entry: enough to list blocks without reading each one. */
+export interface FirstBlockSummary {
+  readonly blockId: string;
+  readonly requester: string;
+  readonly mode: FirstBlockContent['mode'];
+  readonly sourceId: string;
+  readonly records: number;
+  readonly participants: number;
+  readonly threshold: number;
+  readonly deadline: string;
+  readonly createdAt: string;
+}
+
+export interface FirstBlockListItem extends FirstBlockSummary {
+  readonly status: OutcomeStatus;
+}
+
+export interface FirstBlockPage {
+  readonly items: FirstBlockListItem[];
+  readonly bookmark: string;
+}

@@ -1,0 +1,45 @@
+import { ContractError } from './errors';
+import type { VerdictInput } from './shared';
+import type { StoredFirstBlock, Verdict } from './state';
+
+/** Rules for a participant's verdict on a block: pure, no ledger access. */
+
+/** A verdict must make sense for the block it is about, so counts cannot be skewed by nonsense. */
+export function assertVerdictFitsBlock(input: VerdictInput, block: StoredFirstBlock): void {
+  if (input.result === 'valid' && input.observedHash !== block.content.batchRoot) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      "observedHash: a valid verdict must carry the block's batchRoot",
+    );
+  }
+  const records = block.content.records.length;
+  const outside = (input.failedRecords ?? []).find((index) => index >= records);
+  if (outside !== undefined) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `failedRecords: index ${outside} is outside the block's ${records} records`,
+    );
+  }
+}
+
+export interface VerdictFacts {
+  readonly blockId: string;
+  readonly participant: string;
+  readonly input: VerdictInput;
+  readonly recordedAt: string;
+  readonly txId: string;
+}
+
+export function newVerdict(facts: VerdictFacts): Verdict {
+  return {
+    blockId: facts.blockId,
+    participant: facts.participant,
+    result: facts.input.result,
+    observedHash: facts.input.observedHash,
+    reason: facts.input.reason,
+    attempts: facts.input.attempts,
+    failedRecords: [...(facts.input.failedRecords ?? [])],
+    recordedAt: facts.recordedAt,
+    txId: facts.txId,
+  };
+}
