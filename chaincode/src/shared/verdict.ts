@@ -1,11 +1,65 @@
+import { isDigestHex } from './digest';
 import { newInvalidArgument } from './errors';
+import {
+  childPath,
+  readArray,
+  readInteger,
+  readObject,
+  readOneOf,
+  readString,
+} from './json-reader';
 import type { VerdictInput } from './model';
+import { LIMITS, VERDICT_REASONS, VERDICT_RESULTS } from './model';
+
+const fields = ['result', 'observedHash', 'reason', 'attempts'] as const;
 
 /**
- * Validates untrusted JSON as a verdict and returns it typed.
+ * Validates untrusted JSON as a participant's verdict and returns it typed. A valid verdict has
+ * reason 'OK' and no failed records; an invalid one has any other reason. `observedHash` is a
+ * batch root, or '' when the participant read nothing.
  *
+ * @param recordCount - when given, every failed record index must be below it.
  * @throws RuleError `INVALID_ARGUMENT: <json path>: <why>`.
  */
 export function parseVerdictInput(json: unknown, recordCount?: number): VerdictInput {
-  throw newInvalidArgument('$', `not implemented yet (${typeof json} ${recordCount})`);
+  const input = readObject(json, '', fields, ['failedRecords']);
+  const result = readOneOf(input.result, 'result', VERDICT_RESULTS);
+  const observedHash = readString(input.observedHash, 'observedHash');
+  if (observedHash !== '' && !isDigestHex(observedHash)) {
+    throw newInvalidArgument('observedHash', "must be 64 lowercase hex digits or ''");
+  }
+  const reason = readOneOf(input.reason, 'reason', VERDICT_REASONS);
+  const attempts = readInteger(input.attempts, 'attempts', 1, LIMITS.maxAttempts);
+  const verdict: VerdictInput = { result, observedHash, reason, attempts };
+
+  if (result === 'valid') {
+    if (reason !== 'OK') {
+      throw newInvalidArgument('reason', "must be 'OK' for a valid verdict");
+    }
+    if (observedHash === '') {
+      throw newInvalidArgument('observedHash', 'is required for a valid verdict');
+    }
+  } else if (reason === 'OK') {
+    throw newInvalidArgument('reason', "must not be 'OK' for an invalid verdict");
+  }
+
+  if (input.failedRecords !== undefined) {
+    const maxIndex = (recordCount ?? LIMITS.maxRecords) - 1;
+    const items = readArray(input.failedRecords, 'failedRecords', 0, maxIndex + 1);
+    if (result === 'valid' && items.length > 0) {
+      throw newInvalidArgument('failedRecords', 'must be empty for a valid verdict');
+    }
+    let previous = -1;
+    verdict.failedRecords = items.map((item, index) => {
+      const path = childPath('failedRecords', index);
+      const recordIndex = readInteger(item, path, 0, maxIndex);
+      // Ascending and unique, so that equal verdicts have one encoding.
+      if (recordIndex <= previous) {
+        throw newInvalidArgument(path, 'indices must be ascending and unique');
+      }
+      previous = recordIndex;
+      return recordIndex;
+    });
+  }
+  return verdict;
 }
