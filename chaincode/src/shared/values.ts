@@ -1,3 +1,4 @@
+import { canonicalJson } from './canonical-json';
 import { isCanonicalDecimal, normaliseDecimalText, normaliseFiniteNumber } from './decimal';
 import { newInvalidValue } from './errors';
 import type { FieldType } from './field-types';
@@ -241,10 +242,10 @@ function toJson(raw: unknown, fail: (why: string) => never): JsonValue {
       `not a JSON document (plain objects, arrays, well-formed strings, finite numbers, booleans, null; depth <= ${maxJsonDepth})`,
     );
   }
-  return value;
+  // A copy as JSON holds it: keys sorted, -0 as 0, nothing shared with the driver's object.
+  return JSON.parse(canonicalJson(value)) as JsonValue;
 }
 
-// Validates in place instead of copying: the value is only read, and canonicalJson sorts keys.
 function isJsonValue(value: unknown, depth: number): value is JsonValue {
   switch (typeof value) {
     case 'boolean':
