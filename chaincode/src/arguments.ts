@@ -1,6 +1,6 @@
 import { ContractError, toContractError } from './errors';
 import type { FirstBlockContent, VerdictInput } from './shared';
-import { LIMITS, SCHEME, parseFirstBlockContent, parseVerdictInput } from './shared';
+import { LIMITS, parseFirstBlockContent, parseVerdictInput } from './shared';
 import type { OutcomeStatus } from './threshold';
 import { isOutcomeStatus, outcomeStatuses } from './threshold';
 
@@ -10,7 +10,8 @@ import { isOutcomeStatus, outcomeStatuses } from './threshold';
  */
 
 export const limits = {
-  contentBytes: LIMITS.maxContentBytes,
+  // The rule bounds the canonical content; the argument may carry whitespace and escapes besides.
+  contentArgumentBytes: 2 * LIMITS.maxContentBytes,
   verdictBytes: 64 * 1024,
   governanceBytes: 16 * 1024,
   signatureChars: 256,
@@ -46,13 +47,7 @@ export function assertIdentifier(value: string, field: string): string {
 }
 
 export function decodeFirstBlockContent(contentJson: string): FirstBlockContent {
-  const json = parseJsonArgument(contentJson, limits.contentBytes, 'contentJson');
-  if (typeof json === 'object' && json !== null && 'scheme' in json && json.scheme !== SCHEME) {
-    throw new ContractError(
-      'UNSUPPORTED_SCHEME',
-      `scheme: ${JSON.stringify(json.scheme)} is not ${SCHEME}`,
-    );
-  }
+  const json = parseJsonArgument(contentJson, limits.contentArgumentBytes, 'contentJson');
   try {
     return parseFirstBlockContent(json);
   } catch (err) {

@@ -174,12 +174,6 @@ export class CorroborateContract extends Contract {
     const content = decodeFirstBlockContent(contentJson);
     decodeSignature(signature);
     const payload = firstBlockSigningPayload(content);
-    if (Buffer.byteLength(payload, 'utf8') > limits.contentBytes) {
-      throw new ContractError(
-        'PAYLOAD_TOO_LARGE',
-        `contentJson: canonical content exceeds ${limits.contentBytes} bytes`,
-      );
-    }
     const caller = callerOf(ctx);
     assertRequester(content, caller);
     if (!verifySignature(payload, signature, caller.certificate)) {

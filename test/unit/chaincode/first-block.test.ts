@@ -1,0 +1,336 @@
+import type { OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/chaincode';
+import { firstBlockSigningPayload, sha256Hex } from '@corroborate/chaincode/shared';
+import * as chai from 'chai';
+import chaiAsPromised from 'chai-as-promised';
+import sinon from 'sinon';
+import { expectRefusedWithoutWrites } from './assertions';
+import {
+  consortium,
+  daysAfterStart,
+  identityOf,
+  mspIds,
+  newFirstBlockContent,
+  newSignedFirstBlock,
+  refusal,
+  signFirstBlock,
+} from './fixtures';
+import type { TestIdentity } from './identities';
+import { newIdentity, signPayload } from './identities';
+import { LedgerDouble } from './ledger-double';
+
+chai.use(chaiAsPromised);
+const { expect } = chai;
+
+describe('CreateFirstBlock', () => {
+  let ledger: LedgerDouble;
+  let org1: TestIdentity;
+  let org2: TestIdentity;
+
+  before(async () => {
+    [org1, org2] = (await consortium(3)) as [TestIdentity, TestIdentity];
+  });
+
+  beforeEach(async () => {
+    ledger = new LedgerDouble();
+    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(3)), '0.5');
+  });
+
+  afterEach(() => {
+    sinon.restore();
+  });
+
+  it('stores the signed block with a snapshot of the participants and announces it', async () => {
+    const { content, contentJson, signature } = newSignedFirstBlock(org1, { records: 3 });
+
+    const block = await ledger.submitJson<StoredFirstBlock>(
+      org1,
+      'CreateFirstBlock',
+      contentJson,
+      signature,
+    );
+
+    expect(block).to.deep.equal({
+      content,
+      signature,
+      requesterCertificate: org1.certificate,
+      contentHash: sha256Hex(firstBlockSigningPayload(content)),
+      participants: mspIds(3),
+      threshold: 2,
+      quorumRatio: '0.5',
+      createdAt: '2025-01-01T00:00:00.000Z',
+      txId: 'tx2',
+    });
+    expect(ledger.events.at(-1)).to.deep.equal({
+      name: 'FirstBlockCreated',
+      txId: 'tx2',
+      payload: {
+        blockId: 'block-1',
+        requester: 'Org1MSP',
+        mode: 'parallel',
+        participants: mspIds(3),
+        threshold: 2,
+        deadline: content.deadline,
+        sourceId: 'customers-db',
+        records: 3,
+        txId: 'tx2',
+      },
+    });
+  });
+
+  it('returns the block, its verdicts and a pending outcome from GetFirstBlock', async () => {
+    const { contentJson, signature } = newSignedFirstBlock(org1, { hashOnly: true });
+    const created = await ledger.submitJson<StoredFirstBlock>(
+      org1,
+      'CreateFirstBlock',
+      contentJson,
+      signature,
+    );
+
+    const view = await ledger.evaluateJson<{
+      block: StoredFirstBlock;
+      verdicts: Verdict[];
+      outcome: OutcomeView;
+    }>(org2, 'GetFirstBlock', 'block-1');
+
+    expect(view).to.deep.equal({
+      block: created,
+      verdicts: [],
+      outcome: {
+        status: 'pending',
+        recorded: false,
+        valid: 0,
+        invalid: 0,
+        participants: 3,
+        threshold: 2,
+      },
+    });
+  });
+
+  it('recognises an identical retry, even re-signed, as DUPLICATE_FIRST_BLOCK', async () => {
+    const content = newFirstBlockContent(org1);
+    const first = signFirstBlock(org1, content);
+    await ledger.submit(org1, 'CreateFirstBlock', first.contentJson, first.signature);
+    const retry = signFirstBlock(org1, content);
+
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org1, 'CreateFirstBlock', retry.contentJson, retry.signature),
+      'DUPLICATE_FIRST_BLOCK',
+    );
+  });
+
+  it('recognises an identical retry after the deadline has passed', async () => {
+    const { contentJson, signature } = newSignedFirstBlock(org1);
+    await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+    ledger.advance(2 * 86_400_000);
+
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+      'DUPLICATE_FIRST_BLOCK',
+    );
+  });
+
+  it('refuses different content under an existing id with FIRST_BLOCK_EXISTS', async () => {
+    const first = newSignedFirstBlock(org1, { records: 1 });
+    await ledger.submit(org1, 'CreateFirstBlock', first.contentJson, first.signature);
+    const other = newSignedFirstBlock(org1, { records: 2 });
+
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org1, 'CreateFirstBlock', other.contentJson, other.signature),
+      'FIRST_BLOCK_EXISTS',
+    );
+  });
+
+  describe('signature', () => {
+    it('refuses a signature made with another key', async () => {
+      const content = newFirstBlockContent(org1);
+      const forged = signFirstBlock(org2, content);
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', forged.contentJson, forged.signature),
+        'BAD_SIGNATURE',
+      );
+    });
+
+    it('refuses content altered after signing', async () => {
+      const { content, signature } = newSignedFirstBlock(org1);
+      const altered = { ...content, mode: 'relay' };
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', JSON.stringify(altered), signature),
+        'BAD_SIGNATURE',
+      );
+    });
+
+    it('refuses a signature with a flipped byte', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1);
+      const bytes = Buffer.from(signature, 'base64');
+      bytes[bytes.length - 1] = (bytes.at(-1) ?? 0) ^ 0x01;
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, bytes.toString('base64')),
+        'BAD_SIGNATURE',
+      );
+    });
+
+    it('refuses a signature that is not base64', async () => {
+      const { contentJson } = newSignedFirstBlock(org1);
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, 'not base64!'),
+        'INVALID_ARGUMENT',
+      );
+    });
+
+    it('verifies against the submitting certificate, not another of the same organisation', async () => {
+      const colleague = await newIdentity('Org1MSP', 'user2@Org1MSP');
+      const content = newFirstBlockContent(org1);
+      const signedByColleague = {
+        contentJson: JSON.stringify(content),
+        signature: signPayload(colleague, firstBlockSigningPayload(content)),
+      };
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(
+          org1,
+          'CreateFirstBlock',
+          signedByColleague.contentJson,
+          signedByColleague.signature,
+        ),
+        'BAD_SIGNATURE',
+      );
+    });
+  });
+
+  describe('requester', () => {
+    it('refuses content naming another organisation', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org2);
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+        'REQUESTER_MISMATCH',
+      );
+    });
+
+    it('refuses content naming another certificate of the same organisation', async () => {
+      const colleague = await newIdentity('Org1MSP', 'user3@Org1MSP');
+      const { contentJson, signature } = signFirstBlock(
+        org1,
+        newFirstBlockContent(org1, { requester: colleague }),
+      );
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+        'REQUESTER_MISMATCH',
+      );
+    });
+
+    it('refuses a requester outside the participant set', async () => {
+      const outsider = await identityOf('OutsiderMSP');
+      const { contentJson, signature } = newSignedFirstBlock(outsider);
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(outsider, 'CreateFirstBlock', contentJson, signature),
+        'NOT_A_PARTICIPANT',
+      );
+    });
+
+    it('refuses before the participant set is initialised', async () => {
+      const empty = new LedgerDouble();
+      const { contentJson, signature } = newSignedFirstBlock(org1);
+
+      await expectRefusedWithoutWrites(
+        empty,
+        empty.submit(org1, 'CreateFirstBlock', contentJson, signature),
+        'NOT_INITIALISED',
+      );
+    });
+  });
+
+  describe('deadline', () => {
+    for (const [title, deadline] of [
+      ['in the past', '2024-12-31T23:59:59Z'],
+      ['equal to the transaction time', '2025-01-01T00:00:00Z'],
+      ['more than 30 days ahead', '2025-01-31T00:00:00.001Z'],
+    ] as const) {
+      it(`refuses a deadline ${title}`, async () => {
+        const { contentJson, signature } = newSignedFirstBlock(org1, { deadline });
+
+        await expectRefusedWithoutWrites(
+          ledger,
+          ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+          'DEADLINE_INVALID',
+        );
+      });
+    }
+
+    it('accepts a deadline exactly 30 days ahead', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1, {
+        deadline: daysAfterStart(30),
+      });
+
+      await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+    });
+  });
+
+  describe('content', () => {
+    it('refuses another scheme', async () => {
+      const content = { ...newFirstBlockContent(org1), scheme: 'corroborate-v0' };
+      const signature = signPayload(org1, JSON.stringify(content));
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', JSON.stringify(content), signature),
+        'UNSUPPORTED_SCHEME',
+      );
+    });
+
+    it('refuses content whose record hash does not match its data', async () => {
+      const content = newFirstBlockContent(org1, { records: 2 });
+      const [first, second] = content.records as [
+        (typeof content.records)[0],
+        (typeof content.records)[0],
+      ];
+      const tampered = { ...content, records: [{ ...first, data: second.data }, second] };
+      const { contentJson, signature } = signFirstBlock(org1, tampered);
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+        'INVALID_ARGUMENT',
+      );
+    });
+
+    it('refuses content that is not JSON', async () => {
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', '{"id":', 'AAAA'),
+        'INVALID_ARGUMENT',
+      );
+    });
+
+    it('refuses an oversized argument before parsing it', async () => {
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', ' '.repeat(8 * 1024 * 1024 + 1), 'AAAA'),
+        'PAYLOAD_TOO_LARGE',
+      );
+    });
+  });
+
+  it('refuses GetFirstBlock for an unknown id', async () => {
+    await expect(ledger.evaluate(org1, 'GetFirstBlock', 'missing')).to.be.rejectedWith(
+      refusal('FIRST_BLOCK_NOT_FOUND'),
+    );
+  });
+});
