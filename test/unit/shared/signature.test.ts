@@ -1,0 +1,163 @@
+// @peculiar/x509 needs the Reflect metadata polyfill (installed with fabric-contract-api).
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { expect } from 'chai';
+import type { KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, webcrypto } from 'node:crypto';
+import {
+  certificateFingerprint,
+  firstBlockSigningPayload,
+  RuleError,
+  verifySignature,
+} from '../../../chaincode/src/shared';
+import type { FirstBlockContent } from '../../../chaincode/src/shared';
+
+// Order of the P-256 group, to turn a signature into its high-S twin.
+const p256Order = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+
+interface Identity {
+  privateKey: KeyObject;
+  certPem: string;
+}
+
+async function newIdentity(namedCurve: 'P-256' | 'P-384'): Promise<Identity> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', {
+    namedCurve: namedCurve === 'P-256' ? 'prime256v1' : 'secp384r1',
+  });
+  const algorithm = { name: 'ECDSA', namedCurve };
+  const hash = namedCurve === 'P-256' ? 'SHA-256' : 'SHA-384';
+  const keys = {
+    privateKey: await webcrypto.subtle.importKey(
+      'pkcs8',
+      privateKey.export({ type: 'pkcs8', format: 'der' }),
+      algorithm,
+      false,
+      ['sign'],
+    ),
+    publicKey: await webcrypto.subtle.importKey(
+      'spki',
+      publicKey.export({ type: 'spki', format: 'der' }),
+      algorithm,
+      true,
+      ['verify'],
+    ),
+  };
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: 'CN=requester, O=Org1',
+    notBefore: new Date('2024-01-01T00:00:00Z'),
+    notAfter: new Date('2034-01-01T00:00:00Z'),
+    signingAlgorithm: { ...algorithm, hash },
+    keys,
+  });
+  return { privateKey, certPem: certificate.toString('pem') };
+}
+
+function signBase64(payload: string, privateKey: KeyObject): string {
+  return sign('sha256', Buffer.from(payload, 'utf8'), privateKey).toString('base64');
+}
+
+// DER ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, short-form lengths (P-256 only).
+function toHighS(signatureBase64: string): string {
+  const der = Buffer.from(signatureBase64, 'base64');
+  const rLength = der[3] as number;
+  const r = der.subarray(4, 4 + rLength);
+  const sLength = der[5 + rLength] as number;
+  const s = BigInt(`0x${der.subarray(6 + rLength, 6 + rLength + sLength).toString('hex')}`);
+  const flipped = p256Order - s;
+  let sHex = flipped.toString(16);
+  sHex = sHex.length % 2 === 1 ? `0${sHex}` : sHex;
+  if (parseInt(sHex.slice(0, 2), 16) >= 0x80) {
+    sHex = `00${sHex}`;
+  }
+  const sBytes = Buffer.from(sHex, 'hex');
+  const body = Buffer.concat([
+    Buffer.from([0x02, r.length]),
+    r,
+    Buffer.from([0x02, sBytes.length]),
+    sBytes,
+  ]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]).toString('base64');
+}
+
+const content = {
+  id: 'order-42',
+  scheme: 'corroborate-v1',
+  mode: 'parallel',
+  hashOnly: true,
+  deadline: '2030-01-01T00:00:00Z',
+  requester: { mspId: 'Org1MSP', certFingerprint: '0'.repeat(64) },
+  interface: { sourceId: 'orders', connector: 'postgres' },
+  records: [],
+  batchRoot: '0'.repeat(64),
+} as unknown as FirstBlockContent;
+
+describe('signatures', () => {
+  let requester: Identity;
+  let other: Identity;
+  let p384: Identity;
+
+  before(async () => {
+    x509.cryptoProvider.set(webcrypto as Crypto);
+    [requester, other, p384] = await Promise.all([
+      newIdentity('P-256'),
+      newIdentity('P-256'),
+      newIdentity('P-384'),
+    ]);
+  });
+
+  it('verifies an ECDSA P-256 signature over the payload with the certificate key', () => {
+    const payload = firstBlockSigningPayload(content);
+    expect(verifySignature(payload, signBase64(payload, requester.privateKey), requester.certPem))
+      .to.be.true;
+  });
+
+  it('accepts a signature in either S form (low-S and high-S)', () => {
+    const payload = firstBlockSigningPayload(content);
+    const signature = signBase64(payload, requester.privateKey);
+    const highS = toHighS(signature);
+    expect(highS).not.to.equal(signature);
+    expect(verifySignature(payload, highS, requester.certPem)).to.be.true;
+  });
+
+  it('fails an altered payload, a signature by another key and a damaged signature', () => {
+    const payload = firstBlockSigningPayload(content);
+    const signature = signBase64(payload, requester.privateKey);
+    const altered = firstBlockSigningPayload({ ...content, id: 'order-43' });
+    expect(verifySignature(altered, signature, requester.certPem)).to.be.false;
+    expect(verifySignature(payload, signature, other.certPem)).to.be.false;
+    const bytes = Buffer.from(signature, 'base64');
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0x01;
+    expect(verifySignature(payload, bytes.toString('base64'), requester.certPem)).to.be.false;
+  });
+
+  it('returns false rather than throwing for malformed input', () => {
+    const payload = firstBlockSigningPayload(content);
+    const signature = signBase64(payload, requester.privateKey);
+    expect(verifySignature(payload, 'not base64!', requester.certPem)).to.be.false;
+    expect(verifySignature(payload, '', requester.certPem)).to.be.false;
+    expect(verifySignature(payload, signature, 'not a certificate')).to.be.false;
+    expect(verifySignature(payload, signature, p384.certPem)).to.be.false;
+  });
+
+  it('signs the canonical JSON of the content, independent of key order', () => {
+    const reordered = Object.fromEntries(
+      Object.entries(content).reverse(),
+    ) as unknown as FirstBlockContent;
+    expect(firstBlockSigningPayload(reordered)).to.equal(firstBlockSigningPayload(content));
+    expect(firstBlockSigningPayload(content).startsWith('{"batchRoot":')).to.be.true;
+  });
+
+  it('fingerprints a certificate as SHA-256 of its DER encoding', () => {
+    const der = new x509.X509Certificate(requester.certPem).rawData;
+    const expected = createHash('sha256').update(Buffer.from(der)).digest('hex');
+    expect(certificateFingerprint(requester.certPem)).to.equal(expected);
+    expect(certificateFingerprint(other.certPem)).not.to.equal(expected);
+  });
+
+  it('refuses to fingerprint something that is not a certificate', () => {
+    expect(() =>
+      certificateFingerprint('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'),
+    ).to.throw(RuleError, /^INVALID_ARGUMENT: certificate: /);
+  });
+});
