@@ -1,6 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseSourceConfigs } from './sources/config';
 import type { SourceConfig } from './sources/source';
 
 export type Role = 'requester' | 'reader' | 'admin';
@@ -161,6 +162,12 @@ export function parseConfig(raw: unknown, env: ConfigEnvironment, baseDir: strin
   if (new Set(keyIds).size !== keyIds.length) {
     problems.push('/gateway/apiKeys has duplicate ids');
   }
+  let sources: SourceConfig[] = [];
+  try {
+    sources = parseSourceConfigs(raw.sources);
+  } catch (error) {
+    problems.push(`/sources ${(error as Error).message}`);
+  }
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -191,7 +198,7 @@ export function parseConfig(raw: unknown, env: ConfigEnvironment, baseDir: strin
       concurrency: worker.concurrency ?? 64,
       finalizeGraceMs: worker.finalizeGraceMs ?? 5000,
     },
-    sources: raw.sources.map((source) => resolveSourcePaths(source, absolute)),
+    sources: sources.map((source) => resolveSourcePaths(source, absolute)),
   };
 }
 
@@ -209,7 +216,11 @@ export function loadConfig(env: ConfigEnvironment, path = env.CORROBORATE_CONFIG
   return parseConfig(raw, env, dirname(resolve(path)));
 }
 
-function parsePort(value: string | undefined, name: string, problems: string[]): number | undefined {
+function parsePort(
+  value: string | undefined,
+  name: string,
+  problems: string[],
+): number | undefined {
   if (value === undefined || value === '') return undefined;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -219,7 +230,10 @@ function parsePort(value: string | undefined, name: string, problems: string[]):
   return port;
 }
 
-function resolveSourcePaths(source: SourceConfig, absolute: (path: string) => string): SourceConfig {
+function resolveSourcePaths(
+  source: SourceConfig,
+  absolute: (path: string) => string,
+): SourceConfig {
   if (source.kind === 'sqlite') {
     return { ...source, file: absolute(source.file) };
   }

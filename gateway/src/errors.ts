@@ -63,7 +63,11 @@ export class CorroborateError extends Error {
   readonly code: ErrorCode;
   readonly transactionId?: string;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; transactionId?: string }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; transactionId?: string },
+  ) {
     super(message, { cause: options?.cause });
     this.name = 'CorroborateError';
     this.code = code;
@@ -110,7 +114,7 @@ export function classify(error: unknown): Classification {
     if (unavailableGrpcCodes.has(error.code)) {
       return describe('LEDGER_UNAVAILABLE', 'the Fabric peer cannot be reached', transactionId);
     }
-    if (error.code === GrpcStatus.DEADLINE_EXCEEDED) {
+    if (error.code === (GrpcStatus.DEADLINE_EXCEEDED as number)) {
       return describe('LEDGER_TIMEOUT', 'the Fabric peer did not answer in time', transactionId);
     }
     return describe('ENDORSEMENT_FAILED', error.message, transactionId);

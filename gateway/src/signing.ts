@@ -6,7 +6,9 @@ import { sign, type KeyObject } from 'node:crypto';
  * SHA-256, DER, base64 — what the contract verifies against the submitting identity.
  */
 export function signFirstBlock(content: FirstBlockContent, privateKey: KeyObject): string {
-  return sign('sha256', Buffer.from(firstBlockSigningPayload(content), 'utf8'), privateKey).toString(
-    'base64',
-  );
+  return sign(
+    'sha256',
+    Buffer.from(firstBlockSigningPayload(content), 'utf8'),
+    privateKey,
+  ).toString('base64');
 }

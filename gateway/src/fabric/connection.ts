@@ -1,5 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
-import { connect, hash, type Gateway, type Identity, type Signer } from '@hyperledger/fabric-gateway';
+import {
+  connect,
+  hash,
+  type Gateway,
+  type Identity,
+  type Signer,
+} from '@hyperledger/fabric-gateway';
 import { p256 } from '@noble/curves/p256';
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

@@ -10,7 +10,12 @@ import { common } from '@hyperledger/fabric-protos';
 import type { FabricConnection } from './connection';
 
 export type OutcomeStatus = 'pending' | 'accepted' | 'rejected' | 'expired';
-export const outcomeStatuses: readonly OutcomeStatus[] = ['pending', 'accepted', 'rejected', 'expired'];
+export const outcomeStatuses: readonly OutcomeStatus[] = [
+  'pending',
+  'accepted',
+  'rejected',
+  'expired',
+];
 
 export interface ParticipantSet {
   readonly participants: string[];
@@ -60,9 +65,42 @@ export interface FirstBlockView {
   readonly outcome: OutcomeView;
 }
 
+/** A first block as the status index lists it, with its live status. */
+export interface FirstBlockSummary {
+  readonly blockId: string;
+  readonly requester: string;
+  readonly mode: 'parallel' | 'relay';
+  readonly sourceId: string;
+  readonly records: number;
+  readonly participants: number;
+  readonly threshold: number;
+  readonly deadline: string;
+  readonly createdAt: string;
+  readonly status: OutcomeStatus;
+}
+
 export interface FirstBlockPage {
-  readonly items: FirstBlockView[];
+  readonly items: FirstBlockSummary[];
   readonly bookmark: string;
+}
+
+export interface ParticipantChange {
+  readonly add?: string[];
+  readonly remove?: string[];
+  readonly quorumRatio?: string;
+}
+
+export interface Proposal {
+  readonly proposalId: string;
+  readonly change: Required<Pick<ParticipantChange, 'add' | 'remove'>> & ParticipantChange;
+  readonly proposer: string;
+  readonly approvals: string[];
+  readonly baseVersion: number;
+  readonly status: 'open' | 'applied' | 'closed';
+  readonly createdAt: string;
+  readonly txId: string;
+  readonly appliedAt?: string;
+  readonly appliedVersion?: number;
 }
 
 export interface Committed<T> {
@@ -72,10 +110,7 @@ export interface Committed<T> {
 }
 
 export type LedgerEventName =
-  | 'FirstBlockCreated'
-  | 'VerdictRecorded'
-  | 'OutcomeDecided'
-  | 'ParticipantsChanged';
+  'FirstBlockCreated' | 'VerdictRecorded' | 'OutcomeDecided' | 'ParticipantsChanged';
 
 export interface LedgerEvent {
   readonly name: LedgerEventName;
@@ -96,6 +131,9 @@ export interface Ledger {
   readonly mspId: string;
   initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<ParticipantSet>;
   getParticipants(): Promise<ParticipantSet>;
+  proposeParticipantChange(proposalId: string, change: ParticipantChange): Promise<Proposal>;
+  approveParticipantChange(proposalId: string): Promise<Proposal>;
+  getParticipantChange(proposalId: string): Promise<Proposal>;
   createFirstBlock(
     content: FirstBlockContent,
     signature: string,
@@ -103,7 +141,11 @@ export interface Ledger {
   recordVerdict(blockId: string, verdict: VerdictInput): Promise<Committed<Verdict>>;
   finalizeOutcome(blockId: string): Promise<Committed<OutcomeView>>;
   getFirstBlock(blockId: string): Promise<FirstBlockView>;
-  listFirstBlocks(status: OutcomeStatus, pageSize: number, bookmark: string): Promise<FirstBlockPage>;
+  listFirstBlocks(
+    status: OutcomeStatus,
+    pageSize: number,
+    bookmark: string,
+  ): Promise<FirstBlockPage>;
   /** Contract events from a checkpoint (exclusive) or a block (inclusive), in ledger order. */
   events(options: { startBlock?: bigint; checkpoint?: Checkpoint }): Promise<EventStream>;
   /** The number of the ledger block that holds a transaction. */
@@ -146,6 +188,23 @@ class ContractLedger implements Ledger {
 
   getParticipants(): Promise<ParticipantSet> {
     return this.#evaluate<ParticipantSet>('GetParticipants', []);
+  }
+
+  async proposeParticipantChange(proposalId: string, change: ParticipantChange): Promise<Proposal> {
+    const committed = await this.#submit<Proposal>('ProposeParticipantChange', [
+      proposalId,
+      JSON.stringify(change),
+    ]);
+    return committed.result;
+  }
+
+  async approveParticipantChange(proposalId: string): Promise<Proposal> {
+    const committed = await this.#submit<Proposal>('ApproveParticipantChange', [proposalId]);
+    return committed.result;
+  }
+
+  getParticipantChange(proposalId: string): Promise<Proposal> {
+    return this.#evaluate<Proposal>('GetParticipantChange', [proposalId]);
   }
 
   createFirstBlock(

@@ -5,7 +5,7 @@ import * as x509 from '@peculiar/x509';
 import type { KeyObject } from 'node:crypto';
 import { generateKeyPairSync, sign, webcrypto } from 'node:crypto';
 
-x509.cryptoProvider.set(webcrypto as Crypto);
+x509.cryptoProvider.set(webcrypto as ReturnType<typeof x509.cryptoProvider.get>);
 
 /** A Fabric-like client identity: an organisation's MSP id and a real P-256 key and certificate. */
 export interface TestIdentity {

@@ -1,0 +1,53 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { newApp } from './app';
+import type { Config } from './config';
+import { loadConnectionProfile, openFabricConnection } from './fabric/connection';
+import { newLedger } from './fabric/ledger';
+import { newLogger } from './logger';
+import { newRequestService } from './requests';
+import { newSourceRegistry } from './sources/registry';
+
+export interface RunningGateway {
+  readonly url: string;
+  readonly mspId: string;
+  close(): Promise<void>;
+}
+
+/** Starts a member's gateway: its Fabric identity, its sources and the HTTP API. */
+export async function startGateway(config: Config): Promise<RunningGateway> {
+  const logger = newLogger('corroborate-gateway', config.logLevel);
+  const profile = await loadConnectionProfile(config.profilePath);
+  const connection = await openFabricConnection(profile);
+  const ledger = newLedger(connection);
+  const sources = newSourceRegistry(config.sources);
+  const requests = newRequestService({
+    ledger,
+    sources,
+    identity: connection.identity,
+    defaultDeadlineSeconds: config.gateway.defaultDeadlineSeconds,
+  });
+  const { app, closeStreams } = newApp({ config: config.gateway, ledger, requests, logger });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.gateway.port, config.gateway.host, (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.gateway.host}:${port}`;
+  logger.info({ mspId: profile.mspId, url }, 'gateway listening');
+
+  return {
+    url,
+    mspId: profile.mspId,
+    close: async () => {
+      // Stop taking requests, let those in flight finish, then release the peer and sources.
+      closeStreams();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await sources.close();
+      connection.close();
+      logger.info('gateway stopped');
+    },
+  };
+}

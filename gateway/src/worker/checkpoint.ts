@@ -1,0 +1,80 @@
+import type { Checkpoint } from '@hyperledger/fabric-gateway';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** Where a worker's event stream resumes: just after the last event it finished processing. */
+export interface DurableCheckpoint extends Checkpoint {
+  /** Records that every event up to and including this one is done; durable when it resolves. */
+  save(blockNumber: bigint, transactionId: string): Promise<void>;
+}
+
+interface CheckpointState {
+  blockNumber?: string;
+  transactionId?: string;
+}
+
+class FileCheckpoint implements DurableCheckpoint {
+  readonly #path: string;
+  #blockNumber: bigint | undefined;
+  #transactionId: string | undefined;
+
+  constructor(path: string, state: CheckpointState) {
+    this.#path = path;
+    this.#blockNumber = state.blockNumber === undefined ? undefined : BigInt(state.blockNumber);
+    this.#transactionId = state.transactionId;
+  }
+
+  getBlockNumber(): bigint | undefined {
+    return this.#blockNumber;
+  }
+
+  getTransactionId(): string | undefined {
+    return this.#transactionId;
+  }
+
+  async save(blockNumber: bigint, transactionId: string): Promise<void> {
+    const state: CheckpointState = { blockNumber: blockNumber.toString(), transactionId };
+    // A crash must leave either the old checkpoint or the new one, never a torn file: write a
+    // temporary file, flush it to disk, then rename it over the old one (atomic on POSIX).
+    const temporary = `${this.#path}.tmp`;
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(JSON.stringify(state));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, this.#path);
+    await syncDirectory(dirname(this.#path));
+    this.#blockNumber = blockNumber;
+    this.#transactionId = transactionId;
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, 'r');
+  try {
+    await directory.sync();
+  } finally {
+    await directory.close();
+  }
+}
+
+/**
+ * Opens the checkpoint stored at `path`, or an empty one (start from `startBlock`) when the file
+ * does not exist yet.
+ */
+export async function openFileCheckpoint(path: string): Promise<DurableCheckpoint> {
+  await mkdir(dirname(path), { recursive: true });
+  let state: CheckpointState = {};
+  try {
+    state = JSON.parse(await readFile(path, 'utf8')) as CheckpointState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`checkpoint ${path} is unreadable: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return new FileCheckpoint(path, state);
+}

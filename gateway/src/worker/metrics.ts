@@ -1,0 +1,67 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What a worker reports at /metrics. */
+export interface WorkerMetrics {
+  readonly registry: Registry;
+  readonly events: Counter<'event'>;
+  readonly verdicts: Counter<'result' | 'reason'>;
+  readonly retries: Counter<'reason'>;
+  readonly finalizations: Counter<'status'>;
+  readonly failures: Counter<'code'>;
+  readonly lagBlocks: Gauge;
+  readonly lastBlock: Gauge;
+  readonly inFlight: Gauge;
+}
+
+export function newWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'corroborate_worker_' });
+  return {
+    registry,
+    events: new Counter({
+      name: 'corroborate_worker_events_total',
+      help: 'Contract events processed, by event name',
+      labelNames: ['event'],
+      registers: [registry],
+    }),
+    verdicts: new Counter({
+      name: 'corroborate_worker_verdicts_total',
+      help: 'Verdicts recorded by this participant, by result and reason',
+      labelNames: ['result', 'reason'],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'corroborate_worker_retries_total',
+      help: 'Verification or submission retries, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    finalizations: new Counter({
+      name: 'corroborate_worker_finalizations_total',
+      help: 'Outcomes this participant recorded on the ledger, by status',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'corroborate_worker_failures_total',
+      help: 'Events whose processing failed and will be retried from the checkpoint, by code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+    lagBlocks: new Gauge({
+      name: 'corroborate_worker_lag_blocks',
+      help: 'Ledger height minus the block of the last event processed',
+      registers: [registry],
+    }),
+    lastBlock: new Gauge({
+      name: 'corroborate_worker_last_block',
+      help: 'Block number of the last event processed',
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: 'corroborate_worker_in_flight',
+      help: 'Events being processed now',
+      registers: [registry],
+    }),
+  };
+}

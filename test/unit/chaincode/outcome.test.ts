@@ -1,0 +1,250 @@
+import type { OutcomeView, StoredFirstBlock } from '@corroborate/chaincode';
+import type { FirstBlockContent } from '@corroborate/chaincode/shared';
+import * as chai from 'chai';
+import chaiAsPromised from 'chai-as-promised';
+import fc from 'fast-check';
+import sinon from 'sinon';
+import {
+  consortium,
+  invalidVerdict,
+  mspIds,
+  newSignedFirstBlock,
+  refusal,
+  validVerdict,
+} from './fixtures';
+import type { TestIdentity } from './identities';
+import { LedgerDouble } from './ledger-double';
+
+chai.use(chaiAsPromised);
+const { expect } = chai;
+
+describe('FinalizeOutcome', () => {
+  let ledger: LedgerDouble;
+  let orgs: TestIdentity[];
+  let org1: TestIdentity;
+  let org2: TestIdentity;
+  let org3: TestIdentity;
+  let content: FirstBlockContent;
+
+  before(async () => {
+    orgs = await consortium(50);
+    [org1, org2, org3] = orgs as [TestIdentity, TestIdentity, TestIdentity];
+  });
+
+  async function setUp(participants: number, ratio = '0.5'): Promise<void> {
+    ledger = new LedgerDouble();
+    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(participants)), ratio);
+    const signed = newSignedFirstBlock(org1);
+    await ledger.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);
+    content = signed.content;
+  }
+
+  function finalize(by: TestIdentity = org1): Promise<OutcomeView> {
+    return ledger.submitJson<OutcomeView>(by, 'FinalizeOutcome', 'block-1');
+  }
+
+  function outcomeEvents(): unknown[] {
+    return ledger.events.filter((event) => event.name === 'OutcomeDecided');
+  }
+
+  beforeEach(async () => {
+    await setUp(3);
+  });
+
+  afterEach(() => {
+    sinon.restore();
+  });
+
+  it('writes nothing while the outcome is pending', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    const before = ledger.snapshot();
+
+    const view = await finalize();
+
+    expect(view).to.deep.equal({
+      status: 'pending',
+      recorded: false,
+      valid: 1,
+      invalid: 0,
+      participants: 3,
+      threshold: 2,
+    });
+    expect(ledger.lastStub?.putState.called).to.be.false;
+    expect(ledger.lastStub?.setEvent.called).to.be.false;
+    expect(ledger.snapshot()).to.deep.equal(before);
+  });
+
+  it('records acceptance once valid verdicts reach the threshold, with one event', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+
+    const view = await finalize();
+
+    expect(view).to.deep.equal({
+      status: 'accepted',
+      recorded: true,
+      valid: 2,
+      invalid: 0,
+      participants: 3,
+      threshold: 2,
+      decidedAt: '2025-01-01T00:00:00.000Z',
+      txId: 'tx5',
+    });
+    expect(outcomeEvents()).to.deep.equal([
+      {
+        name: 'OutcomeDecided',
+        txId: 'tx5',
+        payload: { blockId: 'block-1', status: 'accepted', valid: 2, invalid: 0, txId: 'tx5' },
+      },
+    ]);
+    expect(await ledger.evaluateJson(org3, 'GetOutcome', 'block-1')).to.deep.equal(view);
+  });
+
+  it('records rejection once acceptance has become impossible', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict('RECORD_NOT_FOUND'));
+
+    expect(await finalize()).to.include({ status: 'rejected', valid: 0, invalid: 2 });
+  });
+
+  it('records expiry after the deadline when neither count decided', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    ledger.advance(86_400_000 + 1);
+
+    expect(await finalize()).to.include({ status: 'expired', recorded: true, valid: 1 });
+  });
+
+  it('keeps an acceptance reached before the deadline when finalised after it', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    ledger.advance(5 * 86_400_000);
+
+    expect(await finalize()).to.include({ status: 'accepted' });
+  });
+
+  it('returns the recorded outcome again without writing or announcing it twice', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    const first = await finalize();
+    await ledger.submit(org1, 'RecordVerdict', 'block-1', invalidVerdict());
+
+    const second = await finalize(org2);
+
+    expect(second).to.deep.equal(first);
+    expect(ledger.lastStub?.putState.called).to.be.false;
+    expect(ledger.lastStub?.setEvent.called).to.be.false;
+    expect(outcomeEvents()).to.have.length(1);
+  });
+
+  it('moves the block from pending to its decided status in the listing', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
+    await finalize();
+
+    const pending = await ledger.evaluateJson<{ items: unknown[] }>(
+      org1,
+      'ListFirstBlocks',
+      'pending',
+      '10',
+      '',
+    );
+    const rejected = await ledger.evaluateJson<{ items: { blockId: string; status: string }[] }>(
+      org1,
+      'ListFirstBlocks',
+      'rejected',
+      '10',
+      '',
+    );
+    expect(pending.items).to.be.empty;
+    expect(rejected.items.map((item) => [item.blockId, item.status])).to.deep.equal([
+      ['block-1', 'rejected'],
+    ]);
+  });
+
+  it('refuses an unknown block', async () => {
+    await expect(ledger.submit(org1, 'FinalizeOutcome', 'block-9')).to.be.rejectedWith(
+      refusal('FIRST_BLOCK_NOT_FOUND'),
+    );
+    await expect(ledger.evaluate(org1, 'GetOutcome', 'block-9')).to.be.rejectedWith(
+      refusal('FIRST_BLOCK_NOT_FOUND'),
+    );
+  });
+
+  it("keeps a block's snapshot and threshold when the participant set changes", async () => {
+    await ledger.submit(org1, 'ProposeParticipantChange', 'grow', '{"add":["Org4MSP","Org5MSP"]}');
+    await ledger.submit(org2, 'ApproveParticipantChange', 'grow');
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+
+    const view = await ledger.evaluateJson<{ block: StoredFirstBlock }>(
+      org1,
+      'GetFirstBlock',
+      'block-1',
+    );
+    expect(view.block.participants).to.deep.equal(mspIds(3));
+    expect(view.block.threshold).to.equal(2);
+    expect(await finalize()).to.include({ status: 'accepted', participants: 3, threshold: 2 });
+    await expect(
+      ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', validVerdict(content)),
+    ).to.be.rejectedWith(refusal('NOT_A_PARTICIPANT'));
+  });
+
+  it('uses the decided threshold of a non-default ratio', async () => {
+    await setUp(10, '0.3');
+    for (const org of orgs.slice(0, 3)) {
+      await ledger.submit(org, 'RecordVerdict', 'block-1', validVerdict(content));
+    }
+
+    expect(await finalize()).to.include({ status: 'accepted', threshold: 3 });
+  });
+
+  it('decides by counts alone, in any order, for 1 to 50 participants, announcing once', async () => {
+    const scenario = fc.integer({ min: 1, max: 50 }).chain((participants) =>
+      fc.record({
+        participants: fc.constant(participants),
+        results: fc.array(
+          fc.constantFrom<'valid' | 'invalid' | 'none'>('valid', 'invalid', 'none'),
+          {
+            minLength: participants,
+            maxLength: participants,
+          },
+        ),
+        order: fc.shuffledSubarray(
+          Array.from({ length: participants }, (_, index) => index),
+          { minLength: participants, maxLength: participants },
+        ),
+      }),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ participants, results, order }) => {
+        await setUp(participants);
+        const threshold = Math.ceil(participants / 2);
+        const valid = results.filter((result) => result === 'valid').length;
+        const invalid = results.filter((result) => result === 'invalid').length;
+        // A worker finalises after every verdict; the first decisive call records the outcome.
+        for (const index of order) {
+          const result = results[index];
+          if (result === 'none') {
+            continue;
+          }
+          const verdict = result === 'valid' ? validVerdict(content) : invalidVerdict();
+          await ledger.submit(orgs[index] as TestIdentity, 'RecordVerdict', 'block-1', verdict);
+          await finalize();
+        }
+
+        const outcome = await ledger.evaluateJson<OutcomeView>(org1, 'GetOutcome', 'block-1');
+        const expected =
+          valid >= threshold
+            ? 'accepted'
+            : invalid > participants - threshold
+              ? 'rejected'
+              : 'pending';
+        expect(outcome.status).to.equal(expected);
+        expect(outcome.threshold).to.equal(threshold);
+        expect(outcomeEvents()).to.have.length(expected === 'pending' ? 0 : 1);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import {
+  computeThreshold,
+  decideOutcome,
+  parseQuorumRatio,
+} from '../../../chaincode/src/threshold';
+import type { QuorumRatio } from '../../../chaincode/src/threshold';
+
+function ratio(text: string): QuorumRatio {
+  const parsed = parseQuorumRatio(text);
+  if (!parsed) {
+    throw new Error(`not a ratio: ${text}`);
+  }
+  return parsed;
+}
+
+describe('threshold', () => {
+  describe('parseQuorumRatio', () => {
+    it('normalises equal ratios to one text', () => {
+      expect(ratio('0.50')).to.deep.equal({ text: '0.5', numerator: 5n, denominator: 10n });
+      expect(ratio('1.000').text).to.equal('1');
+      expect(ratio('0.333333333').text).to.equal('0.333333333');
+    });
+
+    for (const text of [
+      '0',
+      '0.0',
+      '1.01',
+      '2',
+      '-0.5',
+      '.5',
+      '0.5 ',
+      '1e-1',
+      '0.1234567891',
+      '',
+    ]) {
+      it(`refuses ${JSON.stringify(text)}`, () => {
+        expect(parseQuorumRatio(text)).to.be.undefined;
+      });
+    }
+  });
+
+  describe('computeThreshold', () => {
+    it('is ceil(n / 2) for the default ratio and n = 1..50', () => {
+      for (let n = 1; n <= 50; n++) {
+        expect(computeThreshold(n, ratio('0.5')), `n = ${n}`).to.equal(Math.ceil(n / 2));
+      }
+    });
+
+    it('avoids float error where n × ratio is a whole number', () => {
+      // 10 × 0.3 is 3.0000000000000004 in floating point, whose ceiling would be 4.
+      expect(computeThreshold(10, ratio('0.3'))).to.equal(3);
+      expect(computeThreshold(100, ratio('0.07'))).to.equal(7);
+      expect(computeThreshold(3, ratio('1'))).to.equal(3);
+    });
+
+    it('is the least count whose share reaches the ratio', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 100 }),
+          fc.integer({ min: 1, max: 1000 }),
+          (n, thousandths) => {
+            const threshold = computeThreshold(n, ratio((thousandths / 1000).toFixed(3)));
+            // threshold / n >= ratio > (threshold - 1) / n, in integers
+            expect(threshold * 1000).to.be.at.least(n * thousandths);
+            expect((threshold - 1) * 1000).to.be.below(n * thousandths);
+          },
+        ),
+      );
+    });
+  });
+
+  describe('decideOutcome', () => {
+    const deadline = 1_000n;
+
+    it('accepts iff valid >= ceil(n/2) and rejects iff invalid > n - ceil(n/2), for n = 1..50', () => {
+      for (let n = 1; n <= 50; n++) {
+        const threshold = Math.ceil(n / 2);
+        for (let valid = 0; valid <= n; valid++) {
+          for (let invalid = 0; valid + invalid <= n; invalid++) {
+            const status = decideOutcome(
+              { participants: n, threshold, valid, invalid },
+              deadline,
+              0n,
+            );
+            expect(status === 'accepted', `n=${n} valid=${valid}`).to.equal(valid >= threshold);
+            expect(status === 'rejected', `n=${n} invalid=${invalid}`).to.equal(
+              invalid > n - threshold,
+            );
+          }
+        }
+      }
+    });
+
+    it('expires only undecided outcomes, and only after the deadline', () => {
+      const undecided = { participants: 4, threshold: 2, valid: 1, invalid: 2 };
+      expect(decideOutcome(undecided, deadline, deadline)).to.equal('pending');
+      expect(decideOutcome(undecided, deadline, deadline + 1n)).to.equal('expired');
+      expect(decideOutcome({ ...undecided, valid: 2 }, deadline, deadline + 1n)).to.equal(
+        'accepted',
+      );
+      expect(decideOutcome({ ...undecided, invalid: 3 }, deadline, deadline + 1n)).to.equal(
+        'rejected',
+      );
+    });
+
+    it('never changes a decision as more verdicts arrive', () => {
+      fc.assert(
+        fc.property(
+          fc
+            .integer({ min: 1, max: 50 })
+            .chain((n) =>
+              fc.tuple(fc.constant(n), fc.array(fc.boolean(), { minLength: n, maxLength: n })),
+            ),
+          ([n, results]) => {
+            const threshold = Math.ceil(n / 2);
+            let decided: string | undefined;
+            let valid = 0;
+            let invalid = 0;
+            for (const isValid of results) {
+              valid += isValid ? 1 : 0;
+              invalid += isValid ? 0 : 1;
+              const status = decideOutcome({ participants: n, threshold, valid, invalid }, 0n, 0n);
+              if (decided !== undefined) {
+                expect(status).to.equal(decided);
+              } else if (status !== 'pending') {
+                decided = status;
+              }
+            }
+            expect(decided).to.be.oneOf(['accepted', 'rejected']);
+          },
+        ),
+      );
+    });
+  });
+});

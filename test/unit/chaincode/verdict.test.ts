@@ -1,0 +1,236 @@
+import type { Verdict } from '@corroborate/chaincode';
+import type { FirstBlockContent } from '@corroborate/chaincode/shared';
+import * as chai from 'chai';
+import chaiAsPromised from 'chai-as-promised';
+import { ChaincodeStub } from 'fabric-shim';
+import sinon from 'sinon';
+import { expectRefusedWithoutWrites } from './assertions';
+import type { FirstBlockOptions } from './fixtures';
+import {
+  consortium,
+  identityOf,
+  invalidVerdict,
+  mspIds,
+  newSignedFirstBlock,
+  validVerdict,
+} from './fixtures';
+import type { TestIdentity } from './identities';
+import { LedgerDouble } from './ledger-double';
+
+chai.use(chaiAsPromised);
+const { expect } = chai;
+
+function key(objectType: string, ...attributes: string[]): string {
+  return ChaincodeStub.prototype.createCompositeKey(objectType, attributes);
+}
+
+describe('RecordVerdict', () => {
+  let ledger: LedgerDouble;
+  let orgs: TestIdentity[];
+  let org1: TestIdentity;
+  let org2: TestIdentity;
+  let org3: TestIdentity;
+  let content: FirstBlockContent;
+
+  before(async () => {
+    orgs = await consortium(4);
+    [org1, org2, org3] = orgs as [TestIdentity, TestIdentity, TestIdentity];
+  });
+
+  async function createBlock(options: FirstBlockOptions = {}): Promise<FirstBlockContent> {
+    const signed = newSignedFirstBlock(org1, options);
+    await ledger.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);
+    return signed.content;
+  }
+
+  beforeEach(async () => {
+    ledger = new LedgerDouble();
+    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(3)), '0.5');
+    content = await createBlock({ records: 2 });
+  });
+
+  afterEach(() => {
+    sinon.restore();
+  });
+
+  it("stores the caller's verdict under its own key and announces it", async () => {
+    const verdict = await ledger.submitJson<Verdict>(
+      org2,
+      'RecordVerdict',
+      'block-1',
+      validVerdict(content),
+    );
+
+    expect(verdict).to.deep.equal({
+      blockId: 'block-1',
+      participant: 'Org2MSP',
+      result: 'valid',
+      observedHash: content.batchRoot,
+      reason: 'OK',
+      attempts: 1,
+      failedRecords: [],
+      recordedAt: '2025-01-01T00:00:00.000Z',
+      txId: 'tx3',
+    });
+    expect(ledger.world.has(key('verdict', 'block-1', 'Org2MSP'))).to.be.true;
+    expect(ledger.events.at(-1)).to.deep.equal({
+      name: 'VerdictRecorded',
+      txId: 'tx3',
+      payload: {
+        blockId: 'block-1',
+        participant: 'Org2MSP',
+        result: 'valid',
+        reason: 'OK',
+        txId: 'tx3',
+      },
+    });
+  });
+
+  it('records a negative verdict with its reason and failed records', async () => {
+    const verdict = await ledger.submitJson<Verdict>(
+      org3,
+      'RecordVerdict',
+      'block-1',
+      invalidVerdict('HASH_MISMATCH'),
+    );
+
+    expect(verdict).to.include({ result: 'invalid', reason: 'HASH_MISMATCH', attempts: 3 });
+    expect(verdict.failedRecords).to.deep.equal([0]);
+  });
+
+  it('reads only the block and its own verdict key, and writes only its own verdict key', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
+
+    const stub = ledger.lastStub;
+    const reads = stub?.getState.getCalls().map((call) => call.args[0]);
+    expect(reads).to.have.members([key('block', 'block-1'), key('verdict', 'block-1', 'Org3MSP')]);
+    expect(reads).not.to.include(key('outcome', 'block-1'));
+    expect(reads).not.to.include(key('verdict', 'block-1', 'Org2MSP'));
+    expect(stub?.getStateByPartialCompositeKey.called).to.be.false;
+    expect(stub?.getStateByRange.called).to.be.false;
+    const writes = stub?.putState.getCalls().map((call) => call.args[0]);
+    expect(writes).to.deep.equal([key('verdict', 'block-1', 'Org3MSP')]);
+  });
+
+  it('refuses a second verdict from the same participant', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict()),
+      'DUPLICATE_VERDICT',
+    );
+  });
+
+  it('tells a late retry that its verdict was recorded rather than that the block expired', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    ledger.advance(2 * 86_400_000);
+
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content)),
+      'DUPLICATE_VERDICT',
+    );
+  });
+
+  it("refuses a verdict from an organisation outside the block's snapshot", async () => {
+    const org4 = await identityOf('Org4MSP');
+
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org4, 'RecordVerdict', 'block-1', validVerdict(content)),
+      'NOT_A_PARTICIPANT',
+    );
+  });
+
+  it('refuses a verdict on an unknown block', async () => {
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org2, 'RecordVerdict', 'block-9', validVerdict(content)),
+      'FIRST_BLOCK_NOT_FOUND',
+    );
+  });
+
+  it('refuses a verdict after the deadline and accepts one at it', async () => {
+    ledger.advance(86_400_000);
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    ledger.advance(1);
+
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content)),
+      'BLOCK_EXPIRED',
+    );
+  });
+
+  for (const [title, verdictJson] of [
+    ['a verdict that is not JSON', 'valid'],
+    ['an unknown result', '{"result":"maybe","observedHash":"","reason":"OK","attempts":1}'],
+    [
+      'a valid verdict with a reason other than OK',
+      `{"result":"valid","observedHash":"${'0'.repeat(64)}","reason":"INTERNAL","attempts":1}`,
+    ],
+    ['zero attempts', '{"result":"invalid","observedHash":"","reason":"INTERNAL","attempts":0}'],
+    [
+      'a valid verdict for another batch root',
+      `{"result":"valid","observedHash":"${'0'.repeat(64)}","reason":"OK","attempts":1}`,
+    ],
+    [
+      'a failed record outside the block',
+      '{"result":"invalid","observedHash":"","reason":"RECORD_NOT_FOUND","attempts":1,"failedRecords":[2]}',
+    ],
+  ] as const) {
+    it(`refuses ${title}`, async () => {
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org2, 'RecordVerdict', 'block-1', verdictJson),
+        'INVALID_ARGUMENT',
+      );
+    });
+  }
+
+  it('refuses an oversized verdict before parsing it', async () => {
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org2, 'RecordVerdict', 'block-1', ' '.repeat(64 * 1024 + 1)),
+      'PAYLOAD_TOO_LARGE',
+    );
+  });
+
+  describe('in relay mode', () => {
+    beforeEach(async () => {
+      content = await createBlock({ id: 'relay-1', mode: 'relay' });
+    });
+
+    it('lets participants record in snapshot order, each reading only its predecessor', async () => {
+      await ledger.submit(org1, 'RecordVerdict', 'relay-1', validVerdict(content));
+      await ledger.submit(org2, 'RecordVerdict', 'relay-1', validVerdict(content));
+
+      const reads = ledger.lastStub?.getState.getCalls().map((call) => call.args[0]);
+      expect(reads).to.have.members([
+        key('block', 'relay-1'),
+        key('verdict', 'relay-1', 'Org2MSP'),
+        key('verdict', 'relay-1', 'Org1MSP'),
+      ]);
+      await ledger.submit(org3, 'RecordVerdict', 'relay-1', invalidVerdict());
+    });
+
+    it('refuses a participant whose predecessor has not recorded', async () => {
+      await ledger.submit(org1, 'RecordVerdict', 'relay-1', validVerdict(content));
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org3, 'RecordVerdict', 'relay-1', validVerdict(content)),
+        'RELAY_OUT_OF_ORDER',
+      );
+    });
+
+    it('lets the next participant go on after a negative verdict', async () => {
+      await ledger.submit(org1, 'RecordVerdict', 'relay-1', invalidVerdict('SOURCE_UNAVAILABLE'));
+
+      await ledger.submit(org2, 'RecordVerdict', 'relay-1', validVerdict(content));
+    });
+  });
+});
