@@ -304,7 +304,7 @@ const errorHandler: ErrorRequestHandler = (error: unknown, request, response, _n
     error: {
       code,
       message,
-      requestId: typeof request.id === 'string' ? request.id : String(request.id),
+      requestId: typeof request.id === 'string' ? request.id : JSON.stringify(request.id),
       ...(transactionId ? { transactionId } : {}),
     },
   });
