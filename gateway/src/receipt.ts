@@ -1,0 +1,20 @@
+/**
+ * Receipts: a portable copy of a consensus result, checked offline with no peer.
+ *
+ * @packageDocumentation
+ */
+export { buildReceipt, receiptDigest, serializeReceipt } from './receipt/build';
+export { verifyReceipt, verifyReceiptText } from './receipt/verify';
+export { RECEIPT_FORMAT } from './receipt/model';
+export type {
+  BuildReceiptOptions,
+  ProofRequest,
+  Receipt,
+  ReceiptBlock,
+  ReceiptCheck,
+  ReceiptOutcome,
+  ReceiptProof,
+  ReceiptVerdict,
+  ReceiptVerification,
+  VerifyReceiptOptions,
+} from './receipt/model';

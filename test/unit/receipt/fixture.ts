@@ -1,0 +1,250 @@
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
+import {
+  batchRoot,
+  canonicalRecord,
+  certificateFingerprint,
+  firstBlockSigningPayload,
+  hashRecord,
+  SCHEME,
+  sha256Hex,
+  type FirstBlockContent,
+} from '@corroborate/chaincode/shared';
+import * as x509 from '@peculiar/x509';
+import { generateKeyPairSync, sign, webcrypto, type KeyObject } from 'node:crypto';
+import type {
+  FirstBlockView,
+  Ledger,
+  OutcomeView,
+  StoredFirstBlock,
+  Verdict,
+} from '../../../gateway/src/fabric/ledger';
+
+x509.cryptoProvider.set(webcrypto as Crypto);
+
+const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
+export interface TestIdentity {
+  readonly mspId: string;
+  readonly privateKey: KeyObject;
+  readonly certificate: string;
+}
+
+export interface TestAuthority {
+  readonly certificate: string;
+  issue(mspId: string): Promise<TestIdentity>;
+}
+
+interface WebKeyPair {
+  readonly privateKey: webcrypto.CryptoKey;
+  readonly publicKey: webcrypto.CryptoKey;
+}
+
+async function webKeys(): Promise<{ privateKey: KeyObject; keys: WebKeyPair }> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const keys = {
+    privateKey: await webcrypto.subtle.importKey(
+      'pkcs8',
+      privateKey.export({ format: 'der', type: 'pkcs8' }),
+      ecdsa,
+      false,
+      ['sign'],
+    ),
+    publicKey: await webcrypto.subtle.importKey(
+      'spki',
+      publicKey.export({ format: 'der', type: 'spki' }),
+      ecdsa,
+      true,
+      ['verify'],
+    ),
+  };
+  return { privateKey, keys };
+}
+
+/** An organisation's CA, as cryptogen makes one: a self-signed P-256 root that issues members. */
+export async function newAuthority(mspId: string): Promise<TestAuthority> {
+  const { keys } = await webKeys();
+  const name = `CN=ca.${mspId}, O=${mspId}`;
+  const root = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name,
+    notBefore: new Date('2020-01-01T00:00:00Z'),
+    notAfter: new Date('2040-01-01T00:00:00Z'),
+    signingAlgorithm: ecdsa,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+    ],
+  });
+  let serial = 1;
+  return {
+    certificate: root.toString('pem'),
+    async issue(memberMspId: string): Promise<TestIdentity> {
+      const member = await webKeys();
+      serial += 1;
+      const certificate = await x509.X509CertificateGenerator.create({
+        serialNumber: serial.toString(16).padStart(2, '0'),
+        subject: `CN=user1@${memberMspId}, O=${memberMspId}`,
+        issuer: name,
+        notBefore: new Date('2020-01-01T00:00:00Z'),
+        notAfter: new Date('2040-01-01T00:00:00Z'),
+        signingAlgorithm: ecdsa,
+        publicKey: member.keys.publicKey,
+        signingKey: keys.privateKey,
+        extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+      });
+      return {
+        mspId: memberMspId,
+        privateKey: member.privateKey,
+        certificate: certificate.toString('pem'),
+      };
+    },
+  };
+}
+
+export function signPayload(identity: TestIdentity, payload: string): string {
+  return sign('sha256', Buffer.from(payload, 'utf8'), identity.privateKey).toString('base64');
+}
+
+/** A deterministic, Fabric-shaped transaction id. */
+export function txIdOf(label: string): string {
+  return sha256Hex(`tx:${label}`);
+}
+
+export const participants = ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP'];
+
+export const rows = [
+  { id: 1, name: 'Ada Lovelace', balance: '1250.50', opened: new Date('2021-03-04T05:06:07.123Z') },
+  { id: 2, name: 'Alan Turing', balance: '-3', opened: null },
+  { id: 3, name: 'Grace Hopper', balance: '0.10', opened: new Date('2022-01-01T00:00:00Z') },
+];
+
+export interface Scenario {
+  readonly requester: TestIdentity;
+  readonly authority: TestAuthority;
+  readonly view: FirstBlockView;
+  readonly blockNumbers: Map<string, bigint>;
+}
+
+export interface ScenarioOptions {
+  readonly hashOnly?: boolean;
+  readonly mode?: 'parallel' | 'relay';
+  /** Per participant of `participants`, in order, its verdict; undefined = no verdict yet. */
+  readonly results?: Array<'valid' | 'invalid' | undefined>;
+  readonly recorded?: boolean;
+}
+
+/** A first block, its verdicts and its outcome, built with the real rule and a real signature. */
+export async function newScenario(options: ScenarioOptions = {}): Promise<Scenario> {
+  const authority = await newAuthority('Org1MSP');
+  const requester = await authority.issue('Org1MSP');
+  const hashOnly = options.hashOnly ?? false;
+  const records = rows.map((row) => {
+    const data = canonicalRecord(row, { balance: 'number' });
+    const { recordHash, fieldHashes } = hashRecord(data);
+    return {
+      read: {
+        kind: 'sql' as const,
+        table: 'accounts',
+        key: { id: row.id },
+        columns: Object.keys(row),
+      },
+      recordHash,
+      fieldHashes,
+      ...(hashOnly ? {} : { data }),
+    };
+  });
+  const content: FirstBlockContent = {
+    id: hashOnly ? 'req-hash-only-1' : 'req-accounts-1',
+    scheme: SCHEME,
+    mode: options.mode ?? 'parallel',
+    hashOnly,
+    deadline: '2030-01-01T00:00:00Z',
+    requester: { mspId: 'Org1MSP', certFingerprint: certificateFingerprint(requester.certificate) },
+    interface: { sourceId: 'bank', connector: 'sqlite' },
+    records,
+    batchRoot: batchRoot(records.map((record) => record.recordHash)),
+  };
+  const payload = firstBlockSigningPayload(content);
+  const block: StoredFirstBlock = {
+    content,
+    signature: signPayload(requester, payload),
+    requesterCertificate: requester.certificate,
+    contentHash: sha256Hex(payload),
+    participants,
+    threshold: 2,
+    quorumRatio: '0.5',
+    createdAt: '2025-06-01T10:00:00.123456789Z',
+    txId: txIdOf('create'),
+  };
+  const blockNumbers = new Map<string, bigint>([[block.txId, 7n]]);
+  const results = options.results ?? ['valid', 'valid', undefined, undefined];
+  const verdicts: Verdict[] = [];
+  results.forEach((result, index) => {
+    const participant = participants[index];
+    if (result === undefined || participant === undefined) return;
+    const txId = txIdOf(`verdict:${participant}`);
+    blockNumbers.set(txId, BigInt(8 + index));
+    verdicts.push({
+      blockId: content.id,
+      participant,
+      result,
+      observedHash: result === 'valid' ? content.batchRoot : '',
+      reason: result === 'valid' ? 'OK' : 'RECORD_NOT_FOUND',
+      attempts: result === 'valid' ? 1 : 4,
+      failedRecords: [],
+      recordedAt: `2025-06-01T10:00:0${index + 1}.5Z`,
+      txId,
+    });
+  });
+  const valid = verdicts.filter((verdict) => verdict.result === 'valid').length;
+  const invalid = verdicts.length - valid;
+  const status = valid >= 2 ? 'accepted' : invalid > 2 ? 'rejected' : 'pending';
+  const recorded = (options.recorded ?? true) && status !== 'pending';
+  const outcome: OutcomeView = recorded
+    ? {
+        status,
+        recorded,
+        valid,
+        invalid,
+        participants: participants.length,
+        threshold: 2,
+        decidedAt: '2025-06-01T10:00:05Z',
+        txId: txIdOf('outcome'),
+      }
+    : { status, recorded, valid, invalid, participants: participants.length, threshold: 2 };
+  if (recorded) blockNumbers.set(txIdOf('outcome'), 20n);
+  return { requester, authority, view: { block, verdicts, outcome }, blockNumbers };
+}
+
+function unused(name: string): () => never {
+  return () => {
+    throw new Error(`${name} is not used by receipts`);
+  };
+}
+
+/** The ledger facade, answering from a scenario. */
+export function newFakeLedger(scenario: Scenario): Ledger {
+  return {
+    mspId: 'Org1MSP',
+    initParticipants: unused('initParticipants'),
+    getParticipants: unused('getParticipants'),
+    createFirstBlock: unused('createFirstBlock'),
+    recordVerdict: unused('recordVerdict'),
+    finalizeOutcome: unused('finalizeOutcome'),
+    listFirstBlocks: unused('listFirstBlocks'),
+    events: unused('events'),
+    height: unused('height'),
+    getFirstBlock: (blockId: string) =>
+      blockId === scenario.view.block.content.id
+        ? Promise.resolve(structuredClone(scenario.view))
+        : Promise.reject(new Error(`FIRST_BLOCK_NOT_FOUND: blockId: ${blockId}`)),
+    blockNumberOf: (transactionId: string) => {
+      const number = scenario.blockNumbers.get(transactionId);
+      return number === undefined
+        ? Promise.reject(new Error(`no transaction ${transactionId}`))
+        : Promise.resolve(number);
+    },
+  };
+}
