@@ -1,0 +1,115 @@
+import type { Outcome } from '@corroborate/chaincode';
+import { errorCatalogue } from '@corroborate/chaincode';
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { consortium } from './fixtures';
+import type { TestIdentity } from './identities';
+import { LedgerDouble } from './ledger-double';
+
+interface TransactionMetadata {
+  name: string;
+  tag: string[];
+  parameters: { name: string; schema: { type: string } }[];
+  returns?: { type: string };
+}
+
+interface ContractMetadata {
+  contracts: Record<string, { name: string; transactions: TransactionMetadata[] }>;
+}
+
+describe('contract metadata', () => {
+  let metadata: ContractMetadata;
+
+  before(async () => {
+    const [org1] = (await consortium(1)) as [TestIdentity];
+    const ledger = new LedgerDouble();
+    metadata = await ledger.evaluateJson<ContractMetadata>(
+      org1,
+      'org.hyperledger.fabric:GetMetadata',
+    );
+  });
+
+  it('lists every transaction with its parameter types and whether it submits', () => {
+    const transactions = metadata.contracts.corroborate?.transactions.map((transaction) => ({
+      name: transaction.name,
+      submit: transaction.tag.includes('SUBMIT'),
+      parameters: transaction.parameters.map(
+        (parameter) => `${parameter.name}: ${parameter.schema.type}`,
+      ),
+      returns: transaction.returns?.type,
+    }));
+
+    const submit = (name: string, ...parameters: string[]) => ({
+      name,
+      submit: true,
+      parameters,
+      returns: 'string',
+    });
+    const evaluate = (name: string, ...parameters: string[]) => ({
+      name,
+      submit: false,
+      parameters,
+      returns: 'string',
+    });
+    expect(transactions).to.have.deep.members([
+      submit('InitParticipants', 'participantsJson: string', 'quorumRatio: string'),
+      evaluate('GetParticipants'),
+      submit('ProposeParticipantChange', 'proposalId: string', 'changeJson: string'),
+      submit('ApproveParticipantChange', 'proposalId: string'),
+      evaluate('GetParticipantChange', 'proposalId: string'),
+      submit('CreateFirstBlock', 'contentJson: string', 'signature: string'),
+      submit('RecordVerdict', 'blockId: string', 'verdictJson: string'),
+      submit('FinalizeOutcome', 'blockId: string'),
+      evaluate('GetFirstBlock', 'blockId: string'),
+      evaluate('GetOutcome', 'blockId: string'),
+      evaluate('ListFirstBlocks', 'status: string', 'pageSize: number', 'bookmark: string'),
+    ]);
+  });
+
+  it('names the contract corroborate', () => {
+    expect(metadata.contracts).to.have.property('corroborate');
+    expect(metadata.contracts.corroborate?.name).to.equal('corroborate');
+  });
+});
+
+describe('error catalogue', () => {
+  const sources = [
+    'contract.js',
+    'participants.js',
+    'first-block.js',
+    'verdict.js',
+    'arguments.js',
+    'errors.js',
+  ]
+    .map((file) =>
+      readFileSync(join(require.resolve('@corroborate/chaincode'), '..', file), 'utf8'),
+    )
+    .join('\n');
+  const thrown = new Set(
+    [...sources.matchAll(/ContractError\('([A-Z_]+)'/g)].map((match) => match[1]),
+  );
+
+  it('describes every code the contract throws', () => {
+    expect([...thrown].filter((code) => code !== undefined && !(code in errorCatalogue))).to.be
+      .empty;
+  });
+
+  it('has no code that nothing throws, except those passed through from the shared rule', () => {
+    const fromRule = ['UNSUPPORTED_SCHEME'];
+    const unused = Object.keys(errorCatalogue).filter(
+      (code) => !thrown.has(code) && !fromRule.includes(code),
+    );
+    expect(unused).to.be.empty;
+  });
+
+  it('gives every code a meaning', () => {
+    for (const [code, meaning] of Object.entries(errorCatalogue)) {
+      expect(code).to.match(/^[A-Z][A-Z_]+$/);
+      expect(meaning, code).to.be.a('string').and.not.be.empty;
+    }
+  });
+});
+
+// Type-level check that Outcome stays exported for clients.
+export type { Outcome };
