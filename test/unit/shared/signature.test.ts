@@ -98,7 +98,7 @@ describe('signatures', () => {
   let p384: Identity;
 
   before(async () => {
-    x509.cryptoProvider.set(webcrypto as Crypto);
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     [requester, other, p384] = await Promise.all([
       newIdentity('P-256'),
       newIdentity('P-256'),

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { parseVerdictInput, RuleError, sha256Hex } from '../../../chaincode/src/shared';
+
+const observedHash = sha256Hex('batch');
+
+describe('parseVerdictInput', () => {
+  it('accepts a valid verdict and an invalid one with failed records', () => {
+    const valid = { result: 'valid', observedHash, reason: 'OK', attempts: 1 };
+    expect(parseVerdictInput(valid)).to.deep.equal(valid);
+    const invalid = {
+      result: 'invalid',
+      observedHash,
+      reason: 'HASH_MISMATCH',
+      attempts: 3,
+      failedRecords: [0, 4],
+    };
+    expect(parseVerdictInput(invalid, 5)).to.deep.equal(invalid);
+    const unread = {
+      result: 'invalid',
+      observedHash: '',
+      reason: 'SOURCE_UNAVAILABLE',
+      attempts: 100,
+    };
+    expect(parseVerdictInput(unread)).to.deep.equal(unread);
+  });
+
+  it('refuses inconsistent and malformed verdicts with the offending field', () => {
+    const base = { result: 'invalid', observedHash, reason: 'HASH_MISMATCH', attempts: 1 };
+    const cases: [unknown, RegExp][] = [
+      [null, /^INVALID_ARGUMENT: \$: must be an object$/],
+      [{ ...base, extra: true }, /^INVALID_ARGUMENT: extra: unknown field$/],
+      [{ ...base, result: 'valid' }, /^INVALID_ARGUMENT: reason: must be 'OK'/],
+      [{ ...base, reason: 'OK' }, /^INVALID_ARGUMENT: reason: must not be 'OK'/],
+      [{ ...base, reason: 'TIMEOUT' }, /^INVALID_ARGUMENT: reason: must be one of/],
+      [
+        { ...base, result: 'valid', reason: 'OK', observedHash: '' },
+        /^INVALID_ARGUMENT: observedHash: /,
+      ],
+      [{ ...base, observedHash: observedHash.toUpperCase() }, /^INVALID_ARGUMENT: observedHash: /],
+      [{ ...base, attempts: 0 }, /^INVALID_ARGUMENT: attempts: /],
+      [{ ...base, attempts: 101 }, /^INVALID_ARGUMENT: attempts: /],
+      [{ ...base, attempts: 1.5 }, /^INVALID_ARGUMENT: attempts: /],
+      [{ ...base, failedRecords: [2, 1] }, /^INVALID_ARGUMENT: failedRecords\[1\]: /],
+      [{ ...base, failedRecords: [1, 1] }, /^INVALID_ARGUMENT: failedRecords\[1\]: /],
+      [{ ...base, failedRecords: [-1] }, /^INVALID_ARGUMENT: failedRecords\[0\]: /],
+      [
+        { result: 'valid', observedHash, reason: 'OK', attempts: 1, failedRecords: [0] },
+        /^INVALID_ARGUMENT: failedRecords: must be empty for a valid verdict$/,
+      ],
+    ];
+    for (const [input, expected] of cases) {
+      expect(() => parseVerdictInput(input), JSON.stringify(input)).to.throw(RuleError, expected);
+    }
+  });
+
+  it('refuses failed record indices beyond the batch', () => {
+    const verdict = {
+      result: 'invalid',
+      observedHash,
+      reason: 'RECORD_NOT_FOUND',
+      attempts: 1,
+      failedRecords: [3],
+    };
+    expect(() => parseVerdictInput(verdict, 3)).to.throw(/^INVALID_ARGUMENT: failedRecords\[0\]: /);
+    expect(parseVerdictInput(verdict, 4).failedRecords).to.deep.equal([3]);
+  });
+});
