@@ -99,6 +99,10 @@ function mapAll(type: FieldType, names: readonly string[]): [string, FieldType][
  */
 export function fieldTypeFromDeclared(declared: string): FieldType | undefined {
   const upper = declared.trim().toUpperCase().replace(/\s+/g, ' ');
+  // Arrays have no canonical form in this scheme.
+  if (upper.endsWith('[]')) {
+    return undefined;
+  }
   // MySQL has no boolean type: BOOLEAN is an alias of TINYINT(1), which is how it reports it.
   if (/^TINYINT ?\( ?1 ?\)( UNSIGNED)?$/.test(upper)) {
     return 'boolean';
@@ -106,10 +110,6 @@ export function fieldTypeFromDeclared(declared: string): FieldType | undefined {
   const base = upper
     .replace(/ ?\([^)]*\)/g, '')
     .replace(/ (UNSIGNED|SIGNED|ZEROFILL)\b/g, '')
-    .replace(/\[\]$/, '')
     .trim();
-  if (upper.endsWith('[]')) {
-    return undefined;
-  }
   return declaredTypes.get(base);
 }
