@@ -20,7 +20,7 @@ import type {
   Verdict,
 } from '../../../gateway/src/fabric/ledger';
 
-x509.cryptoProvider.set(webcrypto as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -230,6 +230,9 @@ export function newFakeLedger(scenario: Scenario): Ledger {
     mspId: 'Org1MSP',
     initParticipants: unused('initParticipants'),
     getParticipants: unused('getParticipants'),
+    proposeParticipantChange: unused('proposeParticipantChange'),
+    approveParticipantChange: unused('approveParticipantChange'),
+    getParticipantChange: unused('getParticipantChange'),
     createFirstBlock: unused('createFirstBlock'),
     recordVerdict: unused('recordVerdict'),
     finalizeOutcome: unused('finalizeOutcome'),
