@@ -1,0 +1,363 @@
+import type { ReadParameter } from '@corroborate/chaincode/shared';
+import { Option, type Command } from 'commander';
+import { serializeReceipt, verifyReceipt, type Receipt } from '../../receipt';
+import { newGatewayClient, type GatewayClient, type RequestView, type SubmitBody } from '../client';
+import { CliError } from '../environment';
+import { collect, formatRows, printResult, type CliContext } from '../output';
+import { describeFailures, readInput } from './receipts';
+
+const defaultUrl = 'http://127.0.0.1:8101';
+/** Exit code of `submit --wait` when the consortium did not accept the record. */
+export const NOT_ACCEPTED_EXIT_CODE = 3;
+
+interface ClientOptions {
+  url?: string;
+  apiKey?: string;
+}
+
+interface SubmitOptions extends ClientOptions {
+  source: string;
+  table?: string;
+  key: string[];
+  columns?: string;
+  path?: string;
+  pointer?: string;
+  reads?: string;
+  mode?: 'parallel' | 'relay';
+  deadline?: string;
+  hashOnly?: boolean;
+  idempotencyKey?: string;
+  wait?: boolean;
+  timeout: string;
+  interval: string;
+}
+
+/** `request submit|show|list|receipt`: a client of a member's gateway. */
+export function addRequestCommands(program: Command, context: CliContext): void {
+  const request = program.command('request').description('ask for and follow corroboration');
+  const withClient = (command: Command): Command =>
+    command
+      .option('--url <url>', `gateway URL (default: $CORROBORATE_URL or ${defaultUrl})`)
+      .option('--api-key <key>', 'API key (default: $CORROBORATE_API_KEY)');
+
+  withClient(request.command('submit'))
+    .description('read a record through the gateway and ask the consortium to corroborate it')
+    .requiredOption('--source <id>', 'logical source id')
+    .option('--table <name>', 'SQL: table to read')
+    .option(
+      '--key <column=value>',
+      "SQL: key column (repeatable; 'col:=json' for a typed value)",
+      collect,
+      [],
+    )
+    .option('--columns <a,b>', 'SQL: columns to read')
+    .option('--path <path>', 'HTTP: document path')
+    .option('--pointer <pointer>', 'HTTP: JSON Pointer into the document')
+    .option('--reads <file>', "a batch: JSON array of read parameters ('-' for stdin)")
+    .addOption(
+      new Option('--mode <mode>', 'how participants take turns').choices(['parallel', 'relay']),
+    )
+    .option('--deadline <seconds>', 'seconds the participants have to verify')
+    .option('--hash-only', 'keep the record data off the ledger; put only hashes on it')
+    .option('--idempotency-key <key>', 'makes a retried submit return the first result')
+    .option('--wait', 'wait until the outcome is decided')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', '120')
+    .option('--interval <ms>', 'with --wait: time between polls', '1000')
+    .action(async (options: SubmitOptions, command: Command) => {
+      const client = clientFor(context, options);
+      const body = await submitBodyOf(context, options);
+      const submitted = await client.submit(body, options.idempotencyKey);
+      if (!options.wait) {
+        printResult(context, command, submitted, () =>
+          formatRows([
+            ['id', submitted.id],
+            ['status', submitted.status],
+            ['transaction', submitted.transactionId],
+            ['block', String(submitted.blockNumber)],
+          ]),
+        );
+        return;
+      }
+      context.cli.writeErr(`submitted ${submitted.id}, waiting for the outcome\n`);
+      const view = await waitForOutcome(context, client, submitted.id, options);
+      printResult(context, command, view, () => describeRequest(view));
+      if (view.outcome?.status !== 'accepted') {
+        context.exitCode = NOT_ACCEPTED_EXIT_CODE;
+      }
+    });
+
+  withClient(request.command('show'))
+    .description('show a request: its first block, verdicts and outcome')
+    .argument('<id>', 'request id')
+    .action(async (id: string, options: ClientOptions, command: Command) => {
+      const view = await clientFor(context, options).get(id);
+      printResult(context, command, view, () => describeRequest(view));
+    });
+
+  withClient(request.command('list'))
+    .description('list requests by status')
+    .addOption(
+      new Option('--status <status>', 'outcome status')
+        .choices(['pending', 'accepted', 'rejected', 'expired'])
+        .default('pending'),
+    )
+    .option('--page-size <n>', 'requests per page', '20')
+    .option('--bookmark <bookmark>', 'continue after a previous page')
+    .action(
+      async (
+        options: ClientOptions & { status: string; pageSize: string; bookmark?: string },
+        command: Command,
+      ) => {
+        const page = await clientFor(context, options).list({
+          status: options.status,
+          pageSize: positiveInteger(options.pageSize, '--page-size'),
+          ...(options.bookmark ? { bookmark: options.bookmark } : {}),
+        });
+        printResult(context, command, page, () => {
+          const lines = page.items.map(describeListItem);
+          return lines.length > 0 ? lines.join('\n') : `no ${options.status} requests`;
+        });
+        if (page.bookmark && !command.optsWithGlobals<{ json?: boolean }>().json) {
+          context.cli.writeErr(`next page: --bookmark ${page.bookmark}\n`);
+        }
+      },
+    );
+
+  withClient(request.command('receipt'))
+    .description('fetch a receipt that can be verified offline')
+    .argument('<id>', 'request id')
+    .option('--out <file>', 'write the receipt to a file instead of stdout')
+    .option(
+      '--proof <record:field>',
+      "include a proof: 'record' or 'record:field' (repeatable)",
+      collect,
+      [],
+    )
+    .action(
+      async (
+        id: string,
+        options: ClientOptions & { out?: string; proof: string[] },
+        command: Command,
+      ) => {
+        options.proof.forEach(assertProofSpec);
+        const receipt = await clientFor(context, options).receipt(id, options.proof);
+        const verification = verifyReceipt(receipt);
+        if (!verification.valid) {
+          throw new CliError(
+            'INVALID_RECEIPT',
+            `the gateway sent a receipt that does not verify:\n${describeFailures(verification)}`,
+          );
+        }
+        const text = serializeReceipt(receipt as Receipt);
+        if (options.out === undefined) {
+          context.cli.writeOut(text);
+          return;
+        }
+        await context.cli.writeFile(options.out, text);
+        const summary = {
+          file: options.out,
+          blockId: verification.blockId,
+          status: verification.status,
+          digest: (receipt as Receipt).digest,
+        };
+        printResult(
+          context,
+          command,
+          summary,
+          () => `wrote ${options.out} (request ${verification.blockId}, ${verification.status})`,
+        );
+      },
+    );
+}
+
+function clientFor(context: CliContext, options: ClientOptions): GatewayClient {
+  const { env } = context.cli;
+  const apiKey = options.apiKey ?? env.CORROBORATE_API_KEY;
+  return newGatewayClient({
+    url: options.url ?? env.CORROBORATE_URL ?? defaultUrl,
+    ...(apiKey ? { apiKey } : {}),
+    fetch: (url, init) => context.cli.fetch(url, init),
+  });
+}
+
+async function submitBodyOf(context: CliContext, options: SubmitOptions): Promise<SubmitBody> {
+  const kinds = [
+    options.table !== undefined,
+    options.path !== undefined,
+    options.reads !== undefined,
+  ].filter(Boolean).length;
+  if (kinds !== 1) {
+    throw usage('give exactly one of --table (SQL), --path (HTTP) or --reads (a batch)');
+  }
+  const common = {
+    sourceId: options.source,
+    ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.deadline !== undefined
+      ? { deadlineSeconds: positiveInteger(options.deadline, '--deadline') }
+      : {}),
+    ...(options.hashOnly ? { hashOnly: true } : {}),
+  };
+  if (options.reads !== undefined) {
+    let reads: unknown;
+    try {
+      reads = JSON.parse(await readInput(context, options.reads));
+    } catch (error) {
+      throw usage(`--reads: not JSON: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(reads) || reads.length === 0) {
+      throw usage('--reads: expected a JSON array of read parameters');
+    }
+    return { ...common, reads: reads as ReadParameter[] };
+  }
+  if (options.path !== undefined) {
+    if (options.pointer === undefined) throw usage('--path needs --pointer');
+    return { ...common, read: { kind: 'http', path: options.path, pointer: options.pointer } };
+  }
+  if (options.key.length === 0 || options.columns === undefined) {
+    throw usage('--table needs at least one --key column=value and --columns');
+  }
+  const columns = options.columns
+    .split(',')
+    .map((column) => column.trim())
+    .filter((column) => column !== '');
+  return {
+    ...common,
+    read: {
+      kind: 'sql',
+      table: options.table ?? '',
+      key: Object.fromEntries(options.key.map(parseKey)),
+      columns,
+    },
+  };
+}
+
+/** `col=value` is text; `col:=42`, `col:=true` or `col:="x"` is JSON, for typed key values. */
+export function parseKey(pair: string): [string, string | number | boolean] {
+  const typed = /^([^=:]+):=(.*)$/s.exec(pair);
+  if (typed) {
+    let value: unknown;
+    try {
+      value = JSON.parse(typed[2] ?? '');
+    } catch {
+      throw usage(`--key ${pair}: the value after ':=' must be JSON`);
+    }
+    if (!['string', 'number', 'boolean'].includes(typeof value)) {
+      throw usage(`--key ${pair}: a key value is a string, number or boolean`);
+    }
+    return [typed[1] ?? '', value as string | number | boolean];
+  }
+  const plain = /^([^=]+)=(.*)$/s.exec(pair);
+  if (!plain) throw usage(`--key ${pair}: expected column=value`);
+  return [plain[1] ?? '', plain[2] ?? ''];
+}
+
+function assertProofSpec(spec: string): void {
+  if (!/^(0|[1-9]\d*)(:.+)?$/s.test(spec)) {
+    throw usage(`--proof ${spec}: expected 'record' or 'record:field', e.g. 0:balance`);
+  }
+}
+
+async function waitForOutcome(
+  context: CliContext,
+  client: GatewayClient,
+  id: string,
+  options: SubmitOptions,
+): Promise<RequestView> {
+  const { cli } = context;
+  const timeout = positiveInteger(options.timeout, '--timeout') * 1000;
+  const interval = positiveInteger(options.interval, '--interval');
+  const giveUpAt = cli.now() + timeout;
+  for (;;) {
+    const view = await client.get(id);
+    const status = view.outcome?.status ?? 'pending';
+    if (status !== 'pending') return view;
+    if (cli.now() + interval > giveUpAt) {
+      throw new CliError(
+        'WAIT_TIMEOUT',
+        `request ${id} is still pending after ${options.timeout}s; follow it with 'corroborate request show ${id}'`,
+      );
+    }
+    await cli.sleep(interval);
+  }
+}
+
+function positiveInteger(text: string, option: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
+    throw usage(`${option}: expected a positive integer, got '${text}'`);
+  }
+  return value;
+}
+
+function usage(message: string): CliError {
+  return new CliError('USAGE', message, 2);
+}
+
+function describeRequest(view: RequestView): string {
+  const block = (view.block ?? {}) as {
+    content?: {
+      mode?: string;
+      hashOnly?: boolean;
+      deadline?: string;
+      batchRoot?: string;
+      requester?: { mspId?: string };
+      interface?: { sourceId?: string; connector?: string };
+      records?: unknown[];
+    };
+    participants?: string[];
+    createdAt?: string;
+  };
+  const content = block.content ?? {};
+  const outcome = (view.outcome ?? {}) as Record<string, unknown>;
+  const rows: Array<[string, string]> = [
+    ['request', view.id],
+    [
+      'status',
+      `${text(outcome.status)}${outcome.recorded ? ' (recorded)' : ''}: ` +
+        `${text(outcome.valid, '0')} valid, ${text(outcome.invalid, '0')} invalid ` +
+        `of ${text(outcome.participants)}, threshold ${text(outcome.threshold)}`,
+    ],
+    [
+      'source',
+      `${content.interface?.sourceId ?? '?'} (${content.interface?.connector ?? '?'}), ` +
+        `${content.records?.length ?? 0} record(s)${content.hashOnly ? ', hash-only' : ''}`,
+    ],
+    ['mode', content.mode ?? '?'],
+    ['requester', content.requester?.mspId ?? '?'],
+    ['created', block.createdAt ?? '?'],
+    ['deadline', content.deadline ?? '?'],
+    ['batch root', content.batchRoot ?? '?'],
+  ];
+  const verdicts = (view.verdicts ?? []).map(
+    (verdict) =>
+      [
+        text(verdict.participant),
+        `${text(verdict.result)} ${text(verdict.reason)} (attempts ${text(verdict.attempts)}, ${text(verdict.recordedAt)})`,
+      ] as const,
+  );
+  const waiting = (block.participants ?? []).filter(
+    (participant) => !(view.verdicts ?? []).some((verdict) => verdict.participant === participant),
+  );
+  return [
+    formatRows(rows),
+    'verdicts',
+    verdicts.length > 0 ? formatRows(verdicts, '  ') : '  none yet',
+    ...(waiting.length > 0 ? [`waiting for ${waiting.join(', ')}`] : []),
+  ].join('\n');
+}
+
+function describeListItem(item: Record<string, unknown>): string {
+  const nested = item.block as { content?: { id?: string }; createdAt?: string } | undefined;
+  const outcome = item.outcome as { status?: string } | undefined;
+  const id = item.blockId ?? item.id ?? nested?.content?.id ?? '?';
+  const status = item.status ?? outcome?.status ?? '?';
+  const createdAt = item.createdAt ?? nested?.createdAt ?? '';
+  return `${text(id)}  ${text(status)}  ${text(createdAt, '')}`.trimEnd();
+}
+
+/** A scalar from a loosely typed response, as text. */
+function text(value: unknown, fallback = '?'): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : fallback;
+}
