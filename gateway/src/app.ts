@@ -9,7 +9,7 @@ import type { GatewayConfig } from './config';
 import { classify, CorroborateError } from './errors';
 import type { Ledger, LedgerEvent, OutcomeStatus } from './fabric/ledger';
 import { openApiDocument } from './openapi';
-import { buildReceipt } from './receipt';
+import { buildReceipt, serializeReceipt } from './receipt';
 import type { RequestService, Submission } from './requests';
 import { assertValid, validators } from './validation';
 
@@ -18,6 +18,9 @@ export interface AppDependencies {
   readonly ledger: Ledger;
   readonly requests: RequestService;
   readonly logger: Logger;
+  /** Named in receipts, so that a verifier knows where to find the transactions. */
+  readonly channel?: string;
+  readonly chaincode?: string;
   /** Extra readiness checks besides the peer (e.g. the sources answer). */
   readonly ready?: () => Promise<void>;
 }
@@ -197,7 +200,16 @@ export function newApp(deps: AppDependencies): GatewayApp {
   v1.get('/requests/:id/receipt', requireRole('reader'), async (request, response) => {
     const id = assertValid<string>(validators.RequestId, request.params.id, 'id');
     const proofs = proofParams(request.query.proof);
-    response.json(await buildReceipt(ledger, id, { proofs }));
+    // The canonical encoding is the receipt's only valid form: saved as served, it verifies.
+    response.type('application/json').send(
+      serializeReceipt(
+        await buildReceipt(ledger, id, {
+          proofs,
+          ...(deps.channel ? { channel: deps.channel } : {}),
+          ...(deps.chaincode ? { chaincode: deps.chaincode } : {}),
+        }),
+      ),
+    );
   });
 
   v1.get('/participants', requireRole('reader'), async (_request, response) => {
@@ -347,15 +359,15 @@ function integerParam(value: unknown, name: string, min: number, max: number): n
   return number;
 }
 
-function proofParams(value: unknown): Array<{ record: number; field: string }> {
+function proofParams(value: unknown): Array<{ record: number; field?: string }> {
   const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
   if (items.length > 64) throw new CorroborateError('INVALID_REQUEST', 'proof: at most 64');
   return items.map((item) => {
-    const match = typeof item === 'string' ? /^(\d{1,4}):(.{1,128})$/s.exec(item) : null;
-    if (!match?.[1] || !match[2]) {
-      throw new CorroborateError('INVALID_REQUEST', 'proof: RECORD:FIELD, e.g. 0:email');
+    const match = typeof item === 'string' ? /^(\d{1,4})(?::(.{1,128}))?$/s.exec(item) : null;
+    if (!match?.[1]) {
+      throw new CorroborateError('INVALID_REQUEST', 'proof: RECORD or RECORD:FIELD, e.g. 0:email');
     }
-    return { record: Number(match[1]), field: match[2] };
+    return { record: Number(match[1]), ...(match[2] ? { field: match[2] } : {}) };
   });
 }
 

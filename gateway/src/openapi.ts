@@ -129,10 +129,11 @@ export const openApiDocument = {
             name: 'proof',
             in: 'query',
             required: false,
-            description: 'RECORD:FIELD — include a field inclusion proof (repeatable)',
+            description:
+              'RECORD or RECORD:FIELD — include a record inclusion proof and a field proof (repeatable)',
             schema: {
               type: 'array',
-              items: { type: 'string', pattern: '^\\d{1,4}:.{1,128}$' },
+              items: { type: 'string', pattern: '^\\d{1,4}(:.{1,128})?$' },
               maxItems: 64,
             },
             style: 'form',

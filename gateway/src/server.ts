@@ -27,7 +27,14 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     identity: connection.identity,
     defaultDeadlineSeconds: config.gateway.defaultDeadlineSeconds,
   });
-  const { app, closeStreams } = newApp({ config: config.gateway, ledger, requests, logger });
+  const { app, closeStreams } = newApp({
+    config: config.gateway,
+    ledger,
+    requests,
+    logger,
+    channel: profile.channel,
+    chaincode: profile.chaincode,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.gateway.port, config.gateway.host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
