@@ -4,6 +4,7 @@
 # the clone, keyed by version, so that a second run takes seconds.
 #
 # Usage: scripts/install-fabric.sh            prints the bin directory on stdout
+#        scripts/install-fabric.sh --check    the same, but fails instead of building
 # Environment:
 #   FABRIC_VERSION   3.1.1 (default: the newest release the Go module proxy serves here),
 #                    3.1.5 or 2.5.16 where your proxy serves them
@@ -27,6 +28,13 @@ esac
 
 required_binaries=(peer orderer configtxgen cryptogen osnadmin)
 
+check_only=false
+case "${1:-}" in
+  --check) check_only=true ;;
+  '') ;;
+  *) fatalln "unknown option '$1' (usage: install-fabric.sh [--check])" ;;
+esac
+
 if [ -n "${FABRIC_BIN_DIR:-}" ]; then
   for bin in "${required_binaries[@]}"; do
     [ -x "$FABRIC_BIN_DIR/$bin" ] || fatalln "FABRIC_BIN_DIR=$FABRIC_BIN_DIR has no executable '$bin'"
@@ -47,6 +55,7 @@ if [ -f "$marker" ]; then
   exit 0
 fi
 
+$check_only && fatalln "Fabric $FABRIC_VERSION is not built yet (run: bash scripts/install-fabric.sh)"
 command -v go >/dev/null 2>&1 || fatalln "Go is required to build Fabric $FABRIC_VERSION (install golang 1.26+, or set FABRIC_BIN_DIR to official Fabric binaries)"
 
 start=$(date +%s)

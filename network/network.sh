@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Corroborate's development network: Fabric orderers, one peer per org and the contract as a
+# chaincode service, all as local processes (no Docker). State lives in
+# ${CORROBORATE_HOME:-<repo>/.corroborate}/network; run `network.sh help` for the commands.
+set -euo pipefail
+
+NETWORK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$NETWORK_DIR")
+# shellcheck source=scripts/lib.sh
+. "$REPO_DIR/scripts/lib.sh"
+# shellcheck source=network/scripts/env.sh
+. "$NETWORK_DIR/scripts/env.sh"
+# shellcheck source=network/scripts/processes.sh
+. "$NETWORK_DIR/scripts/processes.sh"
+# shellcheck source=network/scripts/artifacts.sh
+. "$NETWORK_DIR/scripts/artifacts.sh"
+# shellcheck source=network/scripts/nodes.sh
+. "$NETWORK_DIR/scripts/nodes.sh"
+# shellcheck source=network/scripts/channel.sh
+. "$NETWORK_DIR/scripts/channel.sh"
+# shellcheck source=network/scripts/chaincode.sh
+. "$NETWORK_DIR/scripts/chaincode.sh"
+# shellcheck source=network/scripts/profiles.sh
+. "$NETWORK_DIR/scripts/profiles.sh"
+
+print_help() {
+  cat <<EOF
+Usage: network.sh <command> [options]
+
+Commands:
+  up [--orgs N] [--orderers N] [--port-base N]
+      Create the network if needed, start whatever is not running, deploy the contract (a
+      changed contract becomes the next sequence), write the connection profiles. Safe to
+      re-run after a crash or a reboot: the ledgers are kept.
+  down [--purge|--clean]
+      Stop the processes this network started. --purge (or --clean) also deletes its state.
+  status
+      List every process with its health; exits 0 only if all are healthy.
+  env ORG [--admin]
+      Print shell exports for using the peer CLI as ORG's user (or admin), e.g.
+      eval "\$(bash network/network.sh env org2)"
+  help
+      Show this text.
+
+Environment:
+  ORGS                    number of orgs, Org1MSP..OrgNMSP (default $DEFAULT_ORGS; 1-9)
+  ORDERERS                number of Raft orderers (default $DEFAULT_ORDERERS; 1, 3 or 5)
+  CORROBORATE_PORT_BASE   first port of the network (default $DEFAULT_PORT_BASE); see the port table
+  CORROBORATE_HOME        state root (default <repo>/.corroborate); the network is in its network/
+  CORROBORATE_CHAINCODE_DIR  run an already built contract from this folder instead of chaincode/
+  CORROBORATE_BATCH_TIMEOUT, CORROBORATE_MAX_MESSAGE_COUNT
+                          block cutting of a new network (default 250ms, 100)
+  CORROBORATE_LOG_SPEC    Fabric log spec of the nodes (default info)
+  FABRIC_BIN_DIR, FABRIC_CFG_DIR  use existing Fabric binaries and sample config
+                          instead of building them (see scripts/install-fabric.sh)
+
+Ports (B = CORROBORATE_PORT_BASE):
+  orderer k   B+10(k-1)       client and Raft; +1 admin (osnadmin); +2 operations (/healthz)
+  org i       B+100+10(i-1)   peer and gossip; +1 chaincode callbacks; +2 operations (/healthz);
+                              +3 that org's chaincode server
+EOF
+}
+
+main() {
+  local command=${1:-help}
+  [ $# -gt 0 ] && shift
+  case "$command" in
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    status) cmd_status "$@" ;;
+    env) cmd_env "$@" ;;
+    help | -h | --help) print_help ;;
+    *)
+      print_help >&2
+      fatalln "unknown command '$command'"
+      ;;
+  esac
+}
+
+# One network.sh at a time per state folder: two concurrent `up`s would race on every step.
+lock_state() {
+  mkdir -p "$STATE_DIR"
+  exec 9>"$STATE_DIR/.lock"
+  if ! flock -n 9; then
+    infoln "waiting for another network.sh working on $STATE_DIR"
+    flock -w 300 9 || fatalln "another network.sh has held $STATE_DIR/.lock for 5 minutes (see: fuser $STATE_DIR/.lock)"
+  fi
+}
+
+require_fabric() {
+  FABRIC_BIN=$(bash "$REPO_DIR/scripts/install-fabric.sh") || fatalln "Fabric binaries are not available (see above)"
+  if [ -n "${FABRIC_BIN_DIR:-}" ]; then
+    FABRIC_SAMPLE_CONFIG_DIR=${FABRIC_CFG_DIR:-$(dirname "$FABRIC_BIN")/config}
+  else
+    FABRIC_SAMPLE_CONFIG_DIR=$(dirname "$FABRIC_BIN")/config
+  fi
+  if [ ! -f "$FABRIC_SAMPLE_CONFIG_DIR/core.yaml" ] || [ ! -f "$FABRIC_SAMPLE_CONFIG_DIR/orderer.yaml" ]; then
+    fatalln "no core.yaml and orderer.yaml in $FABRIC_SAMPLE_CONFIG_DIR (set FABRIC_CFG_DIR to Fabric's sample config folder)"
+  fi
+}
+
+require_tools() {
+  local tool missing=()
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  [ ${#missing[@]} -eq 0 ] || fatalln "missing required commands: ${missing[*]}"
+}
+
+cmd_up() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --orgs) ORGS=${2:?--orgs needs a number} && shift ;;
+      --orderers) ORDERERS=${2:?--orderers needs a number} && shift ;;
+      --port-base) CORROBORATE_PORT_BASE=${2:?--port-base needs a number} && shift ;;
+      -h | --help) print_help && return 0 ;;
+      *) fatalln "unknown option for up: '$1'" ;;
+    esac
+    shift
+  done
+  local started_at=$SECONDS
+  require_tools jq curl tar gzip node npx flock setsid sha256sum
+  lock_state
+  resolve_settings
+  require_fabric
+  [ -f "$SETTINGS_FILE" ] || save_settings
+  mkdir -p "$LOG_DIR" "$RUN_DIR"
+  ensure_artifacts
+  start_missing_nodes
+  join_orderers
+  join_peers
+  build_contract
+  name_contract
+  package_contract
+  start_chaincode_servers
+  install_chaincode
+  define_chaincode
+  wait_for_chaincode
+  write_profiles
+  successln "network up in $((SECONDS - started_at)) s: $ORGS org(s), $ORDERERS orderer(s), channel '$CHANNEL_NAME', chaincode $CHAINCODE_LABEL"
+  infoln "profiles in $PROFILE_DIR; logs in $LOG_DIR"
+}
+
+cmd_down() {
+  local purge=false
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --purge | --clean) purge=true ;;
+      -h | --help) print_help && return 0 ;;
+      *) fatalln "unknown option for down: '$1'" ;;
+    esac
+    shift
+  done
+  if [ ! -d "$STATE_DIR" ]; then
+    infoln "no network in $STATE_DIR"
+    return 0
+  fi
+  lock_state
+  # Every process this network ever started left a .cmd file; stop clients of the peers first.
+  local cmd_file name
+  for prefix in chaincode. peer orderer ''; do
+    for cmd_file in "$RUN_DIR/$prefix"*.cmd; do
+      [ -f "$cmd_file" ] || continue
+      name=$(basename "$cmd_file" .cmd)
+      stop_process "$name"
+    done
+  done
+  if $purge; then
+    rm -rf "$STATE_DIR"
+    successln "network stopped and its state $STATE_DIR deleted"
+  else
+    successln "network stopped; its state is kept in $STATE_DIR ('up' resumes it, 'down --purge' deletes it)"
+  fi
+}
+
+cmd_status() {
+  if [ ! -f "$SETTINGS_FILE" ]; then
+    infoln "no network in $STATE_DIR (run: npm run network:up)"
+    return 1
+  fi
+  ORGS='' ORDERERS='' CORROBORATE_PORT_BASE=''
+  resolve_settings
+  FABRIC_BIN=$(bash "$REPO_DIR/scripts/install-fabric.sh" --check 2>/dev/null) || FABRIC_BIN=''
+  local healthy=true k i name pid health
+  printf '%-18s %-8s %-17s %s\n' NAME PID ENDPOINT HEALTH
+  for ((k = 1; k <= ORDERERS; k++)); do
+    name=$(orderer_node_name "$k")
+    pid=$(running_pid "$name") || pid=-
+    health=$(orderer_health "$k" "$pid") || healthy=false
+    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "127.0.0.1:$(orderer_port "$k")" "$health"
+  done
+  for ((i = 1; i <= ORGS; i++)); do
+    name=$(peer_node_name "$i")
+    pid=$(running_pid "$name") || pid=-
+    health=$(peer_health "$i" "$pid") || healthy=false
+    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "127.0.0.1:$(peer_port "$i")" "$health"
+  done
+  for ((i = 1; i <= ORGS; i++)); do
+    name=$(chaincode_node_name "$i")
+    pid=$(running_pid "$name") || pid=-
+    health=$(chaincode_health "$i" "$pid") || healthy=false
+    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "127.0.0.1:$(chaincode_server_port "$i")" "$health"
+  done
+  if $healthy; then
+    successln "all healthy; profiles in $PROFILE_DIR"
+  else
+    warnln "not healthy (run: npm run network:up)"
+    return 1
+  fi
+}
+
+orderer_health() {
+  local k=$1 pid=$2 status
+  if [ "$pid" = - ]; then
+    echo "STOPPED"
+    return 1
+  fi
+  is_healthy "http://127.0.0.1:$(orderer_operations_port "$k")/healthz" || {
+    echo "UNHEALTHY (/healthz)"
+    return 1
+  }
+  [ -n "$FABRIC_BIN" ] && status=$(orderer_channel_status "$k") || status=''
+  if [ "$status" = active ]; then
+    echo "OK (channel $CHANNEL_NAME active)"
+  else
+    echo "NOT READY (channel $CHANNEL_NAME: ${status:-not joined})"
+    return 1
+  fi
+}
+
+peer_health() {
+  local i=$1 pid=$2 height
+  if [ "$pid" = - ]; then
+    echo "STOPPED"
+    return 1
+  fi
+  is_healthy "http://127.0.0.1:$(peer_operations_port "$i")/healthz" || {
+    echo "UNHEALTHY (/healthz)"
+    return 1
+  }
+  height=$( [ -n "$FABRIC_BIN" ] && use_org_admin "$i" && "$FABRIC_BIN/peer" channel getinfo -c "$CHANNEL_NAME" 2>/dev/null |
+    sed -n 's/.*"height":\([0-9]*\).*/\1/p') || height=''
+  if [ -n "$height" ]; then
+    echo "OK (channel $CHANNEL_NAME height $height)"
+  else
+    echo "NOT READY (not joined to $CHANNEL_NAME)"
+    return 1
+  fi
+}
+
+chaincode_health() {
+  local i=$1 pid=$2
+  if [ "$pid" = - ]; then
+    echo "STOPPED"
+    return 1
+  fi
+  if [ -n "$FABRIC_BIN" ] && query_metadata "$i" >/dev/null 2>&1; then
+    echo "OK (serves $CHAINCODE_NAME through $(peer_node_name "$i"))"
+  else
+    echo "NOT SERVING (GetMetadata through $(peer_node_name "$i") failed)"
+    return 1
+  fi
+}
+
+cmd_env() {
+  local org=${1:-} identity=User1
+  [ -n "$org" ] || fatalln "usage: network.sh env ORG [--admin] (ORG is org1, org2, ...)"
+  [ "${2:-}" = --admin ] && identity=Admin
+  [ -f "$SETTINGS_FILE" ] || fatalln "no network in $STATE_DIR (run: npm run network:up)"
+  ORGS='' ORDERERS='' CORROBORATE_PORT_BASE=''
+  resolve_settings
+  local i=${org#org}
+  if ! [[ $i =~ ^[1-9]$ ]] || [ "$i" -gt "$ORGS" ]; then
+    fatalln "unknown org '$org' (this network has org1..org$ORGS)"
+  fi
+  require_fabric
+  use_org_admin "$i"
+  CORE_PEER_MSPCONFIGPATH=$(org_user_msp "$i" "$identity")
+  # shellcheck disable=SC2016 # $PATH is for the shell that evaluates this output
+  printf 'export PATH=%q:"$PATH"\n' "$FABRIC_BIN"
+  local var
+  for var in FABRIC_CFG_PATH CORE_PEER_TLS_ENABLED CORE_PEER_LOCALMSPID CORE_PEER_MSPCONFIGPATH \
+    CORE_PEER_TLS_ROOTCERT_FILE CORE_PEER_ADDRESS; do
+    printf 'export %s=%q\n' "$var" "${!var}"
+  done
+  printf 'export ORDERER_ADDRESS=%q\n' "127.0.0.1:$(orderer_port 1)"
+  printf 'export ORDERER_TLS_CA=%q\n' "$(orderer_tls_ca_cert)"
+}
+
+main "$@"

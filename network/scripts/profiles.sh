@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Connection profiles: what the gateway, the workers, the benchmark and the tests read to reach
+# the network. One file per org, plus network.json for the whole network. Sourced by network.sh
+# after env.sh.
+# shellcheck disable=SC2153 # ORGS, ORDERERS and the paths come from env.sh
+
+write_profiles() {
+  local i
+  mkdir -p "$PROFILE_DIR"
+  for ((i = 1; i <= ORGS; i++)); do
+    org_profile "$i" >"$PROFILE_DIR/$(org_name "$i").json.tmp"
+    mv "$PROFILE_DIR/$(org_name "$i").json.tmp" "$PROFILE_DIR/$(org_name "$i").json"
+  done
+  network_profile >"$PROFILE_DIR/network.json.tmp"
+  mv "$PROFILE_DIR/network.json.tmp" "$PROFILE_DIR/network.json"
+}
+
+# cryptogen names every private key priv_sk; the lookup still lists the folder so that material
+# from another tool (a CA enrolment) works too.
+key_file() {
+  local keystore="$1/keystore" key
+  for key in "$keystore"/*_sk "$keystore"/*; do
+    if [ -f "$key" ]; then
+      printf '%s' "$key"
+      return 0
+    fi
+  done
+  fatalln "no private key in $keystore"
+}
+
+cert_file() {
+  local cert
+  for cert in "$1"/signcerts/*.pem; do
+    if [ -f "$cert" ]; then
+      printf '%s' "$cert"
+      return 0
+    fi
+  done
+  fatalln "no certificate in $1/signcerts"
+}
+
+org_profile() {
+  local i=$1 user_msp admin_msp
+  user_msp=$(org_user_msp "$i" User1)
+  admin_msp=$(org_user_msp "$i" Admin)
+  jq -n \
+    --arg org "$(org_name "$i")" \
+    --arg mspId "$(org_msp_id "$i")" \
+    --arg peerEndpoint "127.0.0.1:$(peer_port "$i")" \
+    --arg peerHostAlias "$(peer_host "$i")" \
+    --arg tlsRootCertPath "$(org_tls_ca_cert "$i")" \
+    --arg certPath "$(cert_file "$user_msp")" \
+    --arg keyPath "$(key_file "$user_msp")" \
+    --arg adminCertPath "$(cert_file "$admin_msp")" \
+    --arg adminKeyPath "$(key_file "$admin_msp")" \
+    --arg channel "$CHANNEL_NAME" \
+    --arg chaincode "$CHAINCODE_NAME" \
+    '{org: $org, mspId: $mspId, peerEndpoint: $peerEndpoint, peerHostAlias: $peerHostAlias,
+      tlsRootCertPath: $tlsRootCertPath, certPath: $certPath, keyPath: $keyPath,
+      adminCertPath: $adminCertPath, adminKeyPath: $adminKeyPath, channel: $channel,
+      chaincode: $chaincode}'
+}
+
+network_profile() {
+  local i k orgs='[]' orderers='[]'
+  for ((i = 1; i <= ORGS; i++)); do
+    orgs=$(jq -c \
+      --arg org "$(org_name "$i")" \
+      --arg mspId "$(org_msp_id "$i")" \
+      --arg profilePath "$PROFILE_DIR/$(org_name "$i").json" \
+      --arg peerEndpoint "127.0.0.1:$(peer_port "$i")" \
+      --arg peerHostAlias "$(peer_host "$i")" \
+      --arg operationsEndpoint "127.0.0.1:$(peer_operations_port "$i")" \
+      --arg chaincodeServerAddress "127.0.0.1:$(chaincode_server_port "$i")" \
+      --arg caCertPath "$(org_ca_cert "$i")" \
+      --arg tlsCaCertPath "$(org_tls_ca_cert "$i")" \
+      --arg userMspPath "$(org_user_msp "$i" User1)" \
+      --arg adminMspPath "$(org_user_msp "$i" Admin)" \
+      '. + [{org: $org, mspId: $mspId, profilePath: $profilePath, peerEndpoint: $peerEndpoint,
+        peerHostAlias: $peerHostAlias, operationsEndpoint: $operationsEndpoint,
+        chaincodeServerAddress: $chaincodeServerAddress, caCertPath: $caCertPath,
+        tlsCaCertPath: $tlsCaCertPath, userMspPath: $userMspPath, adminMspPath: $adminMspPath}]' \
+      <<<"$orgs")
+  done
+  for ((k = 1; k <= ORDERERS; k++)); do
+    orderers=$(jq -c \
+      --arg name "$(orderer_node_name "$k")" \
+      --arg endpoint "127.0.0.1:$(orderer_port "$k")" \
+      --arg hostAlias "$(orderer_host "$k")" \
+      --arg adminEndpoint "127.0.0.1:$(orderer_admin_port "$k")" \
+      --arg operationsEndpoint "127.0.0.1:$(orderer_operations_port "$k")" \
+      '. + [{name: $name, endpoint: $endpoint, hostAlias: $hostAlias, adminEndpoint: $adminEndpoint,
+        operationsEndpoint: $operationsEndpoint}]' <<<"$orderers")
+  done
+  jq -n \
+    --arg channel "$CHANNEL_NAME" \
+    --arg chaincode "$CHAINCODE_NAME" \
+    --arg chaincodeVersion "${CHAINCODE_VERSION:-}" \
+    --arg chaincodePackageId "${PACKAGE_ID:-}" \
+    --arg stateDir "$STATE_DIR" \
+    --argjson portBase "$PORT_BASE" \
+    --arg ordererMspId OrdererMSP \
+    --arg ordererCaCertPath "$(orderer_ca_cert)" \
+    --arg ordererTlsCaCertPath "$(orderer_tls_ca_cert)" \
+    --argjson orgs "$orgs" \
+    --argjson orderers "$orderers" \
+    '{channel: $channel, chaincode: $chaincode, chaincodeVersion: $chaincodeVersion,
+      chaincodePackageId: $chaincodePackageId, stateDir: $stateDir, portBase: $portBase,
+      orgs: $orgs,
+      orderer: {mspId: $ordererMspId, caCertPath: $ordererCaCertPath,
+        tlsCaCertPath: $ordererTlsCaCertPath, nodes: $orderers}}'
+}
