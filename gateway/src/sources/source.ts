@@ -1,0 +1,192 @@
+import type {
+  CanonicalRecord,
+  ConnectorKind,
+  FieldType,
+  HttpRead,
+  ReadParameter,
+  SqlRead,
+} from '@corroborate/chaincode/shared';
+
+export type { CanonicalRecord, ConnectorKind, FieldType, HttpRead, ReadParameter, SqlRead };
+
+/** Options of a single read. */
+export interface ReadOptions {
+  /** Abandons the read; the promise then rejects with a retryable `SOURCE_UNAVAILABLE`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One configured source: the acquisition module reads the requester's record through it, and the
+ * second verification re-reads the same record through a participant's own connector.
+ *
+ * A connector only ever reads. It builds every query from the structured read parameter (never
+ * from text supplied by a caller), checks identifiers against its configured allow-list and
+ * returns the record already in canonical form, typed so that the same row hashes identically
+ * whichever database holds it.
+ */
+export interface SourceConnector {
+  /** The logical source id, as it appears in a first block's interface parameter. */
+  readonly id: string;
+  readonly kind: ConnectorKind;
+
+  /**
+   * Reads exactly one record.
+   *
+   * @throws {@link SourceError} `READ_REFUSED` when the read names something outside the
+   * allow-list or is malformed, `RECORD_NOT_FOUND` when nothing matches, `SOURCE_UNAVAILABLE`
+   * when the source cannot be reached in time.
+   */
+  read(read: ReadParameter, options?: ReadOptions): Promise<CanonicalRecord>;
+
+  /**
+   * Checks that the source answers (a trivial query, or any HTTP response from the base URL).
+   *
+   * @throws {@link SourceError} `SOURCE_UNAVAILABLE`.
+   */
+  ping(options?: ReadOptions): Promise<void>;
+
+  /** Releases connections and file handles; reads after `close` are refused. */
+  close(): Promise<void>;
+}
+
+/** The logical source ids a member serves, each mapped to its own connector. */
+export interface SourceRegistry {
+  /** The configured source ids, in configuration order. */
+  readonly ids: readonly string[];
+
+  /** True when `sourceId` is configured. */
+  has(sourceId: string): boolean;
+
+  /**
+   * The connector for a logical source id.
+   *
+   * @throws {@link SourceError} `UNKNOWN_SOURCE` when this member has no such source.
+   */
+  get(sourceId: string): SourceConnector;
+
+  /** Closes every connector; waits for all of them even when one fails. */
+  close(): Promise<void>;
+}
+
+/**
+ * Stable codes of {@link SourceError}. The first four are also verdict reasons, so a participant
+ * reports them as they are.
+ */
+export type SourceErrorCode =
+  'RECORD_NOT_FOUND' | 'SOURCE_UNAVAILABLE' | 'READ_REFUSED' | 'UNKNOWN_SOURCE' | 'INVALID_CONFIG';
+
+export interface SourceErrorOptions {
+  /** Whether trying the same read again later may succeed. */
+  retryable?: boolean;
+  sourceId?: string;
+  cause?: unknown;
+}
+
+/**
+ * Why a read failed. The message starts with the code (`READ_REFUSED: ...`) so that logs and
+ * HTTP answers carry it; callers branch on `code` and `retryable`, never on the text. Messages
+ * name identifiers but never configuration secrets.
+ */
+export class SourceError extends Error {
+  readonly code: SourceErrorCode;
+  readonly retryable: boolean;
+  readonly sourceId?: string;
+
+  constructor(code: SourceErrorCode, detail: string, options: Readonly<SourceErrorOptions> = {}) {
+    super(`${code}: ${detail}`, options.cause === undefined ? {} : { cause: options.cause });
+    this.name = 'SourceError';
+    this.code = code;
+    this.retryable = options.retryable ?? isRetryableByDefault(code);
+    if (options.sourceId !== undefined) {
+      this.sourceId = options.sourceId;
+    }
+  }
+}
+
+// An unreachable source may come back, and a record may not have reached a member's replica
+// yet; a refused read, an unknown source or a bad configuration stays that way.
+function isRetryableByDefault(code: SourceErrorCode): boolean {
+  return code === 'SOURCE_UNAVAILABLE' || code === 'RECORD_NOT_FOUND';
+}
+
+/** True for a {@link SourceError}, optionally with the given code. */
+export function isSourceError(error: unknown, code?: SourceErrorCode): error is SourceError {
+  return error instanceof SourceError && (code === undefined || error.code === code);
+}
+
+/** The column allow-list of one table, and optional field types that override the driver's. */
+export interface TableConfig {
+  /** Columns that reads may select or use as key columns. */
+  columns: string[];
+  /**
+   * Field types by column, for what the column metadata cannot tell: booleans stored as
+   * integers (SQLite, MariaDB's TINYINT), exact decimals stored as text in SQLite, JSON in
+   * MariaDB (a LONGTEXT alias).
+   */
+  types?: Record<string, FieldType>;
+}
+
+interface SourceConfigBase {
+  /** Logical source id, /^[a-z0-9][a-z0-9_-]{0,63}$/. */
+  id: string;
+}
+
+export interface SqliteSourceConfig extends SourceConfigBase {
+  kind: 'sqlite';
+  /** Path of an existing database file; opened read-only. */
+  file: string;
+  tables: Record<string, TableConfig>;
+  /** How long a read waits for a writer's lock (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/** TLS for a database connection: `true` verifies the server against the system CAs. */
+export type DatabaseTls = boolean | { ca?: string; rejectUnauthorized?: boolean };
+
+interface NetworkSqlSourceConfig extends SourceConfigBase {
+  host: string;
+  port?: number;
+  user: string;
+  /** Secret: never logged, redacted from JSON and inspect output of parsed configurations. */
+  password?: string;
+  database: string;
+  tables: Record<string, TableConfig>;
+  /** Server-side limit of one statement (default 5000). */
+  statementTimeoutMs?: number;
+  /** Limit on opening a connection (default 5000). */
+  connectTimeoutMs?: number;
+  /** Pool size (default 4). */
+  maxConnections?: number;
+  tls?: DatabaseTls;
+}
+
+export interface PostgresSourceConfig extends NetworkSqlSourceConfig {
+  kind: 'postgres';
+}
+
+/** MySQL or MariaDB. */
+export interface MysqlSourceConfig extends NetworkSqlSourceConfig {
+  kind: 'mysql';
+}
+
+export interface HttpSourceConfig extends SourceConfigBase {
+  kind: 'http';
+  /** http(s) URL without query, fragment or credentials; read paths are appended to it. */
+  baseUrl: string;
+  /** Sent with every request; values are secrets (e.g. Authorization) and are redacted. */
+  headers?: Record<string, string>;
+  /** Limit on the whole request, body included (default 5000). */
+  timeoutMs?: number;
+  /** Largest accepted response body in bytes (default 1 MiB). */
+  maxBytes?: number;
+  /** Field types by field name; fields without one are typed from their JSON value. */
+  types?: Record<string, FieldType>;
+}
+
+/** A member's local configuration of one source. It may hold secrets and never goes on the ledger. */
+export type SourceConfig =
+  SqliteSourceConfig | PostgresSourceConfig | MysqlSourceConfig | HttpSourceConfig;
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_CONNECTIONS = 4;
+export const DEFAULT_MAX_BYTES = 1024 * 1024;

@@ -1,0 +1,300 @@
+import type { KeyValue } from '@corroborate/chaincode/shared';
+import { canonicalRecord, LIMITS, RuleError } from '@corroborate/chaincode/shared';
+import { assertNotAborted, raceAbort } from './abort';
+import { isIdentifier, quoteIdentifier } from './identifiers';
+import type {
+  CanonicalRecord,
+  FieldType,
+  ReadOptions,
+  ReadParameter,
+  SourceConnector,
+  SqlRead,
+  TableConfig,
+} from './source';
+import { SourceError } from './source';
+
+/** One column of a result, as the driver describes it. */
+export interface SqlColumn {
+  /** The driver's type name, for messages; '' when the column has no declared type. */
+  declared: string;
+  /** The field type the declared type maps to under the rule, if it maps to one. */
+  type: FieldType | undefined;
+}
+
+/** What a dialect returns for one statement: column metadata and rows as arrays. */
+export interface SqlResult {
+  columns: readonly SqlColumn[];
+  rows: readonly (readonly unknown[])[];
+}
+
+/** A statement with positional parameters, built from a read and nothing else. */
+export interface SqlStatement {
+  text: string;
+  params: readonly unknown[];
+}
+
+/** How one SQL dialect spells a statement. */
+export interface SqlSyntax {
+  readonly quote: '"' | '`';
+  /** The placeholder of the parameter at `position` (1-based). */
+  placeholder(position: number): string;
+  /** A key value as the driver binds it (e.g. booleans as 0/1 where there is no boolean type). */
+  bind(value: KeyValue): unknown;
+}
+
+/** The driver side of a SQL connector: runs a statement on a read-only connection. */
+export interface SqlDialect extends SqlSyntax {
+  readonly kind: 'sqlite' | 'postgres' | 'mysql';
+  /** Runs a statement; rejects with an already classified {@link SourceError}. */
+  query(statement: SqlStatement, signal?: AbortSignal): Promise<SqlResult>;
+  close(): Promise<void>;
+}
+
+interface SqlConnectorConfig {
+  id: string;
+  tables: Record<string, TableConfig>;
+}
+
+/**
+ * Checks a read against the structural rules of the model and the source's allow-list.
+ *
+ * @throws {@link SourceError} `READ_REFUSED` naming the offending identifier.
+ */
+export function assertAllowedSqlRead(
+  read: ReadParameter,
+  tables: Readonly<Record<string, TableConfig>>,
+  sourceId: string,
+): asserts read is SqlRead {
+  const refuse = (why: string): never => {
+    throw new SourceError('READ_REFUSED', `source ${sourceId}: ${why}`, { sourceId });
+  };
+  if (!isObject(read) || read.kind !== 'sql') {
+    refuse(
+      `a ${String((read as { kind?: unknown } | null)?.kind)} read cannot be served by a SQL source`,
+    );
+  }
+  const { table, key, columns } = read as Partial<SqlRead>;
+  if (!isIdentifier(table)) {
+    refuse(`table ${describe(table)} is not a valid identifier`);
+  }
+  const tableConfig = Object.hasOwn(tables, table as string) ? tables[table as string] : undefined;
+  if (tableConfig === undefined) {
+    refuse(`table ${describe(table)} is not in the allow-list`);
+  }
+  const allowed = new Set(tableConfig?.columns);
+  if (!Array.isArray(columns) || columns.length < 1 || columns.length > LIMITS.maxColumns) {
+    refuse(`columns must be an array of 1..${LIMITS.maxColumns} column names`);
+  }
+  const seen = new Set<string>();
+  for (const column of columns as unknown[]) {
+    assertAllowedColumn(column, allowed, 'column', refuse);
+    if (seen.has(column as string)) {
+      refuse(`column ${describe(column)} is requested twice`);
+    }
+    seen.add(column as string);
+  }
+  if (!isObject(key)) {
+    refuse('key must be an object of column names to values');
+  }
+  const keyColumns = Object.keys(key as object);
+  if (keyColumns.length < 1 || keyColumns.length > LIMITS.maxKeyColumns) {
+    refuse(`key must name 1..${LIMITS.maxKeyColumns} columns`);
+  }
+  for (const column of keyColumns) {
+    // A key column outside the allow-list would let a read probe values it may not select.
+    assertAllowedColumn(column, allowed, 'key column', refuse);
+    const value = (key as Record<string, unknown>)[column];
+    const isValue =
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' && value.length <= LIMITS.maxKeyTextLength);
+    if (!isValue) {
+      refuse(
+        `key column ${describe(column)} needs a string (<= ${LIMITS.maxKeyTextLength} chars), finite number or boolean`,
+      );
+    }
+  }
+}
+
+/**
+ * The one statement a SQL connector runs for a read: the requested columns of the rows whose key
+ * columns equal the bound key values. `LIMIT 2` is enough to tell one row from several.
+ * Key columns are sorted so that equal reads give equal statement text (prepared-statement
+ * caches hit). Call only after {@link assertAllowedSqlRead}.
+ */
+export function buildSelect(read: SqlRead, syntax: SqlSyntax): SqlStatement {
+  const quote = (identifier: string): string => quoteIdentifier(identifier, syntax.quote);
+  const keyColumns = Object.keys(read.key).sort();
+  const where = keyColumns.map(
+    (column, index) => `${quote(column)} = ${syntax.placeholder(index + 1)}`,
+  );
+  return {
+    text:
+      `SELECT ${read.columns.map(quote).join(', ')} FROM ${quote(read.table)}` +
+      ` WHERE ${where.join(' AND ')} LIMIT 2`,
+    params: keyColumns.map((column) => syntax.bind(read.key[column] as KeyValue)),
+  };
+}
+
+/**
+ * Types the fields of a result: the configured type wins, then the type the driver's column
+ * metadata maps to. A column whose declared type the rule does not know is refused rather than
+ * guessed; only a column with no declared type at all (SQLite) is typed from its value.
+ */
+export function resolveFieldTypes(
+  columns: readonly string[],
+  metadata: readonly SqlColumn[],
+  overrides: Readonly<Record<string, FieldType>> | undefined,
+  sourceId: string,
+): Record<string, FieldType> {
+  const types: Record<string, FieldType> = {};
+  columns.forEach((column, index) => {
+    const configured =
+      overrides !== undefined && Object.hasOwn(overrides, column) ? overrides[column] : undefined;
+    const described = metadata[index];
+    const type = configured ?? described?.type;
+    if (type !== undefined) {
+      Object.defineProperty(types, column, { value: type, enumerable: true });
+    } else if (described !== undefined && described.declared !== '') {
+      throw new SourceError(
+        'READ_REFUSED',
+        `source ${sourceId}: column ${column} has type ${described.declared}, which has no field type; ` +
+          'set one in the table configuration (types)',
+        { sourceId },
+      );
+    }
+  });
+  return types;
+}
+
+/** A connector for any SQL dialect: validation, statement and typing are the same for all. */
+export function newSqlConnector(config: SqlConnectorConfig, dialect: SqlDialect): SourceConnector {
+  return new SqlConnector(config, dialect);
+}
+
+class SqlConnector implements SourceConnector {
+  readonly id: string;
+  readonly kind: SqlDialect['kind'];
+  readonly #tables: Readonly<Record<string, TableConfig>>;
+  readonly #dialect: SqlDialect;
+  #closed = false;
+
+  constructor(config: SqlConnectorConfig, dialect: SqlDialect) {
+    this.id = config.id;
+    this.kind = dialect.kind;
+    this.#tables = config.tables;
+    this.#dialect = dialect;
+  }
+
+  async read(read: ReadParameter, options: ReadOptions = {}): Promise<CanonicalRecord> {
+    this.#assertOpen();
+    assertAllowedSqlRead(read, this.#tables, this.id);
+    assertNotAborted(options.signal, this.id);
+    const statement = buildSelect(read, this.#dialect);
+    const result = await raceAbort(
+      this.#dialect.query(statement, options.signal),
+      options.signal,
+      this.id,
+    );
+    if (result.rows.length === 0) {
+      throw new SourceError(
+        'RECORD_NOT_FOUND',
+        `source ${this.id}: no row of ${read.table} has this key`,
+        {
+          sourceId: this.id,
+        },
+      );
+    }
+    if (result.rows.length > 1) {
+      // Which of several rows is "the" record would depend on the database's row order.
+      throw new SourceError(
+        'READ_REFUSED',
+        `source ${this.id}: key is not unique in ${read.table}`,
+        {
+          sourceId: this.id,
+        },
+      );
+    }
+    const row = result.rows[0] as readonly unknown[];
+    const types = resolveFieldTypes(
+      read.columns,
+      result.columns,
+      this.#tables[read.table]?.types,
+      this.id,
+    );
+    const raw = Object.fromEntries(read.columns.map((column, index) => [column, row[index]]));
+    return toCanonical(raw, types, this.id);
+  }
+
+  async ping(options: ReadOptions = {}): Promise<void> {
+    this.#assertOpen();
+    await raceAbort(
+      this.#dialect.query({ text: 'SELECT 1', params: [] }, options.signal),
+      options.signal,
+      this.id,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      await this.#dialect.close();
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new SourceError('SOURCE_UNAVAILABLE', `source ${this.id}: connector is closed`, {
+        sourceId: this.id,
+        retryable: false,
+      });
+    }
+  }
+}
+
+/** Canonical form of a row; a value the rule refuses makes the read refused. */
+export function toCanonical(
+  raw: Record<string, unknown>,
+  types: Readonly<Record<string, FieldType>>,
+  sourceId: string,
+): CanonicalRecord {
+  try {
+    return canonicalRecord(raw, types);
+  } catch (error) {
+    if (error instanceof RuleError) {
+      throw new SourceError('READ_REFUSED', `source ${sourceId}: ${error.message}`, {
+        sourceId,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function assertAllowedColumn(
+  column: unknown,
+  allowed: ReadonlySet<string>,
+  what: string,
+  refuse: (why: string) => never,
+): void {
+  if (!isIdentifier(column)) {
+    refuse(`${what} ${describe(column)} is not a valid identifier`);
+  }
+  if (!allowed.has(column)) {
+    refuse(`${what} ${describe(column)} is not in the allow-list`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Identifiers in messages are JSON-quoted and cut short, so that a hostile one cannot forge log
+// lines or flood them.
+function describe(value: unknown): string {
+  if (typeof value !== 'string') {
+    return value === undefined ? 'undefined' : typeof value;
+  }
+  const text = value.length > 80 ? `${value.slice(0, 80)}...` : value;
+  return JSON.stringify(text);
+}
