@@ -277,7 +277,13 @@ export function newApp(deps: AppDependencies): GatewayApp {
       remove?: string[];
       quorumRatio?: string;
     }>(validators.ParticipantChange, request.body, 'body');
-    response.status(201).json(await ledger.proposeParticipantChange(proposalId, change));
+    response.status(201).json(
+      await ledger.proposeParticipantChange(proposalId, {
+        add: change.add ?? [],
+        remove: change.remove ?? [],
+        ...(change.quorumRatio ? { quorumRatio: change.quorumRatio } : {}),
+      }),
+    );
   });
   admin.post('/participant-changes/:proposalId/approve', async (request, response) => {
     const proposalId = assertValid<string>(

@@ -1,3 +1,14 @@
+import type {
+  FirstBlockListItem,
+  FirstBlockPage,
+  OutcomeStatus,
+  OutcomeView,
+  ParticipantChange,
+  ParticipantSet,
+  Proposal,
+  StoredFirstBlock,
+  Verdict,
+} from '@corroborate/chaincode';
 import type { FirstBlockContent, VerdictInput } from '@corroborate/chaincode/shared';
 import {
   CommitError,
@@ -9,7 +20,18 @@ import {
 import { common } from '@hyperledger/fabric-protos';
 import type { FabricConnection } from './connection';
 
-export type OutcomeStatus = 'pending' | 'accepted' | 'rejected' | 'expired';
+export type {
+  FirstBlockListItem,
+  FirstBlockPage,
+  OutcomeStatus,
+  OutcomeView,
+  ParticipantChange,
+  ParticipantSet,
+  Proposal,
+  StoredFirstBlock,
+  Verdict,
+};
+
 export const outcomeStatuses: readonly OutcomeStatus[] = [
   'pending',
   'accepted',
@@ -17,90 +39,10 @@ export const outcomeStatuses: readonly OutcomeStatus[] = [
   'expired',
 ];
 
-export interface ParticipantSet {
-  readonly participants: string[];
-  readonly quorumRatio: string;
-  readonly threshold: number;
-  readonly version: number;
-}
-
-export interface StoredFirstBlock {
-  readonly content: FirstBlockContent;
-  readonly signature: string;
-  readonly requesterCertificate: string;
-  readonly contentHash: string;
-  readonly participants: string[];
-  readonly threshold: number;
-  readonly quorumRatio: string;
-  readonly createdAt: string;
-  readonly txId: string;
-}
-
-export interface Verdict {
-  readonly blockId: string;
-  readonly participant: string;
-  readonly result: 'valid' | 'invalid';
-  readonly observedHash: string;
-  readonly reason: string;
-  readonly attempts: number;
-  readonly failedRecords?: number[];
-  readonly recordedAt: string;
-  readonly txId: string;
-}
-
-export interface OutcomeView {
-  readonly status: OutcomeStatus;
-  readonly recorded: boolean;
-  readonly valid: number;
-  readonly invalid: number;
-  readonly participants: number;
-  readonly threshold: number;
-  readonly decidedAt?: string;
-  readonly txId?: string;
-}
-
 export interface FirstBlockView {
   readonly block: StoredFirstBlock;
   readonly verdicts: Verdict[];
   readonly outcome: OutcomeView;
-}
-
-/** A first block as the status index lists it, with its live status. */
-export interface FirstBlockSummary {
-  readonly blockId: string;
-  readonly requester: string;
-  readonly mode: 'parallel' | 'relay';
-  readonly sourceId: string;
-  readonly records: number;
-  readonly participants: number;
-  readonly threshold: number;
-  readonly deadline: string;
-  readonly createdAt: string;
-  readonly status: OutcomeStatus;
-}
-
-export interface FirstBlockPage {
-  readonly items: FirstBlockSummary[];
-  readonly bookmark: string;
-}
-
-export interface ParticipantChange {
-  readonly add?: string[];
-  readonly remove?: string[];
-  readonly quorumRatio?: string;
-}
-
-export interface Proposal {
-  readonly proposalId: string;
-  readonly change: Required<Pick<ParticipantChange, 'add' | 'remove'>> & ParticipantChange;
-  readonly proposer: string;
-  readonly approvals: string[];
-  readonly baseVersion: number;
-  readonly status: 'open' | 'applied' | 'closed';
-  readonly createdAt: string;
-  readonly txId: string;
-  readonly appliedAt?: string;
-  readonly appliedVersion?: number;
 }
 
 export interface Committed<T> {
