@@ -1,5 +1,7 @@
+import { BaselineContract } from './baseline';
 import { CorroborateContract } from './contract';
 
+export { BaselineContract } from './baseline';
 export { CorroborateContract } from './contract';
 export { ContractError, errorCatalogue } from './errors';
 export type { ErrorCode } from './errors';
@@ -17,5 +19,8 @@ export type {
 } from './state';
 export type { OutcomeStatus } from './threshold';
 
-/** The contracts fabric-chaincode-node starts from this package. */
-export const contracts = [CorroborateContract];
+/**
+ * The contracts fabric-chaincode-node starts from this package. The first is the default one
+ * that clients reach without naming a contract.
+ */
+export const contracts = [CorroborateContract, BaselineContract];
