@@ -31,7 +31,7 @@ DB_PASSWORD=${CORROBORATE_DB_PASSWORD:-corroborate}
 START_TIMEOUT_SECONDS=60
 
 usage() {
-  sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}" >&2
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2
 }
 
 # The password goes into SQL literals and URLs unescaped, so it is kept to characters that need
