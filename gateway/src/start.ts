@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { newGatewayClient, waitForOutcome, type ErrorBody } from './local/client';
 import { runNetworkScript, startLocalConsortium } from './local/demo';
-import { sampleColumns } from './local/sample';
+import { SAMPLE_COLUMNS, SAMPLE_ROWS } from './local/sample-table';
 
 interface RequestView {
   id: string;
@@ -69,11 +69,16 @@ async function main(): Promise<void> {
       throw new Error(`initialising the participant set failed: ${JSON.stringify(init.body)}`);
     }
 
-    say(`${requester.org} submits customer 1 from its SQLite copy for corroboration`);
+    say(`${requester.org} submits a customer record from its SQLite copy for corroboration`);
     const submitted = await client.request<{ id: string } & ErrorBody>('POST', '/v1/requests', {
       body: {
         sourceId: 'customers',
-        read: { kind: 'sql', table: 'customers', key: { id: 1 }, columns: [...sampleColumns] },
+        read: {
+          kind: 'sql',
+          table: 'customers',
+          key: { id: SAMPLE_ROWS[0]?.id ?? '1' },
+          columns: [...SAMPLE_COLUMNS],
+        },
       },
     });
     if (submitted.status !== 202)

@@ -9,7 +9,9 @@ import {
   type ServiceProcess,
 } from './cluster';
 import type { SourceConfig } from '../sources/source';
-import { sampleTableConfig, seedSqliteSample } from './sample';
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { SAMPLE_TABLE, sampleTableConfig, seedSqliteSample } from './sample-table';
 
 export interface LocalNetwork {
   readonly orgs: ReadonlyArray<{ org: string; mspId: string; profile: string }>;
@@ -87,7 +89,12 @@ export async function startLocalConsortium(
       gatewayPort: gatewayPortBase + index,
       workerPort: workerPortBase + index,
       sources: [
-        { id: 'customers', kind: 'sqlite', file, tables: sampleTableConfig },
+        {
+          id: 'customers',
+          kind: 'sqlite',
+          file,
+          tables: { [SAMPLE_TABLE]: sampleTableConfig('sqlite') },
+        },
         ...(options.sources?.(org, dir) ?? []),
       ],
       ...(options.extraApiKeys ? { extraApiKeys: options.extraApiKeys } : {}),
@@ -95,7 +102,14 @@ export async function startLocalConsortium(
       ...(options.worker ? { worker: options.worker } : {}),
       ...(options.gateway ? { gateway: options.gateway } : {}),
     });
-    seedSqliteSample(file);
+    // A fresh copy each start: the demo always corroborates the same, untampered rows.
+    rmSync(file, { force: true });
+    const database = new Database(file);
+    try {
+      seedSqliteSample(database);
+    } finally {
+      database.close();
+    }
     return member;
   });
   progress(`starting a gateway and a worker for ${members.map((member) => member.org).join(', ')}`);

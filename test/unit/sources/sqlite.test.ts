@@ -14,7 +14,7 @@ import {
   SAMPLE_TABLE,
   sampleTableConfig,
   seedSqliteSample,
-} from '../../fixtures/sample-table';
+} from '../../../gateway/src/local/sample-table';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;

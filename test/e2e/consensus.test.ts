@@ -1,0 +1,400 @@
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitForOutcome, type ErrorBody } from '../../gateway/src/local/client';
+import { startServiceProcess, waitForHealthy } from '../../gateway/src/local/cluster';
+import { SAMPLE_COLUMNS, SAMPLE_ROWS } from '../../gateway/src/local/sample-table';
+import { cliPath, readerOnlyKey, requesterOnlyKey, startWorld, type E2eWorld } from './harness';
+
+interface RequestView {
+  id: string;
+  status: string;
+  verdicts: Array<{ participant: string; result: string; reason: string; attempts: number }>;
+  outcome: { valid: number; invalid: number; recorded: boolean };
+  block: {
+    participants: string[];
+    content: { mode: string; hashOnly: boolean; records: Array<{ data?: unknown }> };
+  };
+}
+
+const [first, second, third] = SAMPLE_ROWS;
+const columns = [...SAMPLE_COLUMNS];
+const sqlRead = (id: string, table = 'customers') => ({
+  kind: 'sql',
+  table,
+  key: { id },
+  columns,
+});
+
+describe('end to end: gateways and workers of three organisations on the Fabric network', function () {
+  let world: E2eWorld;
+  let uniqueCounter = 0;
+  const unique = (label: string) => `e2e-${label}-${process.pid}-${Date.now()}-${uniqueCounter++}`;
+
+  before(async function () {
+    this.timeout(600_000);
+    world = await startWorld();
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await world?.consortium.stop();
+  });
+
+  async function submit(body: Record<string, unknown>, headers?: Record<string, string>) {
+    const response = await world.org1.request<{ id: string } & ErrorBody>('POST', '/v1/requests', {
+      body,
+      ...(headers ? { headers } : {}),
+    });
+    expect(response.status, JSON.stringify(response.body)).to.equal(202);
+    return response.body.id;
+  }
+
+  /** Waits for the outcome and for every participant's verdict, so no test leaves work behind. */
+  async function settle(id: string): Promise<RequestView> {
+    await waitForOutcome<RequestView>(world.org1, id, 180_000);
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const { body } = await world.org1.request<RequestView>('GET', `/v1/requests/${id}`);
+      if (body.verdicts.length === body.block.participants.length) return body;
+      if (Date.now() > deadline)
+        throw new Error(`${id}: verdicts still missing: ${JSON.stringify(body.verdicts)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  function verdictOf(view: RequestView, mspId: string) {
+    return view.verdicts.find((verdict) => verdict.participant === mspId);
+  }
+
+  function alterName(org: string, id: string, name: string): void {
+    const db = new Database(world.sqliteFile(org));
+    try {
+      db.prepare('UPDATE customers SET name = ? WHERE id = ?').run(name, BigInt(id));
+    } finally {
+      db.close();
+    }
+  }
+
+  it('accepts an authentic record with a valid verdict from every organisation', async function () {
+    const id = await submit({ sourceId: 'customers', read: sqlRead(first!.id) });
+    const view = await settle(id);
+    expect(view.status).to.equal('accepted');
+    expect(
+      view.verdicts.map((verdict) => [verdict.participant, verdict.result, verdict.reason]),
+    ).to.have.deep.members([
+      ['Org1MSP', 'valid', 'OK'],
+      ['Org2MSP', 'valid', 'OK'],
+      ['Org3MSP', 'valid', 'OK'],
+    ]);
+  });
+
+  it('accepts with 2 of 3 when one replica was altered, and that participant reports HASH_MISMATCH after retrying', async function () {
+    alterName('org3', second!.id, 'Ada Byron');
+    const id = await submit({ sourceId: 'customers', read: sqlRead(second!.id) });
+    const view = await settle(id);
+    expect(view.status).to.equal('accepted');
+    const org3 = verdictOf(view, 'Org3MSP');
+    expect(org3).to.include({ result: 'invalid', reason: 'HASH_MISMATCH', attempts: 3 });
+    expect(verdictOf(view, 'Org2MSP')).to.include({ result: 'valid' });
+  });
+
+  it('rejects a record altered in two replicas', async function () {
+    alterName('org2', third!.id, 'tampered');
+    alterName('org3', third!.id, 'tampered too');
+    const id = await submit({ sourceId: 'customers', read: sqlRead(third!.id) });
+    const view = await settle(id);
+    expect(view.status).to.equal('rejected');
+    expect(verdictOf(view, 'Org2MSP')).to.include({ result: 'invalid', reason: 'HASH_MISMATCH' });
+    expect(verdictOf(view, 'Org3MSP')).to.include({ result: 'invalid', reason: 'HASH_MISMATCH' });
+  });
+
+  it('accepts the same table read from SQLite, PostgreSQL and MariaDB: the hashes agree', async function () {
+    for (const row of SAMPLE_ROWS) {
+      const id = await submit({ sourceId: 'crossdb', read: sqlRead(row.id, 'customers_e2e') });
+      const view = await settle(id);
+      expect(view.status, `row ${row.id}`).to.equal('accepted');
+      expect(
+        view.verdicts.every((verdict) => verdict.result === 'valid'),
+        JSON.stringify(view.verdicts),
+      ).to.be.true;
+    }
+  });
+
+  it('hands on in relay order and keeps the payload off the ledger in hash-only mode', async function () {
+    const id = await submit({
+      sourceId: 'customers',
+      read: sqlRead(first!.id),
+      mode: 'relay',
+      hashOnly: true,
+    });
+    const view = await settle(id);
+    expect(view.status).to.equal('accepted');
+    expect(view.block.content.mode).to.equal('relay');
+    expect(view.block.content.records[0]).to.not.have.property('data');
+  });
+
+  it('answers a retried request with the same Idempotency-Key with the same id and no second block', async function () {
+    const key = unique('idem');
+    const body = { sourceId: 'customers', read: sqlRead(first!.id) };
+    const [a, b] = await Promise.all([
+      world.org1.request<{ id: string }>('POST', '/v1/requests', {
+        body,
+        headers: { 'idempotency-key': key },
+      }),
+      world.org1.request<{ id: string }>('POST', '/v1/requests', {
+        body,
+        headers: { 'idempotency-key': key },
+      }),
+    ]);
+    const c = await world.org1.request<{ id: string; replayed: boolean }>('POST', '/v1/requests', {
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    expect([a.status, b.status, c.status]).to.deep.equal([202, 202, 202]);
+    expect(new Set([a.body.id, b.body.id, c.body.id]).size).to.equal(1);
+    expect(c.body.replayed).to.be.true;
+    const reused = await world.org1.request<ErrorBody>('POST', '/v1/requests', {
+      body: { ...body, read: sqlRead(second!.id) },
+      headers: { 'idempotency-key': key },
+    });
+    expect(reused.status).to.equal(422);
+    expect(reused.body.error.code).to.equal('IDEMPOTENCY_KEY_REUSED');
+    await settle(a.body.id);
+  });
+
+  it('gives every block exactly one verdict from a worker killed with SIGKILL mid-stream and restarted', async function () {
+    const org2 = world.consortium.members.find((member) => member.org === 'org2')!;
+    const workerIndex = world.consortium.members.indexOf(org2);
+    const ids: string[] = [];
+    for (let index = 0; index < 12; index++) {
+      ids.push(await submit({ sourceId: 'customers', read: sqlRead(first!.id) }));
+      if (index === 4) await world.consortium.workers[workerIndex]!.kill();
+    }
+    const restarted = startServiceProcess('worker', org2, cliPath);
+    world.consortium.workers[workerIndex] = restarted;
+    await waitForHealthy(`${org2.workerUrl}/healthz`, 60_000, restarted);
+    for (const id of ids) {
+      const view = await settle(id);
+      const fromOrg2 = view.verdicts.filter((verdict) => verdict.participant === 'Org2MSP');
+      expect(fromOrg2, id).to.have.length(1);
+      expect(fromOrg2[0]).to.include({ result: 'valid' });
+      expect(view.status).to.equal('accepted');
+    }
+  });
+
+  describe('bad input is refused with its code and writes nothing to the ledger', function () {
+    const cases: Array<{
+      name: string;
+      status: number;
+      code: string;
+      body?: (id: string) => unknown;
+      apiKey?: string | null;
+      path?: string;
+      contentType?: string;
+    }> = [
+      {
+        name: 'an unknown source id',
+        status: 400,
+        code: 'UNKNOWN_SOURCE',
+        body: (id) => ({ id, sourceId: 'nosuchsource', read: sqlRead(first!.id) }),
+      },
+      {
+        name: 'SQL in the table name',
+        status: 400,
+        code: 'INVALID_REQUEST',
+        body: (id) => ({
+          id,
+          sourceId: 'customers',
+          read: { ...sqlRead(first!.id), table: 'customers; DROP TABLE customers' },
+        }),
+      },
+      {
+        name: 'a quoted identifier as a column',
+        status: 400,
+        code: 'INVALID_REQUEST',
+        body: (id) => ({
+          id,
+          sourceId: 'customers',
+          read: { ...sqlRead(first!.id), columns: ['name"; DROP TABLE customers; --'] },
+        }),
+      },
+      {
+        name: 'SQL in a key value (bound as a value, so it matches nothing)',
+        status: 404,
+        code: 'RECORD_NOT_FOUND',
+        body: (id) => ({ id, sourceId: 'customers', read: sqlRead('1; DROP TABLE customers') }),
+      },
+      {
+        name: 'a column outside the allow-list',
+        status: 400,
+        code: 'READ_REFUSED',
+        body: (id) => ({
+          id,
+          sourceId: 'customers',
+          read: { ...sqlRead(first!.id), columns: ['id', 'password'] },
+        }),
+      },
+      {
+        name: 'a path read with ../ against an SQL source',
+        status: 400,
+        code: 'READ_REFUSED',
+        body: (id) => ({
+          id,
+          sourceId: 'customers',
+          read: { kind: 'http', path: '/../../etc/passwd', pointer: '' },
+        }),
+      },
+      {
+        name: 'wrong types',
+        status: 400,
+        code: 'INVALID_REQUEST',
+        body: (id) => ({
+          id,
+          sourceId: 'customers',
+          read: { kind: 'sql', table: 'customers', key: { id: { $gt: 0 } }, columns: 'id' },
+        }),
+      },
+      {
+        name: 'an unknown field',
+        status: 400,
+        code: 'INVALID_REQUEST',
+        body: (id) => ({ id, sourceId: 'customers', read: sqlRead(first!.id), sudo: true }),
+      },
+      {
+        name: 'a body over the limit',
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        body: (id) => ({
+          id,
+          sourceId: 'customers',
+          read: { ...sqlRead(first!.id), padding: 'x'.repeat(70_000) },
+        }),
+      },
+      {
+        name: 'malformed JSON',
+        status: 400,
+        code: 'INVALID_JSON',
+        body: (id) => `{"id":"${id}",`,
+      },
+      {
+        name: 'a missing API key',
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        apiKey: null,
+        body: (id) => ({ id, sourceId: 'customers', read: sqlRead(first!.id) }),
+      },
+      {
+        name: 'a wrong API key',
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        apiKey: 'cbk_not_a_key',
+        body: (id) => ({ id, sourceId: 'customers', read: sqlRead(first!.id) }),
+      },
+      {
+        name: 'a reader submitting a request',
+        status: 403,
+        code: 'FORBIDDEN',
+        apiKey: readerOnlyKey,
+        body: (id) => ({ id, sourceId: 'customers', read: sqlRead(first!.id) }),
+      },
+      {
+        name: "a requester calling the member's admin routes",
+        status: 403,
+        code: 'FORBIDDEN',
+        apiKey: requesterOnlyKey,
+        path: '/v1/admin/participant-changes',
+        body: (id) => ({ proposalId: id, add: ['Org9MSP'] }),
+      },
+    ];
+
+    for (const testCase of cases) {
+      it(`refuses ${testCase.name} with ${testCase.status} ${testCase.code}`, async function () {
+        const id = unique('bad');
+        const client =
+          testCase.apiKey === undefined
+            ? world.org1
+            : world.client('org1', testCase.apiKey ?? undefined);
+        const response = await (testCase.apiKey === null
+          ? world.client('org1', '').request<ErrorBody>('POST', testCase.path ?? '/v1/requests', {
+              body: testCase.body?.(id),
+            })
+          : client.request<ErrorBody>('POST', testCase.path ?? '/v1/requests', {
+              body: testCase.body?.(id),
+            }));
+        expect(response.status, JSON.stringify(response.body)).to.equal(testCase.status);
+        expect(response.body.error.code).to.equal(testCase.code);
+        expect(response.body.error.message).to.be.a('string').and.not.empty;
+
+        const onLedger = await world.org1.request<ErrorBody>('GET', `/v1/requests/${id}`);
+        expect(onLedger.status).to.equal(404);
+        expect(onLedger.body.error.code).to.equal('FIRST_BLOCK_NOT_FOUND');
+        const proposal = await world.org1.request<ErrorBody>('GET', '/v1/participants');
+        expect(proposal.status).to.equal(200);
+      });
+    }
+
+    it('keeps the sample table intact after the injection attempts', function () {
+      const db = new Database(world.sqliteFile('org1'), { readonly: true });
+      try {
+        const { count } = db.prepare('SELECT count(*) AS count FROM customers').get() as {
+          count: number;
+        };
+        expect(count).to.equal(SAMPLE_ROWS.length);
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  describe('receipts', function () {
+    let receiptFile: string;
+
+    before(async function () {
+      const id = await submit({ sourceId: 'customers', read: sqlRead(first!.id) });
+      await settle(id);
+      const org1 = world.consortium.members[0]!;
+      const response = await fetch(`${org1.gatewayUrl}/v1/requests/${id}/receipt?proof=0:name`, {
+        headers: { authorization: `Bearer ${org1.apiKey}` },
+      });
+      const receiptText = await response.text();
+      expect(response.status, receiptText).to.equal(200);
+      const dir = mkdtempSync(join(tmpdir(), 'corroborate-receipt-'));
+      receiptFile = join(dir, 'receipt.json');
+      writeFileSync(receiptFile, receiptText);
+    });
+
+    function verify(file: string) {
+      return spawnSync(process.execPath, [cliPath, 'receipt', 'verify', file], {
+        encoding: 'utf8',
+      });
+    }
+
+    it('verifies offline with the CLI, with no peer', function () {
+      const result = verify(receiptFile);
+      expect(result.status, result.stdout + result.stderr).to.equal(0);
+    });
+
+    it('fails to verify after any byte of it is changed', function () {
+      const bytes = readFileSync(receiptFile);
+      const tampered = join(receiptFile, '..', 'tampered.json');
+      // Every position would take minutes of process starts; a spread of positions over the
+      // whole file covers each part of the receipt.
+      const step = Math.max(1, Math.floor(bytes.length / 40));
+      let checked = 0;
+      for (let position = 0; position < bytes.length; position += step) {
+        const copy = Buffer.from(bytes);
+        const original = copy[position]!;
+        copy[position] = original === 0x30 ? 0x31 : original === 0x20 ? 0x21 : original ^ 0x01;
+        writeFileSync(tampered, copy);
+        const result = verify(tampered);
+        expect(result.status, `byte ${position} changed: ${result.stdout}`).to.not.equal(0);
+        checked++;
+      }
+      expect(checked).to.be.greaterThan(30);
+    });
+  });
+});
