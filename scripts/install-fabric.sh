@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds Hyperledger Fabric's binaries (peer, orderer, configtxgen, cryptogen, osnadmin) with
+# Builds Hyperledger Fabric's binaries (peer, orderer, configtxgen, cryptogen, osnadmin, discover) with
 # `go install` at a pinned release, and caches them outside
 # the clone, keyed by version, so that a second run takes seconds.
 #
@@ -26,7 +26,7 @@ case "$FABRIC_VERSION" in
   *) fatalln "unsupported FABRIC_VERSION '$FABRIC_VERSION' (supported: 3.1.1, 3.1.5, 2.5.16)" ;;
 esac
 
-required_binaries=(peer orderer configtxgen cryptogen osnadmin)
+required_binaries=(peer orderer configtxgen cryptogen osnadmin discover)
 
 check_only=false
 case "${1:-}" in
@@ -46,7 +46,7 @@ fi
 cache_root=${CORROBORATE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/corroborate}
 # The suffix names the build recipe: bump it whenever the flags below change, so that a cache
 # built by an older recipe is not reused.
-build_recipe=r2
+build_recipe=r3
 target="$cache_root/fabric-$FABRIC_VERSION-$build_recipe"
 marker="$target/.complete"
 
@@ -76,13 +76,14 @@ mkdir -p "$build_module"
   cd "$build_module"
   go mod init corroborate.local/fabric-build >/dev/null 2>&1
   go mod edit -require="github.com/hyperledger/fabric@$fabric_module_version"
-  infoln "building Fabric $FABRIC_VERSION (peer, orderer, configtxgen, cryptogen, osnadmin); the first build takes several minutes"
+  infoln "building Fabric $FABRIC_VERSION (peer, orderer, configtxgen, cryptogen, osnadmin, discover); the first build takes several minutes"
   go build -mod=mod -trimpath -ldflags "$ldflags" -o "$target/bin/" \
     github.com/hyperledger/fabric/cmd/peer \
     github.com/hyperledger/fabric/cmd/orderer \
     github.com/hyperledger/fabric/cmd/configtxgen \
     github.com/hyperledger/fabric/cmd/cryptogen \
-    github.com/hyperledger/fabric/cmd/osnadmin >&2
+    github.com/hyperledger/fabric/cmd/osnadmin \
+    github.com/hyperledger/fabric/cmd/discover >&2
 ) || fatalln "building Fabric $FABRIC_VERSION failed (see the output above; set FABRIC_BIN_DIR to use official binaries instead)"
 sampleconfig="$(go env GOMODCACHE)/github.com/hyperledger/fabric@$fabric_module_version/sampleconfig"
 [ -d "$sampleconfig" ] || fatalln "Fabric's sampleconfig not found at $sampleconfig"

@@ -194,6 +194,33 @@ wait_for_chaincode() {
   done
 }
 
+# Waits until every org's peer knows, through gossip, every other org's peer and that it runs the
+# chaincode. Until then the Gateway's discovery finds no set of peers that satisfies the
+# endorsement policy, and submits fail, typically for a few seconds after peers (re)start.
+wait_for_discovery() {
+  local i attempt known
+  for ((i = 1; i <= ORGS; i++)); do
+    known=0
+    for ((attempt = 0; attempt < 120; attempt++)); do
+      known=$(discover_peers "$i" | jq --arg cc "$CHAINCODE_NAME" \
+        '[.[] | select(.Chaincodes // [] | index($cc))] | length' 2>/dev/null) || known=0
+      [ "${known:-0}" -ge "$ORGS" ] && break
+      sleep 0.5
+    done
+    [ "${known:-0}" -ge "$ORGS" ] ||
+      fatalln "after 60 s, $(peer_node_name "$i") knows only ${known:-0} of $ORGS peers running $CHAINCODE_NAME (gossip); see $LOG_DIR/$(peer_node_name "$i").log"
+  done
+}
+
+# The channel's peers as org I's discovery service sees them (JSON).
+discover_peers() {
+  local i=$1 user_msp
+  user_msp=$(org_user_msp "$i" User1)
+  FABRIC_LOGGING_SPEC=error "$FABRIC_BIN/discover" --peerTLSCA "$(org_tls_ca_cert "$i")" \
+    --userKey "$(key_file "$user_msp")" --userCert "$(cert_file "$user_msp")" \
+    --MSP "$(org_msp_id "$i")" peers --channel "$CHANNEL_NAME" --server "127.0.0.1:$(peer_port "$i")" 2>/dev/null
+}
+
 query_metadata() {
   (use_org_admin "$1" && "$FABRIC_BIN/peer" chaincode query -C "$CHANNEL_NAME" -n "$CHAINCODE_NAME" \
     -c '{"Args":["org.hyperledger.fabric:GetMetadata"]}')

@@ -39,6 +39,23 @@ join_orderers() {
     [ "$status" = active ] ||
       fatalln "$(orderer_node_name "$k") reports channel '$CHANNEL_NAME' as '${status:-unknown}', not active, after 60 s; see $LOG_DIR/$(orderer_node_name "$k").log"
   done
+  wait_for_raft_leader
+}
+
+# "active" only means the orderer serves the channel; until Raft has elected a leader (an election
+# timeout after every restart) it refuses transactions. Read from the orderers' metrics.
+wait_for_raft_leader() {
+  local k attempt
+  for ((attempt = 0; attempt < 240; attempt++)); do
+    for ((k = 1; k <= ORDERERS; k++)); do
+      if curl -fsS --max-time 2 "http://127.0.0.1:$(orderer_operations_port "$k")/metrics" 2>/dev/null |
+        grep -q "^consensus_etcdraft_is_leader{channel=\"$CHANNEL_NAME\"} 1$"; then
+        return 0
+      fi
+    done
+    sleep 0.25
+  done
+  fatalln "the orderers elected no Raft leader for '$CHANNEL_NAME' within 60 s; see $LOG_DIR/orderer*.log"
 }
 
 join_peers() {

@@ -1,0 +1,394 @@
+import {
+  batchRoot,
+  canonicalJson,
+  canonicalRecord,
+  certificateFingerprint,
+  firstBlockSigningPayload,
+  hashRecord,
+  sha256Hex,
+  type FirstBlockContent,
+} from '@corroborate/chaincode/shared';
+import * as chai from 'chai';
+import chaiAsPromised from 'chai-as-promised';
+import { randomBytes, sign } from 'node:crypto';
+import {
+  chaincodeErrorCode,
+  errorMessages,
+  loadOrgUser,
+  newGatewayClient,
+  PeerCli,
+  type GatewayClient,
+  type OrgUser,
+} from './clients';
+import { ensureNetwork, releaseNetwork, type TestNetwork } from './network';
+
+chai.use(chaiAsPromised);
+const { expect } = chai;
+
+const utf8 = new TextDecoder();
+
+interface StoredBlockView {
+  content: FirstBlockContent;
+  contentHash: string;
+  requesterCertificate: string;
+  participants: string[];
+  threshold: number;
+}
+
+interface VerdictView {
+  blockId: string;
+  participant: string;
+  result: string;
+}
+
+interface OutcomeView {
+  status: string;
+  recorded: boolean;
+  valid: number;
+  invalid: number;
+  threshold: number;
+}
+
+interface FirstBlockView {
+  block: StoredBlockView;
+  verdicts: VerdictView[];
+  outcome: OutcomeView;
+}
+
+/** Signs as a requester does: ECDSA P-256 over the canonical content, DER, base64. */
+function signContent(content: FirstBlockContent, user: OrgUser): string {
+  return sign('sha256', Buffer.from(firstBlockSigningPayload(content), 'utf8'), {
+    key: user.privateKey,
+    dsaEncoding: 'der',
+  }).toString('base64');
+}
+
+function newBlockId(purpose: string): string {
+  return `it-${purpose}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A one-record first block about a customer row, requested by `requester`. */
+function newContent(id: string, requester: OrgUser): FirstBlockContent {
+  const data = canonicalRecord({ id: 42, name: 'Ada Lovelace', balance: '1815.12' });
+  const hashes = hashRecord(data);
+  return {
+    id,
+    scheme: 'corroborate-v1',
+    mode: 'parallel',
+    hashOnly: false,
+    deadline: new Date(Date.now() + 15 * 60_000).toISOString(),
+    requester: {
+      mspId: requester.mspId,
+      certFingerprint: certificateFingerprint(requester.certificatePem),
+    },
+    interface: { sourceId: 'customers', connector: 'sqlite' },
+    records: [
+      {
+        read: {
+          kind: 'sql',
+          table: 'customers',
+          key: { id: 42 },
+          columns: ['balance', 'id', 'name'],
+        },
+        recordHash: hashes.recordHash,
+        fieldHashes: hashes.fieldHashes,
+        data,
+      },
+    ],
+    batchRoot: batchRoot([hashes.recordHash]),
+  };
+}
+
+function validVerdict(content: FirstBlockContent): string {
+  return canonicalJson({
+    result: 'valid',
+    observedHash: content.batchRoot,
+    reason: 'OK',
+    attempts: 1,
+  });
+}
+
+function parse<T>(bytes: Uint8Array): T {
+  return JSON.parse(utf8.decode(bytes)) as T;
+}
+
+describe('the contract deployed on the network', function () {
+  let network: TestNetwork | undefined;
+  let cli: PeerCli;
+  const users = new Map<string, OrgUser>();
+  const clients = new Map<string, GatewayClient>();
+
+  function user(org: string): OrgUser {
+    const found = users.get(org);
+    if (!found) throw new Error(`no user for ${org}`);
+    return found;
+  }
+
+  function gateway(org: string): GatewayClient {
+    const found = clients.get(org);
+    if (!found) throw new Error(`no gateway client for ${org}`);
+    return found;
+  }
+
+  async function readFirstBlock(id: string): Promise<FirstBlockView> {
+    return parse<FirstBlockView>(
+      await gateway('org2').contract.evaluateTransaction('GetFirstBlock', id),
+    );
+  }
+
+  async function expectRefusal(promise: Promise<unknown>, code: string): Promise<void> {
+    const error: unknown = await expect(promise).to.be.rejected;
+    expect(chaincodeErrorCode(error), String(error)).to.equal(code);
+  }
+
+  before(async function () {
+    // A first run builds Fabric (minutes on two cores) before the network can start.
+    this.timeout(30 * 60_000);
+    network = ensureNetwork();
+    cli = new PeerCli(network);
+    for (const org of ['org1', 'org2', 'org3']) {
+      const profile = network.org(org);
+      users.set(org, loadOrgUser(profile));
+      clients.set(org, newGatewayClient(profile, user(org)));
+    }
+    const init = await cli.invoke('org1', [
+      'InitParticipants',
+      JSON.stringify(['Org1MSP', 'Org2MSP', 'Org3MSP']),
+      '0.5',
+    ]);
+    // A reused network keeps the participant set an earlier run created.
+    if (!init.ok && !init.output.includes('ALREADY_INITIALISED')) {
+      throw new Error(`InitParticipants failed: ${init.output}`);
+    }
+  });
+
+  after(function () {
+    this.timeout(120_000);
+    for (const client of clients.values()) {
+      client.close();
+    }
+    releaseNetwork(network);
+  });
+
+  describe('metadata', function () {
+    it('lists every transaction through the peer CLI and through the Gateway', async function () {
+      const expected = [
+        'InitParticipants',
+        'GetParticipants',
+        'CreateFirstBlock',
+        'RecordVerdict',
+        'FinalizeOutcome',
+        'GetFirstBlock',
+        'ListFirstBlocks',
+      ];
+      const fromCli = await cli.query('org3', ['org.hyperledger.fabric:GetMetadata']);
+      expect(fromCli.ok, fromCli.ok ? '' : fromCli.output).to.be.true;
+      const fromGateway = await gateway('org1').contract.evaluateTransaction(
+        'org.hyperledger.fabric:GetMetadata',
+      );
+      for (const metadata of [JSON.parse(fromCli.ok ? fromCli.stdout : '{}'), parse(fromGateway)]) {
+        const contract = (
+          metadata as { contracts: Record<string, { transactions: { name: string }[] }> }
+        ).contracts.corroborate;
+        expect(contract?.transactions.map((transaction) => transaction.name)).to.include.members(
+          expected,
+        );
+      }
+    });
+  });
+
+  describe('participants', function () {
+    it('holds the three orgs, initialised through the peer CLI', async function () {
+      const set = parse<{ participants: string[]; threshold: number }>(
+        await gateway('org3').contract.evaluateTransaction('GetParticipants'),
+      );
+      expect(set.participants).to.include.members(['Org1MSP', 'Org2MSP', 'Org3MSP']);
+    });
+
+    it('refuses a second initialisation', async function () {
+      const again = await cli.invoke('org2', ['InitParticipants', '["Org2MSP"]', '1']);
+      expect(again.ok).to.be.false;
+      expect(again.ok ? '' : again.output).to.include('ALREADY_INITIALISED');
+    });
+  });
+
+  describe('a first block corroborated by Org2 and Org3', function () {
+    const id = newBlockId('accepted');
+    let content: FirstBlockContent;
+
+    before(function () {
+      content = newContent(id, user('org1'));
+    });
+
+    it("is created when signed by Org1's user", async function () {
+      const signature = signContent(content, user('org1'));
+      const stored = parse<StoredBlockView>(
+        await gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(content),
+          signature,
+        ),
+      );
+      expect(stored.content.id).to.equal(id);
+      expect(stored.contentHash).to.equal(sha256Hex(firstBlockSigningPayload(content)));
+      expect(certificateFingerprint(stored.requesterCertificate)).to.equal(
+        content.requester.certFingerprint,
+      );
+      expect(stored.participants).to.include.members(['Org1MSP', 'Org2MSP', 'Org3MSP']);
+    });
+
+    it('records a valid verdict from Org2, submitted with its own identity', async function () {
+      const verdict = parse<VerdictView>(
+        await gateway('org2').contract.submitTransaction(
+          'RecordVerdict',
+          id,
+          validVerdict(content),
+        ),
+      );
+      expect(verdict).to.include({ blockId: id, participant: 'Org2MSP', result: 'valid' });
+    });
+
+    it("refuses Org3's key presented as Org2's identity", async function () {
+      // The peer checks the submitter's certificate against the MSP it claims before the
+      // contract runs: Org3's certificate is not issued by Org2's CA.
+      const impostor = { ...user('org3'), mspId: 'Org2MSP' };
+      const client = newGatewayClient(network!.org('org2'), impostor);
+      try {
+        const error: unknown = await expect(
+          client.contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+        ).to.be.rejected;
+        expect(errorMessages(error).join('\n')).to.match(/access denied/);
+      } finally {
+        client.close();
+      }
+      const view = await readFirstBlock(id);
+      expect(view.verdicts.map((verdict) => verdict.participant)).to.deep.equal(['Org2MSP']);
+    });
+
+    it('records a verdict from Org3 through the peer CLI, as Org3', async function () {
+      const recorded = await cli.invoke('org3', ['RecordVerdict', id, validVerdict(content)]);
+      expect(recorded.ok, recorded.ok ? '' : recorded.output).to.be.true;
+      const view = await readFirstBlock(id);
+      expect(view.verdicts.map((verdict) => verdict.participant)).to.have.members([
+        'Org2MSP',
+        'Org3MSP',
+      ]);
+    });
+
+    it('refuses a second verdict from Org3, even through another org’s peer', async function () {
+      // The participant is the submitting identity, not the peer or an argument, so reaching
+      // the network through Org2's peer does not let Org3 record again.
+      const client = newGatewayClient(network!.org('org2'), user('org3'));
+      try {
+        await expectRefusal(
+          client.contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+          'DUPLICATE_VERDICT',
+        );
+      } finally {
+        client.close();
+      }
+    });
+
+    it('is accepted when finalised, and the decision is an event', async function () {
+      const view = await readFirstBlock(id);
+      // Two valid verdicts reach the threshold of a 3-org set at ratio 0.5; a reused network
+      // whose set asks for more gets Org1's verdict too.
+      if (view.block.threshold > 2) {
+        await gateway('org1').contract.submitTransaction(
+          'RecordVerdict',
+          id,
+          validVerdict(content),
+        );
+      }
+      const commit = await gateway('org1').contract.submitAsync('FinalizeOutcome', {
+        arguments: [id],
+      });
+      const outcome = parse<OutcomeView>(commit.getResult());
+      const status = await commit.getStatus();
+      expect(status.successful, `commit status ${status.code}`).to.be.true;
+      expect(outcome).to.include({ status: 'accepted', recorded: true });
+      expect(outcome.valid).to.be.at.least(outcome.threshold);
+
+      const events = await gateway('org3')
+        .gateway.getNetwork(network!.profile.channel)
+        .getChaincodeEvents(network!.profile.chaincode, { startBlock: status.blockNumber });
+      try {
+        for await (const event of events) {
+          if (event.transactionId === status.transactionId) {
+            expect(event.eventName).to.equal('OutcomeDecided');
+            expect(parse<{ blockId: string; status: string }>(event.payload)).to.include({
+              blockId: id,
+              status: 'accepted',
+            });
+            break;
+          }
+        }
+      } finally {
+        events.close();
+      }
+    });
+
+    it('reads back as accepted through the peer CLI of a third org', async function () {
+      const read = await cli.query('org3', ['GetFirstBlock', id]);
+      expect(read.ok, read.ok ? '' : read.output).to.be.true;
+      const view = JSON.parse(read.ok ? read.stdout : '{}') as FirstBlockView;
+      expect(view.outcome).to.include({ status: 'accepted', recorded: true });
+    });
+  });
+
+  describe('signatures on a first block', function () {
+    it('refuses a block signed over other content', async function () {
+      const content = newContent(newBlockId('other-content'), user('org1'));
+      const signature = signContent({ ...content, mode: 'relay' }, user('org1'));
+      await expectRefusal(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(content),
+          signature,
+        ),
+        'BAD_SIGNATURE',
+      );
+    });
+
+    it("refuses a block signed with another org's key", async function () {
+      const content = newContent(newBlockId('other-key'), user('org1'));
+      await expectRefusal(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(content),
+          signContent(content, user('org2')),
+        ),
+        'BAD_SIGNATURE',
+      );
+    });
+
+    it('refuses a block whose signature is not a signature', async function () {
+      const content = newContent(newBlockId('garbage'), user('org1'));
+      await expectRefusal(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(content),
+          Buffer.alloc(64).toString('base64'),
+        ),
+        'BAD_SIGNATURE',
+      );
+    });
+
+    it('refuses an unsigned block, and writes nothing', async function () {
+      const id = newBlockId('unsigned');
+      const error: unknown = await expect(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(newContent(id, user('org1'))),
+          '',
+        ),
+      ).to.be.rejected;
+      // The contract rejects an empty signature when decoding its arguments.
+      expect(chaincodeErrorCode(error), String(error)).to.be.oneOf([
+        'BAD_SIGNATURE',
+        'INVALID_ARGUMENT',
+      ]);
+      await expectRefusal(readFirstBlock(id), 'FIRST_BLOCK_NOT_FOUND');
+    });
+  });
+});
