@@ -52,6 +52,11 @@ export function writeLocalMember(options: LocalMemberOptions): LocalMember {
           sha256: hashApiKey(apiKey),
           roles: ['requester', 'reader', 'admin'],
         },
+        ...(options.extraApiKeys ?? []).map(({ id, key, roles }) => ({
+          id,
+          sha256: hashApiKey(key),
+          roles,
+        })),
       ],
       ...options.gateway,
     },

@@ -10,7 +10,7 @@ import {
 } from './cluster';
 import type { SourceConfig } from '../sources/source';
 import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { SAMPLE_TABLE, sampleTableConfig, seedSqliteSample } from './sample-table';
 
 export interface LocalNetwork {
@@ -81,6 +81,7 @@ export async function startLocalConsortium(
   const members = network.orgs.map(({ org, mspId, profile }, index) => {
     const dir = join(options.home, 'members', org);
     const file = join(dir, 'customers.sqlite');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const member = writeLocalMember({
       org,
       mspId,
