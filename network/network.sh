@@ -136,6 +136,7 @@ cmd_up() {
   install_chaincode
   define_chaincode
   wait_for_chaincode
+  wait_for_discovery
   write_profiles
   successln "network up in $((SECONDS - started_at)) s: $ORGS org(s), $ORDERERS orderer(s), channel '$CHANNEL_NAME', chaincode $CHAINCODE_LABEL"
   infoln "profiles in $PROFILE_DIR; logs in $LOG_DIR"
