@@ -16,13 +16,14 @@ function minimal(overrides: Record<string, unknown> = {}): Record<string, unknow
 }
 
 function problemsOf(raw: unknown, env: ConfigEnvironment = {}): readonly string[] {
+  let refusal: unknown;
   try {
     parseConfig(raw, env, baseDir);
   } catch (error) {
-    expect(error).to.be.instanceOf(ConfigError);
-    return (error as ConfigError).problems;
+    refusal = error;
   }
-  expect.fail('the configuration was accepted');
+  expect(refusal, 'the configuration was accepted').to.be.instanceOf(ConfigError);
+  return (refusal as ConfigError).problems;
 }
 
 describe('parseConfig', () => {

@@ -44,6 +44,20 @@ export function newStubbedLedger(sandbox: sinon.SinonSandbox, mspId = 'Org1MSP')
   return ledger as StubbedLedger;
 }
 
+/**
+ * A facade that forwards every call to whichever ledger `current` names, so that a server built
+ * once can meet fresh stubs in every test.
+ */
+export function newForwardingLedger(current: () => Ledger): Ledger {
+  const ledger: Record<string, unknown> = {};
+  for (const name of ledgerCalls) {
+    ledger[name] = (...args: unknown[]): unknown =>
+      (current()[name] as (...forwarded: unknown[]) => unknown)(...args);
+  }
+  Object.defineProperty(ledger, 'mspId', { get: () => current().mspId, enumerable: true });
+  return ledger as unknown as Ledger;
+}
+
 /** A gRPC ServiceError as @grpc/grpc-js delivers one. */
 export function serviceError(code: grpc.status, details: string): grpc.ServiceError {
   return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), {

@@ -1,0 +1,747 @@
+import { expect } from 'chai';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import * as sinon from 'sinon';
+import { newApp } from '../../../gateway/src/app';
+import { hashApiKey } from '../../../gateway/src/auth';
+import type { GatewayConfig, Role } from '../../../gateway/src/config';
+import type { EventStream, LedgerEvent } from '../../../gateway/src/fabric/ledger';
+import { buildReceipt, serializeReceipt, verifyReceiptText } from '../../../gateway/src/receipt';
+import type { RequestService, Submitted } from '../../../gateway/src/requests';
+import { SourceError, type SqlRead } from '../../../gateway/src/sources/source';
+import { newFakeLedger, newScenario, type Scenario } from '../receipt/fixture';
+import {
+  chaincodeError,
+  newForwardingLedger,
+  newStubbedLedger,
+  unreachablePeer,
+  type StubbedLedger,
+} from './fakes';
+
+// The gateway's own JSON Schema 2020-12 validator (the root's ajv is an older major for eslint),
+// used here apart from validation.ts to judge bodies by the served document alone.
+interface SchemaCompiler {
+  addSchema(schema: object, key: string): unknown;
+  compile(schema: object): (data: unknown) => boolean;
+}
+const { default: Ajv2020 } = createRequire(require.resolve('@corroborate/gateway/package.json'))(
+  'ajv/dist/2020',
+) as { default: new (options: object) => SchemaCompiler };
+
+const keys = {
+  requester: 'requester-key-0001',
+  reader: 'reader-key-0001',
+  admin: 'admin-key-0001',
+  everything: 'all-roles-key-0001',
+  limited: 'limited-key-0001',
+} as const;
+
+type KeyName = keyof typeof keys;
+
+const keyRoles: Record<KeyName, Role[]> = {
+  requester: ['requester'],
+  reader: ['reader'],
+  admin: ['admin'],
+  everything: ['requester', 'reader', 'admin'],
+  limited: ['reader'],
+};
+
+function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    apiKeys: (Object.keys(keys) as KeyName[]).map((name) => ({
+      id: name,
+      sha256: hashApiKey(keys[name]),
+      roles: keyRoles[name],
+    })),
+    rateLimit: { windowMs: 60_000, max: 10_000 },
+    bodyLimitBytes: 2048,
+    defaultDeadlineSeconds: 3600,
+    maxBatchRecords: 3,
+    ...overrides,
+  };
+}
+
+interface ErrorEnvelope {
+  readonly code: string;
+  readonly message: string;
+  readonly requestId?: string;
+  readonly transactionId?: string;
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** The parsed JSON, read as a client reads it: an error envelope or the fields of a result. */
+  readonly body: { readonly error: ErrorEnvelope } & Record<string, unknown>;
+}
+
+interface CallOptions {
+  readonly method?: string;
+  readonly key?: KeyName | null;
+  readonly as?: 'bearer' | 'x-api-key';
+  readonly json?: unknown;
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function newCaller(base: () => string) {
+  return async (path: string, options: CallOptions = {}): Promise<Answer> => {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.key === undefined ? 'everything' : options.key;
+    if (key !== null) {
+      if (options.as === 'x-api-key') headers['x-api-key'] = keys[key];
+      else headers.authorization = `Bearer ${keys[key]}`;
+    }
+    let body = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${base()}${path}`, {
+      method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      body: parsed as Answer['body'],
+    };
+  };
+}
+
+const sqlRead: SqlRead = {
+  kind: 'sql',
+  table: 'accounts',
+  key: { id: 1 },
+  columns: ['id', 'name'],
+};
+
+const submitted: Submitted = {
+  id: 'req-1',
+  status: 'pending',
+  records: 1,
+  batchRoot: 'ab'.repeat(32),
+  transactionId: 'cd'.repeat(32),
+  blockNumber: '12',
+  replayed: false,
+};
+
+function streamOf(events: LedgerEvent[]): EventStream {
+  return {
+    close: () => undefined,
+    async *[Symbol.asyncIterator]() {
+      for (const event of events) yield await Promise.resolve(event);
+    },
+  };
+}
+
+describe('gateway API', () => {
+  const sandbox = sinon.createSandbox();
+  let scenario: Scenario;
+  let server: Server;
+  let base = '';
+  let ledger: StubbedLedger;
+  let submit: sinon.SinonStub<
+    Parameters<RequestService['submit']>,
+    ReturnType<RequestService['submit']>
+  >;
+  const call = newCaller(() => base);
+
+  before(async () => {
+    scenario = await newScenario();
+    const { app } = newApp({
+      config: gatewayConfig(),
+      ledger: newForwardingLedger(() => ledger),
+      requests: { submit: (...args) => submit(...args) },
+      logger: pino({ level: 'silent' }),
+      channel: 'corroborate',
+      chaincode: 'corroborate',
+    });
+    server = app.listen(0, '127.0.0.1');
+    base = await listen(server);
+  });
+
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  beforeEach(() => {
+    ledger = newStubbedLedger(sandbox);
+    submit = sandbox.stub<
+      Parameters<RequestService['submit']>,
+      ReturnType<RequestService['submit']>
+    >();
+    submit.resolves(submitted);
+  });
+
+  afterEach(() => {
+    sandbox.restore();
+  });
+
+  describe('authentication and roles', () => {
+    it('refuses a request without an API key with 401 UNAUTHENTICATED', async () => {
+      const answer = await call('/v1/participants', { key: null });
+
+      expect(answer.status).to.equal(401);
+      expect(answer.body.error.code).to.equal('UNAUTHENTICATED');
+      sinon.assert.notCalled(ledger.getParticipants);
+    });
+
+    it('refuses an unknown key given as a Bearer token or as X-API-Key', async () => {
+      const headers: Array<Record<string, string>> = [
+        { authorization: 'Bearer not-a-key' },
+        { 'x-api-key': 'not-a-key' },
+      ];
+      for (const header of headers) {
+        const answer = await call('/v1/participants', { key: null, headers: header });
+
+        expect(answer.status).to.equal(401);
+        expect(answer.body.error).to.include({
+          code: 'UNAUTHENTICATED',
+          message: 'the API key is not known',
+        });
+      }
+    });
+
+    it('refuses an Authorization header that is not a Bearer token', async () => {
+      const answer = await call('/v1/participants', {
+        key: null,
+        headers: { authorization: `Basic ${keys.reader}` },
+      });
+
+      expect(answer.status).to.equal(401);
+    });
+
+    it('accepts a known key given as X-API-Key', async () => {
+      ledger.getParticipants.resolves({
+        participants: ['Org1MSP'],
+        quorumRatio: '0.5',
+        threshold: 1,
+        version: 1,
+      });
+
+      const answer = await call('/v1/participants', { key: 'reader', as: 'x-api-key' });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body.participants).to.deep.equal(['Org1MSP']);
+    });
+
+    it('refuses a reader that submits a request with 403 FORBIDDEN', async () => {
+      const answer = await call('/v1/requests', {
+        key: 'reader',
+        json: { sourceId: 'bank', read: sqlRead },
+      });
+
+      expect(answer.status).to.equal(403);
+      expect(answer.body.error.code).to.equal('FORBIDDEN');
+      sinon.assert.notCalled(submit);
+    });
+
+    it('refuses a requester on the admin routes with 403 FORBIDDEN', async () => {
+      const answer = await call('/v1/admin/participants', {
+        key: 'requester',
+        json: { participants: ['Org1MSP'] },
+      });
+
+      expect(answer.status).to.equal(403);
+      expect(answer.body.error.code).to.equal('FORBIDDEN');
+      sinon.assert.notCalled(ledger.initParticipants);
+    });
+
+    it('lets an admin initialise the participants', async () => {
+      const set = {
+        participants: ['Org1MSP', 'Org2MSP'],
+        quorumRatio: '0.5',
+        threshold: 1,
+        version: 1,
+      };
+      ledger.initParticipants.resolves(set);
+
+      const answer = await call('/v1/admin/participants', {
+        key: 'admin',
+        json: { participants: ['Org1MSP', 'Org2MSP'] },
+      });
+
+      expect(answer.status).to.equal(201);
+      expect(answer.body).to.deep.equal(set);
+      sinon.assert.calledOnceWithExactly(ledger.initParticipants, ['Org1MSP', 'Org2MSP'], '0.5');
+    });
+  });
+
+  describe('submitting a request', () => {
+    it('answers 202 with a Location for the new request', async () => {
+      const answer = await call('/v1/requests', {
+        key: 'requester',
+        json: { sourceId: 'bank', read: sqlRead },
+      });
+
+      expect(answer.status).to.equal(202);
+      expect(answer.headers.get('location')).to.equal('/v1/requests/req-1');
+      expect(answer.body).to.deep.equal(submitted);
+      sinon.assert.calledOnceWithExactly(submit, { sourceId: 'bank', read: sqlRead }, undefined);
+    });
+
+    it('passes a well-formed Idempotency-Key on to the request service', async () => {
+      await call('/v1/requests', {
+        key: 'requester',
+        json: { sourceId: 'bank', read: sqlRead },
+        headers: { 'idempotency-key': 'order-2025-06-01/17' },
+      });
+
+      sinon.assert.calledOnceWithExactly(
+        submit,
+        { sourceId: 'bank', read: sqlRead },
+        'order-2025-06-01/17',
+      );
+    });
+
+    it('refuses an Idempotency-Key with a space or over 128 characters', async () => {
+      for (const idempotencyKey of ['two words', 'k'.repeat(129)]) {
+        const answer = await call('/v1/requests', {
+          key: 'requester',
+          json: { sourceId: 'bank', read: sqlRead },
+          headers: { 'idempotency-key': idempotencyKey },
+        });
+
+        expect(answer.status, idempotencyKey).to.equal(400);
+        expect(answer.body.error.code).to.equal('INVALID_REQUEST');
+        expect(answer.body.error.message).to.include('Idempotency-Key');
+      }
+      sinon.assert.notCalled(submit);
+    });
+
+    it('refuses unknown fields with 400 INVALID_REQUEST naming the field', async () => {
+      const answer = await call('/v1/requests', {
+        key: 'requester',
+        json: { sourceId: 'bank', read: sqlRead, priority: 'high' },
+      });
+
+      expect(answer.status).to.equal(400);
+      expect(answer.body.error.code).to.equal('INVALID_REQUEST');
+      expect(answer.body.error.message).to.include("unknown field 'priority'");
+      sinon.assert.notCalled(submit);
+    });
+
+    it('refuses values of the wrong type', async () => {
+      const answer = await call('/v1/requests', {
+        key: 'requester',
+        json: { sourceId: 'bank', read: sqlRead, deadlineSeconds: '60', hashOnly: 'yes' },
+      });
+
+      expect(answer.status).to.equal(400);
+      expect(answer.body.error.message).to.include('/deadlineSeconds must be integer');
+      expect(answer.body.error.message).to.include('/hashOnly must be boolean');
+      sinon.assert.notCalled(submit);
+    });
+
+    it('refuses identifiers that could smuggle SQL before any source is read', async () => {
+      const reads = [
+        { ...sqlRead, table: 'x; DROP TABLE y' },
+        { ...sqlRead, columns: ['a"b'] },
+        { ...sqlRead, key: { 'id OR 1=1': 1 } },
+      ];
+      for (const read of reads) {
+        const answer = await call('/v1/requests', {
+          key: 'requester',
+          json: { sourceId: 'bank', read },
+        });
+
+        expect(answer.status, JSON.stringify(read)).to.equal(400);
+        expect(answer.body.error.code).to.equal('INVALID_REQUEST');
+      }
+      sinon.assert.notCalled(submit);
+    });
+
+    it('refuses a request that gives both read and reads, or neither', async () => {
+      for (const json of [
+        { sourceId: 'bank', read: sqlRead, reads: [sqlRead] },
+        { sourceId: 'bank' },
+      ]) {
+        const answer = await call('/v1/requests', { key: 'requester', json });
+
+        expect(answer.status).to.equal(400);
+      }
+      sinon.assert.notCalled(submit);
+    });
+
+    it('refuses more reads than the configured batch size', async () => {
+      const reads = [1, 2, 3, 4].map((id) => ({ ...sqlRead, key: { id } }));
+
+      const answer = await call('/v1/requests', {
+        key: 'requester',
+        json: { sourceId: 'bank', reads },
+      });
+
+      expect(answer.status).to.equal(400);
+      expect(answer.body.error.message).to.include('at most 3 records');
+    });
+
+    it('refuses a body over the size limit with 413 PAYLOAD_TOO_LARGE', async () => {
+      const answer = await call('/v1/requests', {
+        key: 'requester',
+        json: { sourceId: 'bank', read: { ...sqlRead, columns: ['c'.repeat(4096)] } },
+      });
+
+      expect(answer.status).to.equal(413);
+      expect(answer.body.error.code).to.equal('PAYLOAD_TOO_LARGE');
+    });
+
+    it('refuses a body that is not JSON with 400 INVALID_JSON', async () => {
+      const answer = await call('/v1/requests', {
+        key: 'requester',
+        body: '{"sourceId": ',
+        headers: { 'content-type': 'application/json' },
+      });
+
+      expect(answer.status).to.equal(400);
+      expect(answer.body.error.code).to.equal('INVALID_JSON');
+    });
+
+    it('refuses a body sent without a JSON content type with 415', async () => {
+      const answer = await call('/v1/requests', {
+        key: 'requester',
+        body: JSON.stringify({ sourceId: 'bank', read: sqlRead }),
+        headers: { 'content-type': 'text/plain' },
+      });
+
+      expect(answer.status).to.equal(415);
+      expect(answer.body.error.code).to.equal('UNSUPPORTED_MEDIA_TYPE');
+      sinon.assert.notCalled(submit);
+    });
+
+    it('answers a source failure with its own status', async () => {
+      submit.rejects(new SourceError('RECORD_NOT_FOUND', 'no account 1'));
+
+      const answer = await call('/v1/requests', {
+        key: 'requester',
+        json: { sourceId: 'bank', read: sqlRead },
+      });
+
+      expect(answer.status).to.equal(404);
+      expect(answer.body.error.code).to.equal('RECORD_NOT_FOUND');
+    });
+  });
+
+  describe('reading requests', () => {
+    it('answers a request with its block, verdicts, outcome and progress', async () => {
+      ledger.getFirstBlock.resolves(scenario.view);
+
+      const answer = await call('/v1/requests/req-accounts-1', { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      sinon.assert.calledOnceWithExactly(ledger.getFirstBlock, 'req-accounts-1');
+      expect(answer.body).to.deep.include({
+        id: 'req-accounts-1',
+        status: 'accepted',
+        progress: { participants: 4, threshold: 2, valid: 2, invalid: 0, awaiting: 2 },
+      });
+      expect(answer.body.block).to.deep.equal(scenario.view.block);
+      expect(answer.body.verdicts).to.have.lengthOf(2);
+    });
+
+    it('answers a block the ledger does not have with 404 and the error envelope', async () => {
+      ledger.getFirstBlock.rejects(chaincodeError('FIRST_BLOCK_NOT_FOUND: blockId: req-9', 'tx-9'));
+
+      const answer = await call('/v1/requests/req-9', {
+        key: 'reader',
+        headers: { 'x-request-id': 'trace-0001' },
+      });
+
+      expect(answer.status).to.equal(404);
+      expect(answer.body).to.deep.equal({
+        error: {
+          code: 'FIRST_BLOCK_NOT_FOUND',
+          message: 'FIRST_BLOCK_NOT_FOUND: blockId: req-9',
+          requestId: 'trace-0001',
+          transactionId: 'tx-9',
+        },
+      });
+    });
+
+    it('refuses a malformed request id without asking the ledger', async () => {
+      const answer = await call(`/v1/requests/${encodeURIComponent('-x;y')}`, { key: 'reader' });
+
+      expect(answer.status).to.equal(400);
+      sinon.assert.notCalled(ledger.getFirstBlock);
+    });
+
+    it('lists pending requests by default, a page of 20', async () => {
+      ledger.listFirstBlocks.resolves({ items: [], bookmark: '' });
+
+      const answer = await call('/v1/requests', { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body).to.deep.equal({ items: [], bookmark: '' });
+      sinon.assert.calledOnceWithExactly(ledger.listFirstBlocks, 'pending', 20, '');
+    });
+
+    it('refuses an unknown status or a page size out of range', async () => {
+      for (const query of ['status=done', 'pageSize=0', 'pageSize=101', 'pageSize=2.5']) {
+        const answer = await call(`/v1/requests?${query}`, { key: 'reader' });
+
+        expect(answer.status, query).to.equal(400);
+      }
+      sinon.assert.notCalled(ledger.listFirstBlocks);
+    });
+
+    it('serves a receipt in its canonical encoding, which verifies offline', async () => {
+      const fixture = newFakeLedger(scenario);
+      ledger.getFirstBlock.callsFake((id) => fixture.getFirstBlock(id));
+      ledger.blockNumberOf.callsFake((tx) => fixture.blockNumberOf(tx));
+      const expected = serializeReceipt(
+        await buildReceipt(fixture, 'req-accounts-1', {
+          proofs: [{ record: 1, field: 'name' }, { record: 2 }],
+          channel: 'corroborate',
+          chaincode: 'corroborate',
+        }),
+      );
+
+      const answer = await call('/v1/requests/req-accounts-1/receipt?proof=1:name&proof=2', {
+        key: 'reader',
+      });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.headers.get('content-type')).to.match(/^application\/json/);
+      expect(answer.text).to.equal(expected);
+      expect(verifyReceiptText(answer.text).valid).to.be.true;
+    });
+
+    it('answers a receipt for a block the ledger does not have with 404', async () => {
+      ledger.getFirstBlock.rejects(chaincodeError('FIRST_BLOCK_NOT_FOUND: blockId: req-9'));
+
+      const answer = await call('/v1/requests/req-9/receipt', { key: 'reader' });
+
+      expect(answer.status).to.equal(404);
+      expect(answer.body.error.code).to.equal('FIRST_BLOCK_NOT_FOUND');
+    });
+
+    it('streams ledger events from the current height as server-sent events', async () => {
+      const transactionId = 'ef'.repeat(32);
+      ledger.height.resolves(30n);
+      ledger.events.resolves(
+        streamOf([
+          {
+            name: 'OutcomeDecided',
+            payload: { blockId: 'req-1', status: 'accepted' },
+            blockNumber: 31n,
+            transactionId,
+          },
+        ]),
+      );
+
+      const answer = await call('/v1/events', { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.headers.get('content-type')).to.equal('text/event-stream');
+      sinon.assert.calledOnceWithExactly(ledger.events, { startBlock: 30n });
+      expect(answer.text).to.equal(
+        `id: 31:${transactionId}\nevent: OutcomeDecided\ndata: ` +
+          `{"blockId":"req-1","status":"accepted","blockNumber":"31","transactionId":"${transactionId}"}\n\n`,
+      );
+    });
+
+    it('resumes an event stream after the Last-Event-ID', async () => {
+      const transactionId = 'ef'.repeat(32);
+      ledger.events.resolves(streamOf([]));
+
+      await call('/v1/events', {
+        key: 'reader',
+        headers: { 'last-event-id': `31:${transactionId}` },
+      });
+
+      const [options] = ledger.events.firstCall.args;
+      expect(options.checkpoint?.getBlockNumber()).to.equal(31n);
+      expect(options.checkpoint?.getTransactionId()).to.equal(transactionId);
+    });
+  });
+
+  describe('service endpoints', () => {
+    it('is ready when the peer answers', async () => {
+      ledger.height.resolves(10n);
+
+      const answer = await call('/readyz', { key: null });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body).to.deep.equal({ status: 'ready', mspId: 'Org1MSP' });
+    });
+
+    it('answers /readyz with 503 LEDGER_UNAVAILABLE when the peer cannot be reached', async () => {
+      ledger.height.rejects(unreachablePeer());
+
+      const answer = await call('/readyz', { key: null });
+
+      expect(answer.status).to.equal(503);
+      expect(answer.body.error.code).to.equal('LEDGER_UNAVAILABLE');
+    });
+
+    it('answers /healthz without a key', async () => {
+      const answer = await call('/healthz', { key: null });
+
+      expect(answer.status).to.equal(200);
+    });
+
+    it('serves Prometheus metrics that count requests by route', async () => {
+      await call('/healthz', { key: null });
+
+      const answer = await call('/metrics', { key: null });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
+      expect(answer.text).to.match(
+        /^corroborate_gateway_http_requests_total\{route="\/healthz",method="GET",status="200"\} \d+$/m,
+      );
+    });
+
+    it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
+      const echoed = await call('/healthz', {
+        key: null,
+        headers: { 'x-request-id': 'abc.123_x' },
+      });
+      const replaced = await call('/healthz', { key: null, headers: { 'x-request-id': 'a b' } });
+
+      expect(echoed.headers.get('x-request-id')).to.equal('abc.123_x');
+      expect(replaced.headers.get('x-request-id')).to.match(/^[0-9a-f-]{36}$/);
+    });
+
+    it('answers an unknown route with 404 NOT_FOUND', async () => {
+      const answer = await call('/v2/requests');
+
+      expect(answer.status).to.equal(404);
+      expect(answer.body.error.code).to.equal('NOT_FOUND');
+    });
+  });
+
+  describe('OpenAPI document', () => {
+    it('is an OpenAPI 3.1 document', async () => {
+      const answer = await call('/openapi.json', { key: null });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body.openapi).to.match(/^3\.1\./);
+      expect(answer.body.paths).to.be.an('object').that.is.not.empty;
+    });
+
+    it('documents only operations that the gateway serves', async () => {
+      const fixture = newFakeLedger(scenario);
+      ledger.getFirstBlock.callsFake((id) => fixture.getFirstBlock(id));
+      ledger.blockNumberOf.callsFake((tx) => fixture.blockNumberOf(tx));
+      ledger.height.resolves(1n);
+      ledger.events.resolves(streamOf([]));
+      ledger.getParticipants.resolves({
+        participants: [],
+        quorumRatio: '0.5',
+        threshold: 0,
+        version: 0,
+      });
+      ledger.listFirstBlocks.resolves({ items: [], bookmark: '' });
+      ledger.approveParticipantChange.resolves(
+        {} as Awaited<ReturnType<StubbedLedger['approveParticipantChange']>>,
+      );
+      const document = (await call('/openapi.json', { key: null })).body as unknown as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+
+      const probed: string[] = [];
+      for (const [template, operations] of Object.entries(document.paths)) {
+        const path = template.replace('{id}', 'req-accounts-1').replace('{proposalId}', 'p-1');
+        for (const method of Object.keys(operations)) {
+          const answer = await call(path, {
+            method: method.toUpperCase(),
+            ...(method === 'post' && !path.endsWith('/approve') ? { json: {} } : {}),
+          });
+          expect(answer.body?.error?.code, `${method} ${template}`).not.to.equal('NOT_FOUND');
+          probed.push(`${method} ${template}`);
+        }
+      }
+      expect(probed).to.include.members(['post /v1/requests', 'get /v1/requests/{id}/receipt']);
+    });
+
+    it('accepts exactly the submissions that its SubmitRequest schema accepts', async () => {
+      const document = (await call('/openapi.json', { key: null })).body as object;
+      const ajv = new Ajv2020({ strict: false });
+      ajv.addSchema(document, 'document');
+      const schemaAccepts = ajv.compile({ $ref: 'document#/components/schemas/SubmitRequest' });
+      const bodies: unknown[] = [
+        { sourceId: 'bank', read: sqlRead },
+        { sourceId: 'bank', reads: [sqlRead], mode: 'relay', hashOnly: true, deadlineSeconds: 60 },
+        {
+          id: 'req:custom-1',
+          sourceId: 'api',
+          read: { kind: 'http', path: '/v1/a', pointer: '/x' },
+        },
+        { sourceId: 'Bank', read: sqlRead },
+        { sourceId: 'bank', read: { ...sqlRead, kind: 'nosql' } },
+        { sourceId: 'bank', read: sqlRead, mode: 'serial' },
+        { sourceId: 'bank', read: sqlRead, deadlineSeconds: 5 },
+        { sourceId: 'bank', reads: [] },
+        { sourceId: 'bank', read: { kind: 'http', path: 'v1/a', pointer: '/x' } },
+      ];
+
+      for (const json of bodies) {
+        const answer = await call('/v1/requests', { key: 'requester', json });
+
+        expect(answer.status, JSON.stringify(json)).to.equal(schemaAccepts(json) ? 202 : 400);
+      }
+      expect(bodies.filter((json) => schemaAccepts(json))).to.have.lengthOf(3);
+    });
+  });
+});
+
+describe('gateway API rate limit', () => {
+  let server: Server;
+  let base = '';
+  const call = newCaller(() => base);
+
+  before(async () => {
+    const ledger = newStubbedLedger(sinon.createSandbox());
+    ledger.getParticipants.resolves({
+      participants: [],
+      quorumRatio: '0.5',
+      threshold: 0,
+      version: 0,
+    });
+    const { app } = newApp({
+      config: gatewayConfig({ rateLimit: { windowMs: 60_000, max: 2 } }),
+      ledger,
+      requests: { submit: () => Promise.reject(new Error('not used')) },
+      logger: pino({ level: 'silent' }),
+    });
+    server = app.listen(0, '127.0.0.1');
+    base = await listen(server);
+  });
+
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('answers 429 RATE_LIMITED once a key has used its allowance, and only for that key', async () => {
+    const statuses: number[] = [];
+    for (let request = 0; request < 3; request++) {
+      statuses.push((await call('/v1/participants', { key: 'limited' })).status);
+    }
+    const limited = await call('/v1/participants', { key: 'limited' });
+    const other = await call('/v1/participants', { key: 'reader' });
+
+    expect(statuses).to.deep.equal([200, 200, 429]);
+    expect(limited.body.error.code).to.equal('RATE_LIMITED');
+    expect(other.status).to.equal(200);
+  });
+});
