@@ -79,7 +79,10 @@ start_orderer() {
 # No Docker: the Docker endpoint is emptied and chaincode is built only by our chaincode-as-a-
 # service builder, which reads this peer's chaincode server address (and the TLS root that
 # server's certificate chains to) from CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG. Gossip advertises
-# 127.0.0.1 so that other orgs' peers, and the Gateway's discovery, can reach this peer.
+# 127.0.0.1 so that other orgs' peers, and the Gateway's discovery, can reach this peer. A peer
+# that joins the channel before the others is refused by them until they join too; Fabric's
+# default retries such a connection after 25 s, which made a fresh network wait that long before
+# its Gateway could endorse across orgs.
 start_peer() {
   local i=$1 name dir data tls address builder_config
   name=$(peer_node_name "$i")
@@ -104,6 +107,7 @@ start_peer() {
     "CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:$(peer_chaincode_port "$i")" \
     "CORE_PEER_GOSSIP_BOOTSTRAP=$address" \
     "CORE_PEER_GOSSIP_EXTERNALENDPOINT=$address" \
+    "CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s" \
     "CORE_PEER_LOCALMSPID=$(org_msp_id "$i")" \
     "CORE_PEER_MSPCONFIGPATH=$dir/msp" \
     "CORE_PEER_TLS_ENABLED=true" \
