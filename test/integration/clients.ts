@@ -96,6 +96,18 @@ export function errorMessages(error: unknown): string[] {
   return [...details.map((detail) => detail.message), error.message];
 }
 
+/**
+ * Rethrows a failed call with every peer's message in its own message, so that a failure the
+ * test did not expect says why without a debugger.
+ */
+export async function explained<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw new Error(errorMessages(error).join('\n'), { cause: error });
+  }
+}
+
 export type PeerCliResult = { ok: true; stdout: string } | { ok: false; output: string };
 
 /** Runs Fabric's `peer` CLI as an org's user (User1) against that org's peer. */

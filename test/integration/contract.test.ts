@@ -14,6 +14,7 @@ import { randomBytes, sign } from 'node:crypto';
 import {
   chaincodeErrorCode,
   errorMessages,
+  explained,
   loadOrgUser,
   newGatewayClient,
   PeerCli,
@@ -108,6 +109,20 @@ function validVerdict(content: FirstBlockContent): string {
   });
 }
 
+/** How many arguments a transaction takes, from the contract's metadata. */
+function parameterCount(metadata: unknown, transaction: string): number {
+  const contract = (
+    metadata as {
+      contracts: Record<string, { transactions: { name: string; parameters?: unknown[] }[] }>;
+    }
+  ).contracts.corroborate;
+  const found = contract?.transactions.find((candidate) => candidate.name === transaction);
+  if (!found) {
+    throw new Error(`the contract's metadata lists no ${transaction}`);
+  }
+  return found.parameters?.length ?? 0;
+}
+
 function parse<T>(bytes: Uint8Array): T {
   return JSON.parse(utf8.decode(bytes)) as T;
 }
@@ -115,6 +130,7 @@ function parse<T>(bytes: Uint8Array): T {
 describe('the contract deployed on the network', function () {
   let network: TestNetwork | undefined;
   let cli: PeerCli;
+  let finalizeParameterCount = 1;
   const users = new Map<string, OrgUser>();
   const clients = new Map<string, GatewayClient>();
 
@@ -132,7 +148,7 @@ describe('the contract deployed on the network', function () {
 
   async function readFirstBlock(id: string): Promise<FirstBlockView> {
     return parse<FirstBlockView>(
-      await gateway('org2').contract.evaluateTransaction('GetFirstBlock', id),
+      await explained(gateway('org2').contract.evaluateTransaction('GetFirstBlock', id)),
     );
   }
 
@@ -151,6 +167,12 @@ describe('the contract deployed on the network', function () {
       users.set(org, loadOrgUser(profile));
       clients.set(org, newGatewayClient(profile, user(org)));
     }
+    finalizeParameterCount = parameterCount(
+      parse(
+        await gateway('org1').contract.evaluateTransaction('org.hyperledger.fabric:GetMetadata'),
+      ),
+      'FinalizeOutcome',
+    );
     const init = await cli.invoke('org1', [
       'InitParticipants',
       JSON.stringify(['Org1MSP', 'Org2MSP', 'Org3MSP']),
@@ -223,10 +245,12 @@ describe('the contract deployed on the network', function () {
     it("is created when signed by Org1's user", async function () {
       const signature = signContent(content, user('org1'));
       const stored = parse<StoredBlockView>(
-        await gateway('org1').contract.submitTransaction(
-          'CreateFirstBlock',
-          canonicalJson(content),
-          signature,
+        await explained(
+          gateway('org1').contract.submitTransaction(
+            'CreateFirstBlock',
+            canonicalJson(content),
+            signature,
+          ),
         ),
       );
       expect(stored.content.id).to.equal(id);
@@ -239,10 +263,8 @@ describe('the contract deployed on the network', function () {
 
     it('records a valid verdict from Org2, submitted with its own identity', async function () {
       const verdict = parse<VerdictView>(
-        await gateway('org2').contract.submitTransaction(
-          'RecordVerdict',
-          id,
-          validVerdict(content),
+        await explained(
+          gateway('org2').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
         ),
       );
       expect(verdict).to.include({ blockId: id, participant: 'Org2MSP', result: 'valid' });
@@ -294,15 +316,16 @@ describe('the contract deployed on the network', function () {
       // Two valid verdicts reach the threshold of a 3-org set at ratio 0.5; a reused network
       // whose set asks for more gets Org1's verdict too.
       if (view.block.threshold > 2) {
-        await gateway('org1').contract.submitTransaction(
-          'RecordVerdict',
-          id,
-          validVerdict(content),
+        await explained(
+          gateway('org1').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
         );
       }
-      const commit = await gateway('org1').contract.submitAsync('FinalizeOutcome', {
-        arguments: [id],
-      });
+      // Arguments after the block id are optional ('' selects the default).
+      const commit = await explained(
+        gateway('org1').contract.submitAsync('FinalizeOutcome', {
+          arguments: [id, ...Array<string>(finalizeParameterCount - 1).fill('')],
+        }),
+      );
       const outcome = parse<OutcomeView>(commit.getResult());
       const status = await commit.getStatus();
       expect(status.successful, `commit status ${status.code}`).to.be.true;
