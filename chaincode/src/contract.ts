@@ -15,6 +15,7 @@ import {
   assertDeadline,
   assertRequester,
   deadlineOf,
+  newFirstBlockMeta,
   newStoredFirstBlock,
   relayPredecessor,
   summariseFirstBlock,
@@ -33,7 +34,7 @@ import {
   proposalStatus,
 } from './participants';
 import { canonicalJson, firstBlockSigningPayload, sha256Hex, verifySignature } from './shared';
-import type { ParticipantSet, Proposal, StoredFirstBlock, Verdict } from './state';
+import type { FirstBlockMeta, ParticipantSet, Proposal, StoredFirstBlock, Verdict } from './state';
 import { decideOutcome, defaultQuorumRatio } from './threshold';
 import { assertVerdictFitsBlock, newVerdict } from './verdict';
 
@@ -215,8 +216,10 @@ export class CorroborateContract extends Contract {
       createdAt: ledger.txTimeText(),
       txId: ledger.txId(),
     });
+    const meta = newFirstBlockMeta(block);
     await ledger.putBlock(block);
-    await ledger.putStatus('pending', summariseFirstBlock(block));
+    await ledger.putBlockMeta(meta);
+    await ledger.putStatus('pending', summariseFirstBlock(meta));
     ledger.setEvent('FirstBlockCreated', {
       blockId: content.id,
       requester: caller.mspId,
@@ -232,8 +235,9 @@ export class CorroborateContract extends Contract {
   }
 
   /**
-   * Reads only the block, the caller's own verdict key and, in relay mode, the predecessor's:
-   * never the outcome or other verdicts, so verdicts from different participants never conflict.
+   * Reads only the block's meta, the caller's own verdict key and, in relay mode, the
+   * predecessor's: never the outcome or other verdicts, so verdicts from different participants
+   * never conflict, and never the full block, whose records it does not need.
    */
   @Transaction()
   @Param('blockId', 'string', 'id of the first block')
@@ -243,9 +247,9 @@ export class CorroborateContract extends Contract {
     assertIdentifier(blockId, 'blockId');
     const input = decodeVerdictInput(verdictJson);
     const ledger = new Ledger(ctx);
-    const block = await requireBlock(ledger, blockId);
+    const meta = await requireMeta(ledger, blockId);
     const caller = callerOf(ctx);
-    if (!isParticipant(block, caller.mspId)) {
+    if (!isParticipant(meta, caller.mspId)) {
       throw new ContractError(
         'NOT_A_PARTICIPANT',
         `${caller.mspId} is not a participant of block ${blockId}`,
@@ -258,14 +262,14 @@ export class CorroborateContract extends Contract {
         `${caller.mspId} recorded a verdict on ${blockId} already`,
       );
     }
-    if (ledger.txTime() > deadlineOf(block.content)) {
+    if (ledger.txTime() > deadlineOf(meta)) {
       throw new ContractError(
         'BLOCK_EXPIRED',
-        `blockId: ${blockId} passed its deadline ${block.content.deadline}`,
+        `blockId: ${blockId} passed its deadline ${meta.deadline}`,
       );
     }
-    assertVerdictFitsBlock(input, block);
-    const predecessor = relayPredecessor(block, caller.mspId);
+    assertVerdictFitsBlock(input, meta);
+    const predecessor = relayPredecessor(meta, caller.mspId);
     if (predecessor !== undefined && !(await ledger.getVerdict(blockId, predecessor))) {
       throw new ContractError(
         'RELAY_OUT_OF_ORDER',
@@ -298,15 +302,15 @@ export class CorroborateContract extends Contract {
   async FinalizeOutcome(ctx: Context, blockId: string): Promise<string> {
     assertIdentifier(blockId, 'blockId');
     const ledger = new Ledger(ctx);
-    const block = await requireBlock(ledger, blockId);
+    const meta = await requireMeta(ledger, blockId);
     const recorded = await ledger.getOutcome(blockId);
     if (recorded) {
       return canonicalJson(viewRecordedOutcome(recorded));
     }
-    const tally = tallyVerdicts(block, await readVerdicts(ledger, block));
-    const status = decideOutcome(tally, deadlineOf(block.content), ledger.txTime());
+    const tally = tallyVerdicts(meta, await readVerdicts(ledger, meta));
+    const status = decideOutcome(tally, deadlineOf(meta), ledger.txTime());
     if (status === 'pending') {
-      return canonicalJson(viewLiveOutcome(block, tally, ledger.txTime()));
+      return canonicalJson(viewLiveOutcome(meta, tally, ledger.txTime()));
     }
 
     const outcome = {
@@ -320,7 +324,7 @@ export class CorroborateContract extends Contract {
       txId: ledger.txId(),
     };
     await ledger.putOutcome(outcome);
-    await ledger.putStatus(status, summariseFirstBlock(block), 'pending');
+    await ledger.putStatus(status, summariseFirstBlock(meta), 'pending');
     ledger.setEvent('OutcomeDecided', {
       blockId,
       status,
@@ -338,11 +342,12 @@ export class CorroborateContract extends Contract {
     assertIdentifier(blockId, 'blockId');
     const ledger = new Ledger(ctx);
     const block = await requireBlock(ledger, blockId);
-    const verdicts = await readVerdicts(ledger, block);
+    const meta = newFirstBlockMeta(block);
+    const verdicts = await readVerdicts(ledger, meta);
     const recorded = await ledger.getOutcome(blockId);
     const outcome = recorded
       ? viewRecordedOutcome(recorded)
-      : viewLiveOutcome(block, tallyVerdicts(block, verdicts), ledger.txTime());
+      : viewLiveOutcome(meta, tallyVerdicts(meta, verdicts), ledger.txTime());
     return canonicalJson({ block, verdicts, outcome });
   }
 
@@ -353,13 +358,13 @@ export class CorroborateContract extends Contract {
   async GetOutcome(ctx: Context, blockId: string): Promise<string> {
     assertIdentifier(blockId, 'blockId');
     const ledger = new Ledger(ctx);
-    const block = await requireBlock(ledger, blockId);
+    const meta = await requireMeta(ledger, blockId);
     const recorded = await ledger.getOutcome(blockId);
     if (recorded) {
       return canonicalJson(viewRecordedOutcome(recorded));
     }
-    const tally = tallyVerdicts(block, await readVerdicts(ledger, block));
-    return canonicalJson(viewLiveOutcome(block, tally, ledger.txTime()));
+    const tally = tallyVerdicts(meta, await readVerdicts(ledger, meta));
+    return canonicalJson(viewLiveOutcome(meta, tally, ledger.txTime()));
   }
 
   @Transaction(false)
@@ -406,6 +411,15 @@ async function requireBlock(ledger: Ledger, blockId: string): Promise<StoredFirs
   return block;
 }
 
+/**
+ * The block's meta. A block stored before the meta key existed has only the full block, so that
+ * one is read once more instead: an upgraded contract keeps serving blocks already under way.
+ */
+async function requireMeta(ledger: Ledger, blockId: string): Promise<FirstBlockMeta> {
+  const meta = await ledger.getBlockMeta(blockId);
+  return meta ?? newFirstBlockMeta(await requireBlock(ledger, blockId));
+}
+
 function assertCurrentParticipant(set: ParticipantSet, mspId: string): void {
   if (!isParticipant(set, mspId)) {
     throw new ContractError('NOT_A_PARTICIPANT', `${mspId} is not a current participant`);
@@ -413,10 +427,10 @@ function assertCurrentParticipant(set: ParticipantSet, mspId: string): void {
 }
 
 /** Point reads over the block's snapshot, in snapshot order: bounded and deterministic. */
-async function readVerdicts(ledger: Ledger, block: StoredFirstBlock): Promise<Verdict[]> {
+async function readVerdicts(ledger: Ledger, meta: FirstBlockMeta): Promise<Verdict[]> {
   const verdicts: Verdict[] = [];
-  for (const participant of block.participants) {
-    const verdict = await ledger.getVerdict(block.content.id, participant);
+  for (const participant of meta.participants) {
+    const verdict = await ledger.getVerdict(meta.blockId, participant);
     if (verdict) {
       verdicts.push(verdict);
     }

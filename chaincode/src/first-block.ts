@@ -1,7 +1,7 @@
 import { ContractError } from './errors';
 import type { Caller } from './identity';
 import type { FirstBlockContent } from './shared';
-import type { FirstBlockSummary, ParticipantSet, StoredFirstBlock } from './state';
+import type { FirstBlockMeta, FirstBlockSummary, ParticipantSet, StoredFirstBlock } from './state';
 import type { Instant } from './time';
 import { maxDeadlineAhead, parseUtcTimestamp } from './time';
 
@@ -22,8 +22,9 @@ export function assertRequester(content: FirstBlockContent, caller: Caller): voi
   }
 }
 
-export function deadlineOf(content: FirstBlockContent): Instant {
-  const deadline = parseUtcTimestamp(content.deadline);
+/** The deadline of a block's content or of its meta, which carries the same text. */
+export function deadlineOf(block: { readonly deadline: string }): Instant {
+  const deadline = parseUtcTimestamp(block.deadline);
   if (deadline === undefined) {
     throw new ContractError('DEADLINE_INVALID', `deadline: not an RFC 3339 UTC timestamp`);
   }
@@ -68,25 +69,41 @@ export function newStoredFirstBlock(facts: FirstBlockFacts): StoredFirstBlock {
   };
 }
 
-export function summariseFirstBlock(block: StoredFirstBlock): FirstBlockSummary {
+export function newFirstBlockMeta(block: StoredFirstBlock): FirstBlockMeta {
   return {
     blockId: block.content.id,
     requester: block.content.requester.mspId,
     mode: block.content.mode,
     sourceId: block.content.interface.sourceId,
-    records: block.content.records.length,
-    participants: block.participants.length,
-    threshold: block.threshold,
     deadline: block.content.deadline,
+    batchRoot: block.content.batchRoot,
+    records: block.content.records.length,
+    participants: [...block.participants],
+    threshold: block.threshold,
+    quorumRatio: block.quorumRatio,
     createdAt: block.createdAt,
   };
 }
 
+export function summariseFirstBlock(meta: FirstBlockMeta): FirstBlockSummary {
+  return {
+    blockId: meta.blockId,
+    requester: meta.requester,
+    mode: meta.mode,
+    sourceId: meta.sourceId,
+    records: meta.records,
+    participants: meta.participants.length,
+    threshold: meta.threshold,
+    deadline: meta.deadline,
+    createdAt: meta.createdAt,
+  };
+}
+
 /** Relay mode: the participant that must have recorded before this one, if any. */
-export function relayPredecessor(block: StoredFirstBlock, participant: string): string | undefined {
-  if (block.content.mode !== 'relay') {
+export function relayPredecessor(meta: FirstBlockMeta, participant: string): string | undefined {
+  if (meta.mode !== 'relay') {
     return undefined;
   }
-  const position = block.participants.indexOf(participant);
-  return position > 0 ? block.participants[position - 1] : undefined;
+  const position = meta.participants.indexOf(participant);
+  return position > 0 ? meta.participants[position - 1] : undefined;
 }

@@ -7,6 +7,7 @@ export { ContractError, errorCatalogue } from './errors';
 export type { ErrorCode } from './errors';
 export type {
   FirstBlockListItem,
+  FirstBlockMeta,
   FirstBlockPage,
   FirstBlockSummary,
   Outcome,

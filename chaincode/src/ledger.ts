@@ -3,6 +3,7 @@ import type { ChaincodeStub, Iterators } from 'fabric-shim-api';
 import { canonicalJson } from './shared';
 import type {
   FirstBlockListItem,
+  FirstBlockMeta,
   FirstBlockPage,
   FirstBlockSummary,
   Outcome,
@@ -20,6 +21,7 @@ const keyTypes = {
   participants: 'participants',
   proposal: 'proposal',
   block: 'block',
+  blockMeta: 'blockmeta',
   verdict: 'verdict',
   outcome: 'outcome',
   status: 'status',
@@ -78,6 +80,18 @@ export class Ledger {
 
   async putBlock(block: StoredFirstBlock): Promise<void> {
     await this.#put(this.#key(keyTypes.block, [block.content.id]), block);
+  }
+
+  /**
+   * The small part of a block that verdicts and outcomes need, beside the block itself: written
+   * once with the block and never changed, so reading it conflicts with nothing.
+   */
+  async getBlockMeta(blockId: string): Promise<FirstBlockMeta | undefined> {
+    return this.#get<FirstBlockMeta>(this.#key(keyTypes.blockMeta, [blockId]));
+  }
+
+  async putBlockMeta(meta: FirstBlockMeta): Promise<void> {
+    await this.#put(this.#key(keyTypes.blockMeta, [meta.blockId]), meta);
   }
 
   /** One key per (block, participant): concurrent verdicts never write the same key. */

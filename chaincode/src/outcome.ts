@@ -1,4 +1,4 @@
-import type { Outcome, OutcomeView, StoredFirstBlock, Verdict } from './state';
+import type { FirstBlockMeta, Outcome, OutcomeView, Verdict } from './state';
 import type { Tally } from './threshold';
 import { decideOutcome } from './threshold';
 import type { Instant } from './time';
@@ -7,25 +7,25 @@ import { deadlineOf } from './first-block';
 /** Counting verdicts into an outcome: pure, no ledger access. */
 
 /** Counts only verdicts from the block's snapshot, each participant once. */
-export function tallyVerdicts(block: StoredFirstBlock, verdicts: readonly Verdict[]): Tally {
+export function tallyVerdicts(meta: FirstBlockMeta, verdicts: readonly Verdict[]): Tally {
   const counted = new Map<string, Verdict['result']>();
   for (const verdict of verdicts) {
-    if (verdict.blockId === block.content.id && block.participants.includes(verdict.participant)) {
+    if (verdict.blockId === meta.blockId && meta.participants.includes(verdict.participant)) {
       counted.set(verdict.participant, verdict.result);
     }
   }
   const results = [...counted.values()];
   return {
-    participants: block.participants.length,
-    threshold: block.threshold,
+    participants: meta.participants.length,
+    threshold: meta.threshold,
     valid: results.filter((result) => result === 'valid').length,
     invalid: results.filter((result) => result === 'invalid').length,
   };
 }
 
-export function viewLiveOutcome(block: StoredFirstBlock, tally: Tally, now: Instant): OutcomeView {
+export function viewLiveOutcome(meta: FirstBlockMeta, tally: Tally, now: Instant): OutcomeView {
   return {
-    status: decideOutcome(tally, deadlineOf(block.content), now),
+    status: decideOutcome(tally, deadlineOf(meta), now),
     recorded: false,
     ...tally,
   };

@@ -45,6 +45,27 @@ export interface StoredFirstBlock {
   readonly txId: string;
 }
 
+/**
+ * What verdicts and outcomes need from a first block, stored under its own small key: a block of
+ * 1000 records is about 1 MB of JSON, and RecordVerdict, FinalizeOutcome and GetOutcome would
+ * otherwise read and parse all of it only to learn the snapshot, the deadline and the batch root.
+ */
+export interface FirstBlockMeta {
+  readonly blockId: string;
+  readonly requester: string;
+  readonly mode: FirstBlockContent['mode'];
+  readonly sourceId: string;
+  readonly deadline: string;
+  readonly batchRoot: string;
+  /** The number of records in the block. */
+  readonly records: number;
+  /** The block's snapshot of the participant set, as in StoredFirstBlock. */
+  readonly participants: string[];
+  readonly threshold: number;
+  readonly quorumRatio: string;
+  readonly createdAt: string;
+}
+
 export interface Verdict {
   readonly blockId: string;
   readonly participant: string;

@@ -1,18 +1,18 @@
 import { ContractError } from './errors';
 import type { VerdictInput } from './shared';
-import type { StoredFirstBlock, Verdict } from './state';
+import type { FirstBlockMeta, Verdict } from './state';
 
 /** Rules for a participant's verdict on a block: pure, no ledger access. */
 
 /** A verdict must make sense for the block it is about, so counts cannot be skewed by nonsense. */
-export function assertVerdictFitsBlock(input: VerdictInput, block: StoredFirstBlock): void {
-  if (input.result === 'valid' && input.observedHash !== block.content.batchRoot) {
+export function assertVerdictFitsBlock(input: VerdictInput, meta: FirstBlockMeta): void {
+  if (input.result === 'valid' && input.observedHash !== meta.batchRoot) {
     throw new ContractError(
       'INVALID_ARGUMENT',
       "observedHash: a valid verdict must carry the block's batchRoot",
     );
   }
-  const records = block.content.records.length;
+  const records = meta.records;
   const outside = (input.failedRecords ?? []).find((index) => index >= records);
   if (outside !== undefined) {
     throw new ContractError(

@@ -1,7 +1,13 @@
-import type { OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/chaincode';
+import type {
+  FirstBlockMeta,
+  OutcomeView,
+  StoredFirstBlock,
+  Verdict,
+} from '@corroborate/chaincode';
 import { firstBlockSigningPayload, sha256Hex } from '@corroborate/chaincode/shared';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
+import { ChaincodeStub } from 'fabric-shim';
 import sinon from 'sinon';
 import { expectRefusedWithoutWrites } from './assertions';
 import {
@@ -75,6 +81,30 @@ describe('CreateFirstBlock', () => {
         txId: 'tx2',
       },
     });
+  });
+
+  it('files a small meta key beside the block, with what verdicts and outcomes need', async () => {
+    const { content, contentJson, signature } = newSignedFirstBlock(org1, { records: 3 });
+
+    await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+
+    const metaKey = ChaincodeStub.prototype.createCompositeKey('blockmeta', ['block-1']);
+    const stored = ledger.world.get(metaKey);
+    const meta: FirstBlockMeta = {
+      blockId: 'block-1',
+      requester: 'Org1MSP',
+      mode: 'parallel',
+      sourceId: 'customers-db',
+      deadline: content.deadline,
+      batchRoot: content.batchRoot,
+      records: 3,
+      participants: mspIds(3),
+      threshold: 2,
+      quorumRatio: '0.5',
+      createdAt: '2025-01-01T00:00:00.000Z',
+    };
+    expect(JSON.parse(stored?.toString('utf8') ?? 'null')).to.deep.equal(meta);
+    expect(ledger.lastStub?.putState.getCalls().map((call) => call.args[0])).to.include(metaKey);
   });
 
   it('returns the block, its verdicts and a pending outcome from GetFirstBlock', async () => {

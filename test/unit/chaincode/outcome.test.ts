@@ -2,6 +2,7 @@ import type { OutcomeView, StoredFirstBlock } from '@corroborate/chaincode';
 import type { FirstBlockContent } from '@corroborate/chaincode/shared';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
+import { ChaincodeStub } from 'fabric-shim';
 import fc from 'fast-check';
 import sinon from 'sinon';
 import {
@@ -17,6 +18,10 @@ import { LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;
+
+function key(objectType: string, ...attributes: string[]): string {
+  return ChaincodeStub.prototype.createCompositeKey(objectType, attributes);
+}
 
 describe('FinalizeOutcome', () => {
   let ledger: LedgerDouble;
@@ -41,6 +46,10 @@ describe('FinalizeOutcome', () => {
 
   function finalize(by: TestIdentity = org1): Promise<OutcomeView> {
     return ledger.submitJson<OutcomeView>(by, 'FinalizeOutcome', 'block-1');
+  }
+
+  function reads(): unknown[] {
+    return ledger.lastStub?.getState.getCalls().map((call) => call.args[0]) ?? [];
   }
 
   function outcomeEvents(): unknown[] {
@@ -159,6 +168,34 @@ describe('FinalizeOutcome', () => {
     expect(rejected.items.map((item) => [item.blockId, item.status])).to.deep.equal([
       ['block-1', 'rejected'],
     ]);
+  });
+
+  it('reads the meta and every verdict key, never the full block', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+
+    await finalize();
+    const fromFinalize = reads();
+    await ledger.evaluate(org1, 'GetOutcome', 'block-1');
+
+    for (const read of [fromFinalize, reads()]) {
+      expect(read).to.have.members([
+        key('blockmeta', 'block-1'),
+        key('outcome', 'block-1'),
+        ...mspIds(3).map((mspId) => key('verdict', 'block-1', mspId)),
+      ]);
+    }
+  });
+
+  it('serves a block stored before the meta key existed from the block itself', async () => {
+    ledger.world.delete(key('blockmeta', 'block-1'));
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+
+    expect(await ledger.evaluateJson(org1, 'GetOutcome', 'block-1')).to.include({
+      status: 'accepted',
+      recorded: false,
+    });
+    expect(await finalize()).to.include({ status: 'accepted', recorded: true, valid: 2 });
   });
 
   it('refuses an unknown block', async () => {

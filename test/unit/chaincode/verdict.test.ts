@@ -98,14 +98,18 @@ describe('RecordVerdict', () => {
     expect(verdict.failedRecords).to.deep.equal([0]);
   });
 
-  it('reads only the block and its own verdict key, and writes only its own verdict key', async () => {
+  it("reads only the block's meta and its own verdict key, and writes only its own verdict key", async () => {
     await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
 
     await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
 
     const stub = ledger.lastStub;
     const reads = stub?.getState.getCalls().map((call) => call.args[0]);
-    expect(reads).to.have.members([key('block', 'block-1'), key('verdict', 'block-1', 'Org3MSP')]);
+    expect(reads).to.have.members([
+      key('blockmeta', 'block-1'),
+      key('verdict', 'block-1', 'Org3MSP'),
+    ]);
+    expect(reads).not.to.include(key('block', 'block-1'));
     expect(reads).not.to.include(key('outcome', 'block-1'));
     expect(reads).not.to.include(key('verdict', 'block-1', 'Org2MSP'));
     expect(stub?.getStateByPartialCompositeKey.called).to.be.false;
@@ -191,6 +195,32 @@ describe('RecordVerdict', () => {
     });
   }
 
+  it('serves a block stored before the meta key existed from the block itself', async () => {
+    ledger.world.delete(key('blockmeta', 'block-1'));
+
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(
+        org3,
+        'RecordVerdict',
+        'block-1',
+        `{"result":"valid","observedHash":"${'0'.repeat(64)}","reason":"OK","attempts":1}`,
+      ),
+      'INVALID_ARGUMENT',
+    );
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(
+        org3,
+        'RecordVerdict',
+        'block-1',
+        '{"result":"invalid","observedHash":"","reason":"RECORD_NOT_FOUND","attempts":1,"failedRecords":[2]}',
+      ),
+      'INVALID_ARGUMENT',
+    );
+  });
+
   it('refuses an oversized verdict before parsing it', async () => {
     await expectRefusedWithoutWrites(
       ledger,
@@ -210,7 +240,7 @@ describe('RecordVerdict', () => {
 
       const reads = ledger.lastStub?.getState.getCalls().map((call) => call.args[0]);
       expect(reads).to.have.members([
-        key('block', 'relay-1'),
+        key('blockmeta', 'relay-1'),
         key('verdict', 'relay-1', 'Org2MSP'),
         key('verdict', 'relay-1', 'Org1MSP'),
       ]);
