@@ -1,7 +1,7 @@
 import type { Outcome } from '@corroborate/chaincode';
 import { errorCatalogue } from '@corroborate/chaincode';
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consortium } from './fixtures';
 import type { TestIdentity } from './identities';
@@ -74,17 +74,11 @@ describe('contract metadata', () => {
 });
 
 describe('error catalogue', () => {
-  const sources = [
-    'contract.js',
-    'participants.js',
-    'first-block.js',
-    'verdict.js',
-    'arguments.js',
-    'errors.js',
-  ]
-    .map((file) =>
-      readFileSync(join(require.resolve('@corroborate/chaincode'), '..', file), 'utf8'),
-    )
+  // Every compiled module of the contract, so a code thrown from a new module is not missed.
+  const dist = join(require.resolve('@corroborate/chaincode'), '..');
+  const sources = readdirSync(dist)
+    .filter((file) => file.endsWith('.js'))
+    .map((file) => readFileSync(join(dist, file), 'utf8'))
     .join('\n');
   const thrown = new Set(
     [...sources.matchAll(/ContractError\('([A-Z_]+)'/g)].map((match) => match[1]),
