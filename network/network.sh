@@ -158,7 +158,7 @@ cmd_down() {
   fi
   lock_state
   # Every process this network ever started left a .cmd file; stop clients of the peers first.
-  local cmd_file name
+  local cmd_file name prefix
   for prefix in chaincode. peer orderer ''; do
     for cmd_file in "$RUN_DIR/$prefix"*.cmd; do
       [ -f "$cmd_file" ] || continue
@@ -182,6 +182,7 @@ cmd_status() {
   ORGS='' ORDERERS='' CORROBORATE_PORT_BASE=''
   resolve_settings
   FABRIC_BIN=$(bash "$REPO_DIR/scripts/install-fabric.sh" --check 2>/dev/null) || FABRIC_BIN=''
+  [ -n "$FABRIC_BIN" ] || warnln "Fabric's binaries are not built, so channel and chaincode checks are skipped"
   local healthy=true k i name pid health
   printf '%-18s %-8s %-17s %s\n' NAME PID ENDPOINT HEALTH
   for ((k = 1; k <= ORDERERS; k++)); do
