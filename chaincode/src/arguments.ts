@@ -1,4 +1,5 @@
 import { ContractError, toContractError } from './errors';
+import { parseVoterList } from './participants';
 import type { FirstBlockContent, VerdictInput } from './shared';
 import { LIMITS, parseFirstBlockContent, parseVerdictInput } from './shared';
 import type { OutcomeStatus } from './threshold';
@@ -14,6 +15,7 @@ export const limits = {
   contentArgumentBytes: 2 * LIMITS.maxContentBytes,
   verdictBytes: 64 * 1024,
   governanceBytes: 16 * 1024,
+  votersBytes: 16 * 1024,
   signatureChars: 256,
   bookmarkChars: 1024,
   pageSize: 100,
@@ -76,6 +78,14 @@ export function decodeVerdictInput(verdictJson: string): VerdictInput {
   } catch (err) {
     throw toContractError(err, 'verdictJson');
   }
+}
+
+/** `''` means no voter list: FinalizeOutcome then reads every participant's verdict. */
+export function decodeVoters(votersJson: string): string[] | undefined {
+  if (votersJson === '') {
+    return undefined;
+  }
+  return parseVoterList(parseJsonArgument(votersJson, limits.votersBytes, 'votersJson'));
 }
 
 export function decodeStatus(status: string): OutcomeStatus {

@@ -7,6 +7,7 @@ import {
   decodeSignature,
   decodeStatus,
   decodeVerdictInput,
+  decodeVoters,
   limits,
   parseJsonArgument,
 } from './arguments';
@@ -22,7 +23,13 @@ import {
 } from './first-block';
 import { callerOf } from './identity';
 import { Ledger } from './ledger';
-import { tallyVerdicts, viewLiveOutcome, viewRecordedOutcome } from './outcome';
+import {
+  assertDecidedByVoters,
+  assertVoters,
+  tallyVerdicts,
+  viewLiveOutcome,
+  viewRecordedOutcome,
+} from './outcome';
 import {
   applyParticipantChange,
   assertQuorumRatio,
@@ -295,20 +302,41 @@ export class CorroborateContract extends Contract {
     return canonicalJson(verdict);
   }
 
-  /** Records the outcome once it is decided; the outcome key makes a second record impossible. */
+  /**
+   * Records the outcome once it is decided; the outcome key makes a second record impossible.
+   * With a voter list it reads only those verdict keys, so a verdict the decision did not need,
+   * committed in the same block just before, cannot invalidate it (MVCC_READ_CONFLICT). The
+   * threshold is monotonic, so what the listed verdicts decide, all verdicts decide too.
+   */
   @Transaction()
   @Param('blockId', 'string', 'id of the first block')
+  @Param(
+    'votersJson',
+    'string',
+    "JSON array of MSP ids whose recorded verdicts decide the outcome; '' reads every participant's",
+  )
   @Returns('string')
-  async FinalizeOutcome(ctx: Context, blockId: string): Promise<string> {
+  async FinalizeOutcome(ctx: Context, blockId: string, votersJson: string): Promise<string> {
     assertIdentifier(blockId, 'blockId');
+    const voters = decodeVoters(votersJson);
     const ledger = new Ledger(ctx);
     const meta = await requireMeta(ledger, blockId);
+    if (voters !== undefined) {
+      assertVoters(meta, voters);
+    }
     const recorded = await ledger.getOutcome(blockId);
     if (recorded) {
       return canonicalJson(viewRecordedOutcome(recorded));
     }
-    const tally = tallyVerdicts(meta, await readVerdicts(ledger, meta));
+    const verdicts =
+      voters === undefined
+        ? await readVerdicts(ledger, meta)
+        : await requireVerdicts(ledger, blockId, voters);
+    const tally = tallyVerdicts(meta, verdicts);
     const status = decideOutcome(tally, deadlineOf(meta), ledger.txTime());
+    if (voters !== undefined) {
+      assertDecidedByVoters(status, blockId);
+    }
     if (status === 'pending') {
       return canonicalJson(viewLiveOutcome(meta, tally, ledger.txTime()));
     }
@@ -434,6 +462,23 @@ async function readVerdicts(ledger: Ledger, meta: FirstBlockMeta): Promise<Verdi
     if (verdict) {
       verdicts.push(verdict);
     }
+  }
+  return verdicts;
+}
+
+/** Point reads of the listed voters' verdicts only; a voter named must have recorded one. */
+async function requireVerdicts(
+  ledger: Ledger,
+  blockId: string,
+  voters: readonly string[],
+): Promise<Verdict[]> {
+  const verdicts: Verdict[] = [];
+  for (const voter of voters) {
+    const verdict = await ledger.getVerdict(blockId, voter);
+    if (!verdict) {
+      throw new ContractError('VERDICT_NOT_FOUND', `votersJson: ${voter} has recorded no verdict`);
+    }
+    verdicts.push(verdict);
   }
   return verdicts;
 }

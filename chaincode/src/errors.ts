@@ -18,6 +18,9 @@ export const errorCatalogue = {
   DUPLICATE_VERDICT: 'This participant has recorded its verdict on this block already.',
   RELAY_OUT_OF_ORDER: 'In relay mode the previous participant has not recorded its verdict yet.',
   BLOCK_EXPIRED: "The block's deadline has passed.",
+  VERDICT_NOT_FOUND: 'A voter named to FinalizeOutcome has recorded no verdict on this block.',
+  OUTCOME_PENDING:
+    'The verdicts named to FinalizeOutcome do not decide the outcome; nothing was recorded.',
   DEADLINE_INVALID: 'The deadline is not in the future or is more than 30 days ahead.',
   PROPOSAL_EXISTS: 'A proposal with this id exists already.',
   PROPOSAL_NOT_FOUND: 'No proposal has this id.',

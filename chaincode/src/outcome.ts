@@ -1,5 +1,6 @@
+import { ContractError } from './errors';
 import type { FirstBlockMeta, Outcome, OutcomeView, Verdict } from './state';
-import type { Tally } from './threshold';
+import type { OutcomeStatus, Tally } from './threshold';
 import { decideOutcome } from './threshold';
 import type { Instant } from './time';
 import { deadlineOf } from './first-block';
@@ -21,6 +22,34 @@ export function tallyVerdicts(meta: FirstBlockMeta, verdicts: readonly Verdict[]
     valid: results.filter((result) => result === 'valid').length,
     invalid: results.filter((result) => result === 'invalid').length,
   };
+}
+
+/** Voters named to FinalizeOutcome must come from the block's snapshot: no one else counts. */
+export function assertVoters(meta: FirstBlockMeta, voters: readonly string[]): void {
+  const outsider = voters.find((voter) => !meta.participants.includes(voter));
+  if (outsider !== undefined) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `votersJson: ${outsider} is not a participant of block ${meta.blockId}`,
+    );
+  }
+}
+
+/**
+ * With a voter list, only acceptance or rejection reached by the listed verdicts may be recorded.
+ * Expiry is left to a call without a list: it must count every verdict, and reading them all is
+ * safe once the deadline has passed because no verdict can be recorded any more.
+ */
+export function assertDecidedByVoters(
+  status: OutcomeStatus,
+  blockId: string,
+): asserts status is 'accepted' | 'rejected' {
+  if (status !== 'accepted' && status !== 'rejected') {
+    throw new ContractError(
+      'OUTCOME_PENDING',
+      `votersJson: the listed verdicts do not decide block ${blockId}`,
+    );
+  }
 }
 
 export function viewLiveOutcome(meta: FirstBlockMeta, tally: Tally, now: Instant): OutcomeView {

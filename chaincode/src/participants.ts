@@ -55,6 +55,11 @@ export function parseParticipantList(value: unknown): string[] {
   return parseMspIdList(value, 'participants', false);
 }
 
+/** Voters named to FinalizeOutcome: 1..100 unique MSP ids; the snapshot is checked later. */
+export function parseVoterList(value: unknown): string[] {
+  return parseMspIdList(value, 'votersJson', false);
+}
+
 export function newParticipantSet(
   participants: readonly string[],
   ratio: QuorumRatio,

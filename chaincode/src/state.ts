@@ -81,6 +81,10 @@ export interface Verdict {
 export interface Outcome {
   readonly blockId: string;
   readonly status: Exclude<OutcomeStatus, 'pending'>;
+  /**
+   * Counts among the verdicts the deciding FinalizeOutcome read: every participant's without a
+   * voter list, only the listed voters' with one. A verdict recorded later is not counted here.
+   */
   readonly valid: number;
   readonly invalid: number;
   readonly participants: number;

@@ -60,7 +60,7 @@ describe('contract metadata', () => {
       evaluate('GetParticipantChange', 'proposalId: string'),
       submit('CreateFirstBlock', 'contentJson: string', 'signature: string'),
       submit('RecordVerdict', 'blockId: string', 'verdictJson: string'),
-      submit('FinalizeOutcome', 'blockId: string'),
+      submit('FinalizeOutcome', 'blockId: string', 'votersJson: string'),
       evaluate('GetFirstBlock', 'blockId: string'),
       evaluate('GetOutcome', 'blockId: string'),
       evaluate('ListFirstBlocks', 'status: string', 'pageSize: number', 'bookmark: string'),

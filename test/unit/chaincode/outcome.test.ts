@@ -5,6 +5,7 @@ import chaiAsPromised from 'chai-as-promised';
 import { ChaincodeStub } from 'fabric-shim';
 import fc from 'fast-check';
 import sinon from 'sinon';
+import { expectRefusedWithoutWrites } from './assertions';
 import {
   consortium,
   invalidVerdict,
@@ -44,8 +45,12 @@ describe('FinalizeOutcome', () => {
     content = signed.content;
   }
 
-  function finalize(by: TestIdentity = org1): Promise<OutcomeView> {
-    return ledger.submitJson<OutcomeView>(by, 'FinalizeOutcome', 'block-1');
+  function finalize(by: TestIdentity = org1, votersJson = ''): Promise<OutcomeView> {
+    return ledger.submitJson<OutcomeView>(by, 'FinalizeOutcome', 'block-1', votersJson);
+  }
+
+  function finalizeWith(...voters: string[]): Promise<OutcomeView> {
+    return finalize(org1, JSON.stringify(voters));
   }
 
   function reads(): unknown[] {
@@ -170,7 +175,7 @@ describe('FinalizeOutcome', () => {
     ]);
   });
 
-  it('reads the meta and every verdict key, never the full block', async () => {
+  it('reads the meta and every verdict key, never the full block, without a voter list', async () => {
     await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
 
     await finalize();
@@ -195,12 +200,21 @@ describe('FinalizeOutcome', () => {
       status: 'accepted',
       recorded: false,
     });
-    expect(await finalize()).to.include({ status: 'accepted', recorded: true, valid: 2 });
+    expect(await finalizeWith('Org2MSP', 'Org3MSP')).to.include({
+      status: 'accepted',
+      recorded: true,
+      valid: 2,
+    });
   });
 
   it('refuses an unknown block', async () => {
-    await expect(ledger.submit(org1, 'FinalizeOutcome', 'block-9')).to.be.rejectedWith(
+    await expect(ledger.submit(org1, 'FinalizeOutcome', 'block-9', '')).to.be.rejectedWith(
       refusal('FIRST_BLOCK_NOT_FOUND'),
+    );
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org1, 'FinalizeOutcome', 'block-9', '["Org1MSP"]'),
+      'FIRST_BLOCK_NOT_FOUND',
     );
     await expect(ledger.evaluate(org1, 'GetOutcome', 'block-9')).to.be.rejectedWith(
       refusal('FIRST_BLOCK_NOT_FOUND'),
@@ -235,10 +249,156 @@ describe('FinalizeOutcome', () => {
     expect(await finalize()).to.include({ status: 'accepted', threshold: 3 });
   });
 
+  describe('with a voter list', () => {
+    it('records acceptance from the listed verdicts, reading only their keys', async () => {
+      await ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+
+      const view = await finalizeWith('Org1MSP', 'Org3MSP');
+
+      // Counts among the verdicts read: Org2's verdict was not needed and is not counted.
+      expect(view).to.include({ status: 'accepted', recorded: true, valid: 2, invalid: 0 });
+      expect(reads()).to.have.members([
+        key('blockmeta', 'block-1'),
+        key('outcome', 'block-1'),
+        key('verdict', 'block-1', 'Org1MSP'),
+        key('verdict', 'block-1', 'Org3MSP'),
+      ]);
+      expect(outcomeEvents()).to.deep.equal([
+        {
+          name: 'OutcomeDecided',
+          txId: 'tx6',
+          payload: { blockId: 'block-1', status: 'accepted', valid: 2, invalid: 0, txId: 'tx6' },
+        },
+      ]);
+      expect(await ledger.evaluateJson(org2, 'GetOutcome', 'block-1')).to.deep.equal(view);
+    });
+
+    it('records rejection once the listed negative verdicts make acceptance impossible', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict('RECORD_NOT_FOUND'));
+
+      expect(await finalizeWith('Org3MSP', 'Org2MSP')).to.include({
+        status: 'rejected',
+        valid: 0,
+        invalid: 2,
+      });
+    });
+
+    it('refuses with OUTCOME_PENDING when the listed verdicts do not decide', async () => {
+      await ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        finalizeWith('Org1MSP', 'Org2MSP'),
+        'OUTCOME_PENDING',
+      );
+    });
+
+    it("leaves expiry to a call without a list, which reads every participant's verdict", async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      ledger.advance(86_400_000 + 1);
+
+      await expectRefusedWithoutWrites(ledger, finalizeWith('Org2MSP'), 'OUTCOME_PENDING');
+      expect(await finalize()).to.include({ status: 'expired', recorded: true, valid: 1 });
+    });
+
+    it('records an acceptance the listed verdicts reached before the deadline after it', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      ledger.advance(5 * 86_400_000);
+
+      expect(await finalizeWith('Org2MSP', 'Org3MSP')).to.include({ status: 'accepted' });
+    });
+
+    it('refuses with VERDICT_NOT_FOUND a listed participant that has not recorded', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        finalizeWith('Org2MSP', 'Org3MSP'),
+        'VERDICT_NOT_FOUND',
+      );
+    });
+
+    for (const [title, votersJson] of [
+      ['a voter outside the snapshot', '["Org2MSP","Org9MSP"]'],
+      ['a duplicate voter', '["Org2MSP","Org3MSP","Org2MSP"]'],
+      ['an empty list', '[]'],
+      ['a list that is not JSON', 'Org2MSP'],
+      ['a JSON value that is not a list', '{"voters":["Org2MSP"]}'],
+      ['an entry that is not an MSP id', '["Org2MSP",42]'],
+    ] as const) {
+      it(`refuses ${title} with INVALID_ARGUMENT`, async () => {
+        await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+        await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+
+        await expectRefusedWithoutWrites(ledger, finalize(org1, votersJson), 'INVALID_ARGUMENT');
+      });
+    }
+
+    it('refuses an oversized list before parsing it', async () => {
+      await expectRefusedWithoutWrites(
+        ledger,
+        finalize(org1, ' '.repeat(16 * 1024 + 1)),
+        'PAYLOAD_TOO_LARGE',
+      );
+    });
+
+    it('refuses a participant who joined the set after the block was created', async () => {
+      const org4 = orgs[3] as TestIdentity;
+      await ledger.submit(org1, 'ProposeParticipantChange', 'grow', '{"add":["Org4MSP"]}');
+      await ledger.submit(org2, 'ApproveParticipantChange', 'grow');
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        finalize(org4, '["Org2MSP","Org4MSP"]'),
+        'INVALID_ARGUMENT',
+      );
+    });
+
+    it('returns the recorded outcome to any later call without writing or announcing', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      const first = await finalizeWith('Org2MSP', 'Org3MSP');
+      await ledger.submit(org1, 'RecordVerdict', 'block-1', invalidVerdict());
+
+      for (const votersJson of ['["Org1MSP"]', '["Org2MSP","Org3MSP"]', '']) {
+        expect(await finalize(org2, votersJson)).to.deep.equal(first);
+        expect(ledger.lastStub?.putState.called).to.be.false;
+        expect(ledger.lastStub?.setEvent.called).to.be.false;
+      }
+      expect(outcomeEvents()).to.have.length(1);
+    });
+
+    it('still records a late verdict, which leaves the recorded counts as they were', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      const recorded = await finalizeWith('Org2MSP', 'Org3MSP');
+
+      await ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content));
+
+      const view = await ledger.evaluateJson<{ verdicts: unknown[]; outcome: OutcomeView }>(
+        org1,
+        'GetFirstBlock',
+        'block-1',
+      );
+      expect(view.verdicts).to.have.length(3);
+      expect(view.outcome).to.deep.equal(recorded);
+      expect(view.outcome).to.include({ valid: 2 });
+    });
+  });
+
   it('decides by counts alone, in any order, for 1 to 50 participants, announcing once', async () => {
     const scenario = fc.integer({ min: 1, max: 50 }).chain((participants) =>
       fc.record({
         participants: fc.constant(participants),
+        withVoters: fc.boolean(),
         results: fc.array(
           fc.constantFrom<'valid' | 'invalid' | 'none'>('valid', 'invalid', 'none'),
           {
@@ -254,20 +414,30 @@ describe('FinalizeOutcome', () => {
     );
 
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ participants, results, order }) => {
+      fc.asyncProperty(scenario, async ({ participants, withVoters, results, order }) => {
         await setUp(participants);
         const threshold = Math.ceil(participants / 2);
         const valid = results.filter((result) => result === 'valid').length;
         const invalid = results.filter((result) => result === 'invalid').length;
-        // A worker finalises after every verdict; the first decisive call records the outcome.
+        // A worker finalises after every verdict, naming the verdicts recorded so far or none;
+        // the first decisive call records the outcome.
+        const voters: string[] = [];
         for (const index of order) {
           const result = results[index];
           if (result === 'none') {
             continue;
           }
+          const org = orgs[index] as TestIdentity;
           const verdict = result === 'valid' ? validVerdict(content) : invalidVerdict();
-          await ledger.submit(orgs[index] as TestIdentity, 'RecordVerdict', 'block-1', verdict);
-          await finalize();
+          await ledger.submit(org, 'RecordVerdict', 'block-1', verdict);
+          voters.push(org.mspId);
+          if (!withVoters) {
+            await finalize();
+            continue;
+          }
+          await finalize(org1, JSON.stringify(voters)).catch((error: unknown) => {
+            expect(String(error)).to.match(/OUTCOME_PENDING: /);
+          });
         }
 
         const outcome = await ledger.evaluateJson<OutcomeView>(org1, 'GetOutcome', 'block-1');

@@ -195,6 +195,22 @@ describe('RecordVerdict', () => {
     });
   }
 
+  it('still records a verdict after the outcome was recorded, before the deadline', async () => {
+    await ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org1, 'FinalizeOutcome', 'block-1', '["Org1MSP","Org2MSP"]');
+
+    const late = await ledger.submitJson<Verdict>(
+      org3,
+      'RecordVerdict',
+      'block-1',
+      invalidVerdict(),
+    );
+
+    expect(late).to.include({ participant: 'Org3MSP', result: 'invalid' });
+    expect(ledger.world.has(key('verdict', 'block-1', 'Org3MSP'))).to.be.true;
+  });
+
   it('serves a block stored before the meta key existed from the block itself', async () => {
     ledger.world.delete(key('blockmeta', 'block-1'));
 
