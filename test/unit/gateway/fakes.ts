@@ -177,10 +177,14 @@ export function newDeferred<T>(): Deferred<T> {
 
 /**
  * Lets pending callbacks run until `condition` holds. It yields to the event loop, never to a
- * timer, so fake timers do not stop it; a condition that does not hold within two seconds fails.
+ * timer, so fake timers do not stop it; a condition that does not hold in time fails.
  */
-export async function until(condition: () => boolean, what: string): Promise<void> {
-  const giveUpAt = process.hrtime.bigint() + 2_000_000_000n;
+export async function until(
+  condition: () => boolean,
+  what: string,
+  giveUpMs = 2000,
+): Promise<void> {
+  const giveUpAt = process.hrtime.bigint() + BigInt(giveUpMs) * 1_000_000n;
   while (!condition()) {
     if (process.hrtime.bigint() > giveUpAt) throw new Error(`gave up waiting until ${what}`);
     await new Promise<void>((resolve) => setImmediate(resolve));
