@@ -76,7 +76,7 @@ mkdir -p "$build_module"
   cd "$build_module"
   go mod init corroborate.local/fabric-build >/dev/null 2>&1
   go mod edit -require="github.com/hyperledger/fabric@$fabric_module_version"
-  infoln "building Fabric $FABRIC_VERSION (peer, orderer, configtxgen, cryptogen, osnadmin, discover); the first build takes several minutes"
+  infoln "building Fabric $FABRIC_VERSION (peer, orderer, configtxgen, cryptogen, osnadmin, discover); the first build takes about a minute on 2 cores, more if Go must download the modules first"
   go build -mod=mod -trimpath -ldflags "$ldflags" -o "$target/bin/" \
     github.com/hyperledger/fabric/cmd/peer \
     github.com/hyperledger/fabric/cmd/orderer \
