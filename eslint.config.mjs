@@ -91,6 +91,20 @@ export default tseslint.config(
     },
   },
   {
+    // The mocha reporter is plain CommonJS loaded by mocha itself.
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly' },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
     files: ['chaincode/src/**/*.ts'],
     rules: chaincodeRestrictions,
   },

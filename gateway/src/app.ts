@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { newAuthenticator, requireRole } from './auth';
+import { newIdentifier, requireAuthenticated, requireRole } from './auth';
 import type { GatewayConfig } from './config';
 import { classify, CorroborateError } from './errors';
 import type { Ledger, LedgerEvent, OutcomeStatus } from './fabric/ledger';
@@ -107,14 +107,16 @@ export function newApp(deps: AppDependencies): GatewayApp {
   });
 
   const v1 = express.Router();
-  v1.use(newAuthenticator(config.apiKeys));
+  v1.use(newIdentifier(config.apiKeys));
+  // Limited before authentication, so that guessing keys is limited too (per client address).
   v1.use(
     rateLimit({
       windowMs: config.rateLimit.windowMs,
       limit: config.rateLimit.max,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      keyGenerator: (request) => request.caller?.keyId ?? 'anonymous',
+      keyGenerator: (request) =>
+        request.caller ? `key:${request.caller.keyId}` : `ip:${request.ip ?? 'unknown'}`,
       handler: () => {
         throw new CorroborateError(
           'RATE_LIMITED',
@@ -123,6 +125,7 @@ export function newApp(deps: AppDependencies): GatewayApp {
       },
     }),
   );
+  v1.use(requireAuthenticated);
   v1.use(
     express.json({
       limit: config.bodyLimitBytes,

@@ -19,26 +19,35 @@ export function hashApiKey(key: string): string {
 }
 
 /**
- * Authenticates by API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`). Configuration holds
+ * Identifies the caller by API key (`Authorization: Bearer KEY` or `X-API-Key: KEY`) without
+ * refusing anything yet, so that the rate limiter can count unknown keys too. Configuration holds
  * only SHA-256 hashes of the keys, so a leaked configuration file does not leak the keys.
  */
-export function newAuthenticator(keys: readonly ApiKeyConfig[]) {
+export function newIdentifier(keys: readonly ApiKeyConfig[]) {
   const byHash = new Map(keys.map((key) => [key.sha256, key]));
   return (request: Request, _response: Response, next: NextFunction): void => {
     const presented = presentedKey(request);
-    if (!presented) {
-      throw new CorroborateError(
-        'UNAUTHENTICATED',
-        'an API key is required (Authorization: Bearer KEY)',
-      );
-    }
-    const key = byHash.get(hashApiKey(presented));
-    if (!key) {
-      throw new CorroborateError('UNAUTHENTICATED', 'the API key is not known');
-    }
-    request.caller = { keyId: key.id, roles: new Set(key.roles) };
+    const key = presented ? byHash.get(hashApiKey(presented)) : undefined;
+    if (key) request.caller = { keyId: key.id, roles: new Set(key.roles) };
     next();
   };
+}
+
+/** Refuses a request whose API key is missing or unknown. */
+export function requireAuthenticated(
+  request: Request,
+  _response: Response,
+  next: NextFunction,
+): void {
+  if (!request.caller) {
+    throw presentedKey(request)
+      ? new CorroborateError('UNAUTHENTICATED', 'the API key is not known')
+      : new CorroborateError(
+          'UNAUTHENTICATED',
+          'an API key is required (Authorization: Bearer KEY)',
+        );
+  }
+  next();
 }
 
 /** Lets the request through only if its API key has `role`. */

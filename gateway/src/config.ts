@@ -141,16 +141,16 @@ export interface ConfigEnvironment {
  */
 export function parseConfig(raw: unknown, env: ConfigEnvironment, baseDir: string): Config {
   const problems: string[] = [];
+  const gatewayPort = parsePort(env.CORROBORATE_GATEWAY_PORT, 'CORROBORATE_GATEWAY_PORT', problems);
+  const workerPort = parsePort(env.CORROBORATE_WORKER_PORT, 'CORROBORATE_WORKER_PORT', problems);
   if (!validateRaw(raw)) {
     for (const error of validateRaw.errors ?? []) {
       problems.push(`${error.instancePath || '(root)'} ${error.message ?? 'is invalid'}`);
     }
     throw new ConfigError(problems);
   }
-  const gatewayPort = parsePort(env.CORROBORATE_GATEWAY_PORT, 'CORROBORATE_GATEWAY_PORT', problems);
-  const workerPort = parsePort(env.CORROBORATE_WORKER_PORT, 'CORROBORATE_WORKER_PORT', problems);
   const worker = raw.worker ?? {};
-  if ((worker.initialBackoffMs ?? 0) > (worker.maxBackoffMs ?? Infinity)) {
+  if ((worker.initialBackoffMs ?? 250) > (worker.maxBackoffMs ?? 4000)) {
     problems.push('/worker initialBackoffMs must not exceed maxBackoffMs');
   }
   const sourceIds = raw.sources.map((source) => (source as { id?: unknown }).id);

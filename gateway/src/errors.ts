@@ -42,6 +42,8 @@ export const errorCatalogue = {
   PROPOSAL_NOT_FOUND: { status: 404, retryable: false },
   PROPOSAL_CLOSED: { status: 409, retryable: false },
   DUPLICATE_APPROVAL: { status: 409, retryable: false },
+  OUTCOME_PENDING: { status: 409, retryable: false },
+  VERDICT_NOT_FOUND: { status: 409, retryable: false },
   // Ledger transport and commit.
   MVCC_READ_CONFLICT: { status: 409, retryable: true },
   PHANTOM_READ_CONFLICT: { status: 409, retryable: true },

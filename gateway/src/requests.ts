@@ -49,7 +49,7 @@ export interface RequestService {
 
 class LedgerRequestService implements RequestService {
   readonly #options: RequestServiceOptions;
-  readonly #inFlight = new Map<string, Promise<Submitted>>();
+  readonly #inFlight = new Map<string, { submission: Submission; attempt: Promise<Submitted> }>();
 
   constructor(options: Readonly<RequestServiceOptions>) {
     this.#options = options;
@@ -57,13 +57,18 @@ class LedgerRequestService implements RequestService {
 
   submit(submission: Submission, idempotencyKey?: string): Promise<Submitted> {
     const id = submission.id ?? this.#idFor(idempotencyKey);
-    // Concurrent retries with the same key share one submission.
+    // Concurrent retries with the same key share one submission; another request may not.
     const running = this.#inFlight.get(id);
-    if (running) return running.then((submitted) => ({ ...submitted, replayed: true }));
+    if (running) {
+      if (!isSameSubmission(running.submission, submission)) {
+        return Promise.reject(keyReused(id));
+      }
+      return running.attempt.then((submitted) => ({ ...submitted, replayed: true }));
+    }
     const attempt = this.#submitOnce(id, submission, idempotencyKey !== undefined).finally(() =>
       this.#inFlight.delete(id),
     );
-    this.#inFlight.set(id, attempt);
+    this.#inFlight.set(id, { submission, attempt });
     return attempt;
   }
 
@@ -130,12 +135,7 @@ class LedgerRequestService implements RequestService {
         canonicalJson(readsOf(submission)) &&
       content.mode === (submission.mode ?? 'parallel') &&
       content.hashOnly === (submission.hashOnly ?? false);
-    if (!sameRequest) {
-      throw new CorroborateError(
-        'IDEMPOTENCY_KEY_REUSED',
-        `the Idempotency-Key was used for a different request (${content.id})`,
-      );
-    }
+    if (!sameRequest) throw keyReused(content.id);
     return {
       id: content.id,
       status: existing.outcome.status,
@@ -145,6 +145,22 @@ class LedgerRequestService implements RequestService {
       replayed: true,
     };
   }
+}
+
+function isSameSubmission(a: Submission, b: Submission): boolean {
+  return (
+    a.sourceId === b.sourceId &&
+    canonicalJson(readsOf(a)) === canonicalJson(readsOf(b)) &&
+    (a.mode ?? 'parallel') === (b.mode ?? 'parallel') &&
+    (a.hashOnly ?? false) === (b.hashOnly ?? false)
+  );
+}
+
+function keyReused(id: string): CorroborateError {
+  return new CorroborateError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `the Idempotency-Key was used for a different request (${id})`,
+  );
 }
 
 function readsOf(submission: Submission): ReadParameter[] {

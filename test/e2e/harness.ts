@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -136,9 +135,8 @@ async function seedServerDatabases(): Promise<void> {
 
 /** Brings up (or reuses) the test network and starts a gateway and a worker per organisation. */
 export async function startWorld(): Promise<E2eWorld> {
-  if (!existsSync(join(home, 'network', 'profiles', 'network.json'))) {
-    runNetworkScript(repoDir, home, ['up']);
-  }
+  // Safe to repeat: a healthy network answers in seconds, a stopped one is restarted.
+  runNetworkScript(repoDir, home, ['up']);
   await seedServerDatabases();
   const consortium = await startLocalConsortium({
     repoDir,

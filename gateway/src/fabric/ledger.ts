@@ -81,7 +81,12 @@ export interface Ledger {
     signature: string,
   ): Promise<Committed<StoredFirstBlock>>;
   recordVerdict(blockId: string, verdict: VerdictInput): Promise<Committed<Verdict>>;
-  finalizeOutcome(blockId: string): Promise<Committed<OutcomeView>>;
+  /**
+   * Records a decided outcome. `voters` names the participants whose recorded verdicts decide it;
+   * the contract then reads only their verdicts, so a late verdict cannot invalidate the record.
+   * Without voters every participant's verdict is read (the only way to record expiry).
+   */
+  finalizeOutcome(blockId: string, voters?: readonly string[]): Promise<Committed<OutcomeView>>;
   getFirstBlock(blockId: string): Promise<FirstBlockView>;
   listFirstBlocks(
     status: OutcomeStatus,
@@ -160,8 +165,11 @@ class ContractLedger implements Ledger {
     return this.#submit<Verdict>('RecordVerdict', [blockId, JSON.stringify(verdict)]);
   }
 
-  finalizeOutcome(blockId: string): Promise<Committed<OutcomeView>> {
-    return this.#submit<OutcomeView>('FinalizeOutcome', [blockId]);
+  finalizeOutcome(blockId: string, voters?: readonly string[]): Promise<Committed<OutcomeView>> {
+    return this.#submit<OutcomeView>('FinalizeOutcome', [
+      blockId,
+      voters && voters.length > 0 ? JSON.stringify(voters) : '',
+    ]);
   }
 
   getFirstBlock(blockId: string): Promise<FirstBlockView> {

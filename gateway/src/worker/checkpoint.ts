@@ -66,15 +66,34 @@ async function syncDirectory(path: string): Promise<void> {
  */
 export async function openFileCheckpoint(path: string): Promise<DurableCheckpoint> {
   await mkdir(dirname(path), { recursive: true });
-  let state: CheckpointState = {};
+  let text: string;
   try {
-    state = JSON.parse(await readFile(path, 'utf8')) as CheckpointState;
+    text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`checkpoint ${path} is unreadable: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new FileCheckpoint(path, {});
+    throw unreadable(path, error);
   }
-  return new FileCheckpoint(path, state);
+  try {
+    const state = JSON.parse(text) as unknown;
+    if (!isCheckpointState(state)) throw new Error('not a checkpoint');
+    return new FileCheckpoint(path, state);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+}
+
+function isCheckpointState(value: unknown): value is CheckpointState {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { blockNumber, transactionId } = value as Record<string, unknown>;
+  return (
+    (blockNumber === undefined ||
+      (typeof blockNumber === 'string' && /^\d{1,20}$/.test(blockNumber))) &&
+    (transactionId === undefined || typeof transactionId === 'string')
+  );
+}
+
+function unreadable(path: string, error: unknown): Error {
+  return new Error(`checkpoint ${path} is unreadable: ${(error as Error).message}`, {
+    cause: error,
+  });
 }

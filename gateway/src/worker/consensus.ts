@@ -24,3 +24,49 @@ export function designatedFinalizer(view: FirstBlockView): string | undefined {
 export function needsFinalizing(view: FirstBlockView): boolean {
   return !view.outcome.recorded && view.outcome.status !== 'pending';
 }
+
+/** What a worker learns of one block from the contract's events, in ledger order. */
+export interface Tally {
+  readonly participants: readonly string[];
+  readonly threshold: number;
+  readonly mode: string;
+  readonly valid: Set<string>;
+  readonly invalid: Set<string>;
+}
+
+export function newTally(participants: readonly string[], threshold: number, mode: string): Tally {
+  return { participants, threshold, mode, valid: new Set(), invalid: new Set() };
+}
+
+export function hasVoted(tally: Tally, participant: string): boolean {
+  return tally.valid.has(participant) || tally.invalid.has(participant);
+}
+
+/**
+ * The outcome the verdicts seen so far decide, with the participants whose verdicts decide it,
+ * or `undefined` while they decide nothing. Order does not matter: counts only grow.
+ */
+export function decisionOf(
+  tally: Tally,
+): { status: 'accepted' | 'rejected'; voters: string[] } | undefined {
+  const n = tally.participants.length;
+  if (tally.threshold > 0 && tally.valid.size >= tally.threshold) {
+    return { status: 'accepted', voters: [...tally.valid] };
+  }
+  if (tally.invalid.size > n - tally.threshold) {
+    return { status: 'rejected', voters: [...tally.invalid] };
+  }
+  return undefined;
+}
+
+/**
+ * The participants whose recorded verdicts decide a view's outcome, so that recording it reads
+ * only their verdicts; `undefined` (read every verdict) for an expired block.
+ */
+export function decidingVoters(view: FirstBlockView): string[] | undefined {
+  if (view.outcome.status !== 'accepted' && view.outcome.status !== 'rejected') return undefined;
+  const wanted = view.outcome.status === 'accepted' ? 'valid' : 'invalid';
+  return view.verdicts
+    .filter((verdict) => verdict.result === wanted)
+    .map((verdict) => verdict.participant);
+}

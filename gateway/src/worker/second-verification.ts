@@ -36,7 +36,8 @@ export async function verifyAgainstSource(
   const observed: string[] = [];
   const failedRecords: number[] = [];
   let worstReason: VerdictReason = 'OK';
-  let retryable = false;
+  // Retrying helps only if every failure may heal (a lagging replica, an unreachable source).
+  let retryable = true;
   let detail: string | undefined;
   for (const [index, record] of content.records.entries()) {
     try {
@@ -46,13 +47,13 @@ export async function verifyAgainstSource(
       if (recordHash !== record.recordHash) {
         failedRecords.push(index);
         worstReason = worstReason === 'OK' ? 'HASH_MISMATCH' : worstReason;
-        retryable = true;
       }
     } catch (error) {
       failedRecords.push(index);
       const reason = readFailureReason(error);
       if (worstReason === 'OK' || worstReason === 'HASH_MISMATCH') worstReason = reason;
-      retryable ||= reason === 'SOURCE_UNAVAILABLE' || reason === 'RECORD_NOT_FOUND';
+      retryable &&=
+        error instanceof SourceError ? error.retryable : reason === 'SOURCE_UNAVAILABLE';
       detail ??= (error as Error).message;
     }
   }

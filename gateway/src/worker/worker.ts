@@ -2,7 +2,15 @@ import type { Logger } from 'pino';
 import { classify } from '../errors';
 import type { EventStream, FirstBlockView, Ledger, LedgerEvent } from '../fabric/ledger';
 import type { DurableCheckpoint } from './checkpoint';
-import { designatedFinalizer, needsFinalizing } from './consensus';
+import {
+  decidingVoters,
+  decisionOf,
+  designatedFinalizer,
+  hasVoted,
+  needsFinalizing,
+  newTally,
+  type Tally,
+} from './consensus';
 import type { WorkerMetrics } from './metrics';
 import type { Participant } from './participant';
 
@@ -35,12 +43,9 @@ interface Slot {
   done: boolean;
 }
 
-interface BlockFacts {
-  readonly participants: readonly string[];
-  readonly mode: string;
-}
-
-const factsCacheSize = 10_000;
+// Tallies of blocks still undecided; past this many, the oldest are forgotten and their
+// verdicts are looked up on the ledger instead.
+const talliesKept = 10_000;
 
 class EventWorker implements Worker {
   readonly caughtUp: Promise<void>;
@@ -49,10 +54,14 @@ class EventWorker implements Worker {
   readonly #window: Slot[] = [];
   readonly #slotFreed: Array<() => void> = [];
   readonly #blockLocks = new Map<string, Promise<unknown>>();
-  readonly #facts = new Map<string, BlockFacts>();
   readonly #fallbacks = new Map<string, NodeJS.Timeout>();
+  readonly #tallies = new Map<string, Tally>();
   #stream: EventStream | undefined;
   #closed = false;
+  /** Set when an event failed: stop admitting, and reopen the stream from the checkpoint. */
+  #restarting = false;
+  #lastLagUpdate = 0;
+  #isCaughtUp = false;
   #healthy = false;
   #checkpointChain: Promise<void> = Promise.resolve();
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -75,6 +84,8 @@ class EventWorker implements Worker {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#healthy = false;
+    this.#wakeAdmission();
     clearInterval(this.#sweepTimer);
     for (const timer of this.#fallbacks.values()) clearTimeout(timer);
     this.#stream?.close();
@@ -100,8 +111,7 @@ class EventWorker implements Worker {
           resume ? 'resuming after checkpoint' : 'listening from the first block',
         );
         for await (const event of this.#stream) {
-          await this.#admit(event);
-          if (this.#closed) break;
+          if (!(await this.#admit(event))) break;
         }
       } catch (error) {
         if (this.#closed) break;
@@ -112,14 +122,17 @@ class EventWorker implements Worker {
       await Promise.allSettled(this.#blockLocks.values());
       await this.#checkpointChain;
       this.#window.length = 0;
+      this.#restarting = false;
       if (!this.#closed) await sleep(this.#options.reconnectDelayMs ?? 1000);
     }
   }
 
-  async #admit(event: LedgerEvent): Promise<void> {
-    while (this.#window.length >= this.#options.concurrency) {
+  /** Starts processing an event once a slot is free; false when the stream must stop instead. */
+  async #admit(event: LedgerEvent): Promise<boolean> {
+    while (this.#window.length >= this.#options.concurrency && !this.#stopping()) {
       await new Promise<void>((resolve) => this.#slotFreed.push(resolve));
     }
+    if (this.#stopping()) return false;
     const slot: Slot = { event, done: false };
     this.#window.push(slot);
     this.#options.metrics.inFlight.inc();
@@ -129,6 +142,15 @@ class EventWorker implements Worker {
       () => this.#complete(slot),
       (error: unknown) => this.#fail(slot, error),
     );
+    return true;
+  }
+
+  #stopping(): boolean {
+    return this.#closed || this.#restarting;
+  }
+
+  #wakeAdmission(): void {
+    this.#slotFreed.splice(0).forEach((resolve) => resolve());
   }
 
   #complete(slot: Slot): void {
@@ -146,7 +168,7 @@ class EventWorker implements Worker {
         .then(() => this.#afterCheckpoint(blockNumber))
         .catch((error: unknown) => this.#options.logger.error({ err: error }, 'checkpoint failed'));
     }
-    this.#slotFreed.splice(0).forEach((resolve) => resolve());
+    this.#wakeAdmission();
   }
 
   #fail(slot: Slot, error: unknown): void {
@@ -158,12 +180,18 @@ class EventWorker implements Worker {
     );
     this.#options.metrics.inFlight.dec();
     // The checkpoint must not pass an event that was not handled: restart the stream from it.
+    this.#restarting = true;
+    this.#wakeAdmission();
     this.#stream?.close();
   }
 
   async #afterCheckpoint(blockNumber: bigint): Promise<void> {
     const { metrics, ledger } = this.#options;
     metrics.lastBlock.set(Number(blockNumber));
+    // The height costs a query to the peer: once a second is plenty for a lag gauge.
+    const now = Date.now();
+    if (this.#isCaughtUp && now - this.#lastLagUpdate < 1000) return;
+    this.#lastLagUpdate = now;
     const height = await ledger.height();
     metrics.lagBlocks.set(Math.max(0, Number(height - 1n - blockNumber)));
     this.#noteCaughtUp(blockNumber, height);
@@ -173,6 +201,7 @@ class EventWorker implements Worker {
     const target = this.#catchUpHeight;
     if (target === undefined) return;
     if (target <= 1n || (processed !== undefined && processed + 1n >= target) || height <= 1n) {
+      this.#isCaughtUp = true;
       this.#resolveCaughtUp();
     }
   }
@@ -183,10 +212,14 @@ class EventWorker implements Worker {
       case 'FirstBlockCreated':
         return this.#onFirstBlock(blockId, event.payload);
       case 'VerdictRecorded':
-        return this.#onVerdict(blockId, text(event.payload.participant));
+        return this.#onVerdict(
+          blockId,
+          text(event.payload.participant),
+          text(event.payload.result) === 'valid' ? 'valid' : 'invalid',
+        );
       case 'OutcomeDecided':
         this.#cancelFallback(blockId);
-        this.#facts.delete(blockId);
+        this.#tallies.delete(blockId);
         return;
       default:
         return;
@@ -196,7 +229,8 @@ class EventWorker implements Worker {
   async #onFirstBlock(blockId: string, payload: Record<string, unknown>): Promise<void> {
     const participants = Array.isArray(payload.participants) ? payload.participants.map(text) : [];
     const mode = text(payload.mode) || 'parallel';
-    this.#remember(blockId, { participants, mode });
+    const threshold = typeof payload.threshold === 'number' ? payload.threshold : 0;
+    this.#remember(blockId, newTally(participants, threshold, mode));
     const index = participants.indexOf(this.#mspId);
     if (index < 0) return;
     // Relay mode (claim 5): only the first participant starts; each next one starts when its
@@ -205,9 +239,31 @@ class EventWorker implements Worker {
     await this.#verify(blockId);
   }
 
-  async #onVerdict(blockId: string, voter: string): Promise<void> {
-    const facts = this.#facts.get(blockId);
-    if (facts && !facts.participants.includes(this.#mspId)) return;
+  async #onVerdict(blockId: string, voter: string, result: 'valid' | 'invalid'): Promise<void> {
+    const tally = this.#tallies.get(blockId);
+    // A block created before the checkpoint this worker resumed from: ask the ledger.
+    if (!tally) return this.#onVerdictFromLedger(blockId, voter);
+    const { participants } = tally;
+    if (!participants.includes(this.#mspId)) return;
+    const decidedBefore = decisionOf(tally) !== undefined;
+    (result === 'valid' ? tally.valid : tally.invalid).add(voter);
+    const predecessor = participants[participants.indexOf(this.#mspId) - 1];
+    if (tally.mode === 'relay' && voter === predecessor && !hasVoted(tally, this.#mspId)) {
+      await this.#verify(blockId);
+    }
+    const decision = decisionOf(tally);
+    if (decidedBefore || !decision) return;
+    // Every worker sees the same events in the same order, so all agree on whose verdict decided
+    // the outcome: that participant records it, naming the verdicts that decide it, and the
+    // others only step in after a grace period.
+    if (voter === this.#mspId) {
+      await this.#finalize(blockId, decision.voters);
+    } else {
+      this.#scheduleFallback(blockId);
+    }
+  }
+
+  async #onVerdictFromLedger(blockId: string, voter: string): Promise<void> {
     const view = await this.#options.ledger.getFirstBlock(blockId);
     const { participants } = view.block;
     if (!participants.includes(this.#mspId)) return;
@@ -243,17 +299,17 @@ class EventWorker implements Worker {
     if (!needsFinalizing(view)) return;
     const blockId = view.block.content.id;
     if (designatedFinalizer(view) === this.#mspId) {
-      await this.#finalize(blockId);
+      await this.#finalize(blockId, decidingVoters(view));
     } else {
       this.#scheduleFallback(blockId);
     }
   }
 
-  async #finalize(blockId: string): Promise<void> {
+  async #finalize(blockId: string, voters: readonly string[] | undefined): Promise<void> {
     const { ledger, metrics, logger } = this.#options;
     this.#cancelFallback(blockId);
     try {
-      const committed = await ledger.finalizeOutcome(blockId);
+      const committed = await ledger.finalizeOutcome(blockId, voters);
       if (committed.result.recorded) {
         metrics.finalizations.inc({ status: committed.result.status });
         logger.info(
@@ -263,7 +319,7 @@ class EventWorker implements Worker {
       }
     } catch (error) {
       const { code } = classify(error);
-      // Another participant recorded it first: the outcome is on the ledger, which is the point.
+      // Another participant recorded it at the same moment: the outcome is on the ledger.
       if (code === 'MVCC_READ_CONFLICT' || code === 'PHANTOM_READ_CONFLICT') return;
       throw error;
     }
@@ -275,7 +331,7 @@ class EventWorker implements Worker {
       this.#fallbacks.delete(blockId);
       void this.#withBlockLock(blockId, async () => {
         const view = await this.#options.ledger.getFirstBlock(blockId);
-        if (needsFinalizing(view)) await this.#finalize(blockId);
+        if (needsFinalizing(view)) await this.#finalize(blockId, decidingVoters(view));
       }).catch((error: unknown) =>
         this.#options.logger.warn({ err: error, blockId }, 'fallback finalization failed'),
       );
@@ -315,12 +371,12 @@ class EventWorker implements Worker {
     }
   }
 
-  #remember(blockId: string, facts: BlockFacts): void {
-    if (this.#facts.size >= factsCacheSize) {
-      const oldest = this.#facts.keys().next().value;
-      if (oldest !== undefined) this.#facts.delete(oldest);
+  #remember(blockId: string, tally: Tally): void {
+    if (this.#tallies.size >= talliesKept) {
+      const oldest = this.#tallies.keys().next().value;
+      if (oldest !== undefined) this.#tallies.delete(oldest);
     }
-    this.#facts.set(blockId, facts);
+    this.#tallies.set(blockId, tally);
   }
 
   /** Work on one block runs one step at a time, so a worker never races itself. */

@@ -9,6 +9,7 @@ import type {
   OutcomeView,
 } from '../../../gateway/src/fabric/ledger';
 import type { DurableCheckpoint } from '../../../gateway/src/worker/checkpoint';
+import { decidingVoters } from '../../../gateway/src/worker/consensus';
 import { newWorkerMetrics, type WorkerMetrics } from '../../../gateway/src/worker/metrics';
 import type { Participant, VerificationResult } from '../../../gateway/src/worker/participant';
 import { newWorker, type Worker, type WorkerOptions } from '../../../gateway/src/worker/worker';
@@ -346,6 +347,40 @@ describe('worker', () => {
     expect(openings[1]).to.deep.equal({ startBlock: 0n });
   });
 
+  it('records the outcome at once, naming the deciding voters, when its own verdict decided it', async () => {
+    start('Org2MSP');
+    ledger.finalizeOutcome.resolves(finalized(accepted.view));
+    await opened();
+
+    stream().push(
+      firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP']),
+      verdictRecorded(6n, 'b1', 'Org1MSP'),
+      verdictRecorded(7n, 'b1', 'Org2MSP'),
+      verdictRecorded(8n, 'b1', 'Org3MSP'),
+    );
+    await checkpointed(8n);
+
+    sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, 'b1', ['Org1MSP', 'Org2MSP']);
+    // The events alone told it: no query of the block was needed.
+    sinon.assert.notCalled(ledger.getFirstBlock);
+  });
+
+  it('leaves the outcome to the participant whose verdict decided it', async () => {
+    start('Org1MSP');
+    await opened();
+
+    stream().push(
+      firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP']),
+      verdictRecorded(6n, 'b1', 'Org1MSP'),
+      verdictRecorded(7n, 'b1', 'Org2MSP'),
+      outcomeDecided(8n, 'b1'),
+    );
+    await checkpointed(8n);
+
+    sinon.assert.notCalled(ledger.finalizeOutcome);
+    sinon.assert.notCalled(ledger.getFirstBlock);
+  });
+
   it('records a decided outcome at once when it is the designated participant', async () => {
     const blockId = accepted.view.block.content.id;
     start('Org1MSP');
@@ -356,7 +391,11 @@ describe('worker', () => {
     stream().push(verdictRecorded(9n, blockId, 'Org2MSP'));
     await checkpointed(9n);
 
-    sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, blockId);
+    sinon.assert.calledOnceWithExactly(
+      ledger.finalizeOutcome,
+      blockId,
+      decidingVoters(accepted.view),
+    );
   });
 
   it('records a decided outcome only after the grace period when another participant is designated', async () => {
@@ -374,7 +413,11 @@ describe('worker', () => {
 
     await clock.tickAsync(1);
     await until(() => ledger.finalizeOutcome.called, 'the fallback finalizes');
-    sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, blockId);
+    sinon.assert.calledOnceWithExactly(
+      ledger.finalizeOutcome,
+      blockId,
+      decidingVoters(accepted.view),
+    );
     sinon.assert.calledTwice(ledger.getFirstBlock);
   });
 
@@ -412,7 +455,8 @@ describe('worker', () => {
 
     await until(() => ledger.finalizeOutcome.called, 'the sweep finalizes');
 
-    sinon.assert.calledWithExactly(ledger.finalizeOutcome, blockId);
+    // Expiry is recorded by reading every verdict: no voters are named.
+    sinon.assert.calledWithExactly(ledger.finalizeOutcome, blockId, undefined);
     expect(ledger.getFirstBlock.args).to.deep.equal([[blockId]]);
   });
 
