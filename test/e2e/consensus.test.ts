@@ -12,7 +12,13 @@ import { cliPath, readerOnlyKey, requesterOnlyKey, startWorld, type E2eWorld } f
 interface RequestView {
   id: string;
   status: string;
-  verdicts: Array<{ participant: string; result: string; reason: string; attempts: number }>;
+  verdicts: Array<{
+    participant: string;
+    result: string;
+    reason: string;
+    attempts: number;
+    failedRecords: number[];
+  }>;
   outcome: { valid: number; invalid: number; recorded: boolean };
   block: {
     participants: string[];
@@ -122,6 +128,24 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
         JSON.stringify(view.verdicts),
       ).to.be.true;
     }
+  });
+
+  it('verifies a batch as one first block: one verdict per participant, naming the records that failed', async function () {
+    // The second sample row was altered in org3's replica by an earlier test.
+    const id = await submit({
+      sourceId: 'customers',
+      reads: [sqlRead(first!.id), sqlRead(second!.id), sqlRead(first!.id)],
+    });
+    const view = await settle(id);
+    expect(view.status).to.equal('accepted');
+    expect(view.block.content.records).to.have.length(3);
+    expect(view.verdicts).to.have.length(3);
+    expect(verdictOf(view, 'Org3MSP')).to.deep.include({
+      result: 'invalid',
+      reason: 'HASH_MISMATCH',
+      failedRecords: [1],
+    });
+    expect(verdictOf(view, 'Org2MSP')).to.include({ result: 'valid' });
   });
 
   it('hands on in relay order and keeps the payload off the ledger in hash-only mode', async function () {
