@@ -9,6 +9,8 @@ import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import { ChaincodeStub } from 'fabric-shim';
 import sinon from 'sinon';
+import type { TestIdentity } from '../../support/identities';
+import { newIdentity, signPayload } from '../../support/identities';
 import { expectRefusedWithoutWrites } from './assertions';
 import {
   consortium,
@@ -20,8 +22,6 @@ import {
   refusal,
   signFirstBlock,
 } from './fixtures';
-import type { TestIdentity } from './identities';
-import { newIdentity, signPayload } from './identities';
 import { LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);

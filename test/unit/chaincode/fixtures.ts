@@ -1,3 +1,5 @@
+// The tests that use these fixtures drive the contract: quiet its logs before it loads.
+import './quiet-fabric-logs';
 import type {
   FirstBlockContent,
   FirstBlockRecord,
@@ -12,8 +14,8 @@ import {
   firstBlockSigningPayload,
   hashRecord,
 } from '@corroborate/chaincode/shared';
-import type { TestIdentity } from './identities';
-import { newIdentity, signPayload } from './identities';
+import type { TestIdentity } from '../../support/identities';
+import { newIdentity, signPayload } from '../../support/identities';
 
 /** Identities are costly to make, so each MSP id gets one per test run. */
 const identities = new Map<string, Promise<TestIdentity>>();
@@ -33,6 +35,20 @@ export function mspIds(count: number): string[] {
 
 export async function consortium(count: number): Promise<TestIdentity[]> {
   return Promise.all(mspIds(count).map(identityOf));
+}
+
+/** A consortium, with its first three members named as the contract tests use them. */
+export interface Members {
+  readonly orgs: TestIdentity[];
+  readonly org1: TestIdentity;
+  readonly org2: TestIdentity;
+  readonly org3: TestIdentity;
+}
+
+export async function members(count: number): Promise<Members> {
+  const orgs = await consortium(count);
+  const [org1, org2, org3] = orgs as [TestIdentity, TestIdentity, TestIdentity];
+  return { orgs, org1, org2, org3 };
 }
 
 export interface FirstBlockOptions {

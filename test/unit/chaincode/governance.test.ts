@@ -2,9 +2,9 @@ import type { ParticipantSet, Proposal } from '@corroborate/chaincode';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';
+import type { TestIdentity } from '../../support/identities';
 import { expectRefusedWithoutWrites } from './assertions';
-import { consortium, identityOf, mspIds, refusal } from './fixtures';
-import type { TestIdentity } from './identities';
+import { identityOf, members, mspIds, refusal } from './fixtures';
 import { LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);
@@ -12,15 +12,13 @@ const { expect } = chai;
 
 describe('participant governance', () => {
   let ledger: LedgerDouble;
-  let orgs: TestIdentity[];
   let org1: TestIdentity;
   let org2: TestIdentity;
   let org3: TestIdentity;
   let outsider: TestIdentity;
 
   before(async () => {
-    orgs = await consortium(4);
-    [org1, org2, org3] = orgs as [TestIdentity, TestIdentity, TestIdentity];
+    ({ org1, org2, org3 } = await members(4));
     outsider = await identityOf('OutsiderMSP');
   });
 

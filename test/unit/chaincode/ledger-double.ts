@@ -6,7 +6,7 @@ import { ChaincodeStub } from 'fabric-shim';
 import ChaincodeFromContract from 'fabric-shim/lib/contract-spi/chaincodefromcontract';
 import type { SinonStub, SinonStubbedInstance } from 'sinon';
 import sinon from 'sinon';
-import type { TestIdentity } from './identities';
+import type { TestIdentity } from '../../support/identities';
 
 /** The ChaincodeStub methods the shim calls that its type declarations leave out. */
 export type StubbedChaincodeStub = SinonStubbedInstance<ChaincodeStub> & {
@@ -23,6 +23,11 @@ const serializers = {
   transaction: 'jsonSerializer',
   serializers: { jsonSerializer: JSONSerializer },
 };
+
+/** The world-state key the contract stores an object under, as the shim composes it. */
+export function compositeKey(objectType: string, ...attributes: string[]): string {
+  return ChaincodeStub.prototype.createCompositeKey(objectType, attributes);
+}
 
 function compareKeys(a: string, b: string): number {
   // Fabric orders keys by their UTF-8 bytes.

@@ -2,8 +2,8 @@ import type { FirstBlockPage } from '@corroborate/chaincode';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';
+import type { TestIdentity } from '../../support/identities';
 import { consortium, mspIds, newSignedFirstBlock, refusal } from './fixtures';
-import type { TestIdentity } from './identities';
 import { LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);

@@ -3,8 +3,8 @@ import { errorCatalogue } from '@corroborate/chaincode';
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TestIdentity } from '../../support/identities';
 import { consortium } from './fixtures';
-import type { TestIdentity } from './identities';
 import { LedgerDouble } from './ledger-double';
 
 interface TransactionMetadata {

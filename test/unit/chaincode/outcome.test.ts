@@ -2,27 +2,22 @@ import type { OutcomeView, StoredFirstBlock } from '@corroborate/chaincode';
 import type { FirstBlockContent } from '@corroborate/chaincode/shared';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
-import { ChaincodeStub } from 'fabric-shim';
 import fc from 'fast-check';
 import sinon from 'sinon';
+import type { TestIdentity } from '../../support/identities';
 import { expectRefusedWithoutWrites } from './assertions';
 import {
-  consortium,
   invalidVerdict,
+  members,
   mspIds,
   newSignedFirstBlock,
   refusal,
   validVerdict,
 } from './fixtures';
-import type { TestIdentity } from './identities';
-import { LedgerDouble } from './ledger-double';
+import { compositeKey as key, LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;
-
-function key(objectType: string, ...attributes: string[]): string {
-  return ChaincodeStub.prototype.createCompositeKey(objectType, attributes);
-}
 
 describe('FinalizeOutcome', () => {
   let ledger: LedgerDouble;
@@ -33,8 +28,7 @@ describe('FinalizeOutcome', () => {
   let content: FirstBlockContent;
 
   before(async () => {
-    orgs = await consortium(50);
-    [org1, org2, org3] = orgs as [TestIdentity, TestIdentity, TestIdentity];
+    ({ orgs, org1, org2, org3 } = await members(50));
   });
 
   async function setUp(participants: number, ratio = '0.5'): Promise<void> {

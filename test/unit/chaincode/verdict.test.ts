@@ -2,39 +2,32 @@ import type { Verdict } from '@corroborate/chaincode';
 import type { FirstBlockContent } from '@corroborate/chaincode/shared';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
-import { ChaincodeStub } from 'fabric-shim';
 import sinon from 'sinon';
+import type { TestIdentity } from '../../support/identities';
 import { expectRefusedWithoutWrites } from './assertions';
 import type { FirstBlockOptions } from './fixtures';
 import {
-  consortium,
   identityOf,
   invalidVerdict,
+  members,
   mspIds,
   newSignedFirstBlock,
   validVerdict,
 } from './fixtures';
-import type { TestIdentity } from './identities';
-import { LedgerDouble } from './ledger-double';
+import { compositeKey as key, LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;
 
-function key(objectType: string, ...attributes: string[]): string {
-  return ChaincodeStub.prototype.createCompositeKey(objectType, attributes);
-}
-
 describe('RecordVerdict', () => {
   let ledger: LedgerDouble;
-  let orgs: TestIdentity[];
   let org1: TestIdentity;
   let org2: TestIdentity;
   let org3: TestIdentity;
   let content: FirstBlockContent;
 
   before(async () => {
-    orgs = await consortium(4);
-    [org1, org2, org3] = orgs as [TestIdentity, TestIdentity, TestIdentity];
+    ({ org1, org2, org3 } = await members(4));
   });
 
   async function createBlock(options: FirstBlockOptions = {}): Promise<FirstBlockContent> {

@@ -11,7 +11,8 @@ import chaiAsPromised from 'chai-as-promised';
 import * as sinon from 'sinon';
 import { acquireFirstBlock, type AcquisitionRequest } from '../../../gateway/src/acquisition';
 import { SourceError, type SqlRead } from '../../../gateway/src/sources/source';
-import { newAuthority, rows, type TestIdentity } from '../receipt/fixture';
+import { newAuthority, type TestIdentity } from '../../support/identities';
+import { rows } from '../receipt/fixture';
 import { accountReader, newFakeConnector, newFakeRegistry, type FakeConnector } from './fakes';
 
 chai.use(chaiAsPromised);

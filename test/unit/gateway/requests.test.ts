@@ -18,7 +18,7 @@ import {
   type Submission,
 } from '../../../gateway/src/requests';
 import type { SqlRead } from '../../../gateway/src/sources/source';
-import { newAuthority, type TestIdentity } from '../receipt/fixture';
+import { newAuthority, type TestIdentity } from '../../support/identities';
 import {
   accountReader,
   chaincodeError,

@@ -1,5 +1,3 @@
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
 import {
   batchRoot,
   canonicalRecord,
@@ -10,8 +8,6 @@ import {
   sha256Hex,
   type FirstBlockContent,
 } from '@corroborate/chaincode/shared';
-import * as x509 from '@peculiar/x509';
-import { generateKeyPairSync, sign, webcrypto, type KeyObject } from 'node:crypto';
 import type {
   FirstBlockView,
   Ledger,
@@ -19,93 +15,12 @@ import type {
   StoredFirstBlock,
   Verdict,
 } from '../../../gateway/src/fabric/ledger';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-
-export interface TestIdentity {
-  readonly mspId: string;
-  readonly privateKey: KeyObject;
-  readonly certificate: string;
-}
-
-export interface TestAuthority {
-  readonly certificate: string;
-  issue(mspId: string): Promise<TestIdentity>;
-}
-
-interface WebKeyPair {
-  readonly privateKey: webcrypto.CryptoKey;
-  readonly publicKey: webcrypto.CryptoKey;
-}
-
-async function webKeys(): Promise<{ privateKey: KeyObject; keys: WebKeyPair }> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const keys = {
-    privateKey: await webcrypto.subtle.importKey(
-      'pkcs8',
-      privateKey.export({ format: 'der', type: 'pkcs8' }),
-      ecdsa,
-      false,
-      ['sign'],
-    ),
-    publicKey: await webcrypto.subtle.importKey(
-      'spki',
-      publicKey.export({ format: 'der', type: 'spki' }),
-      ecdsa,
-      true,
-      ['verify'],
-    ),
-  };
-  return { privateKey, keys };
-}
-
-/** An organisation's CA, as cryptogen makes one: a self-signed P-256 root that issues members. */
-export async function newAuthority(mspId: string): Promise<TestAuthority> {
-  const { keys } = await webKeys();
-  const name = `CN=ca.${mspId}, O=${mspId}`;
-  const root = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name,
-    notBefore: new Date('2020-01-01T00:00:00Z'),
-    notAfter: new Date('2040-01-01T00:00:00Z'),
-    signingAlgorithm: ecdsa,
-    keys,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
-    ],
-  });
-  let serial = 1;
-  return {
-    certificate: root.toString('pem'),
-    async issue(memberMspId: string): Promise<TestIdentity> {
-      const member = await webKeys();
-      serial += 1;
-      const certificate = await x509.X509CertificateGenerator.create({
-        serialNumber: serial.toString(16).padStart(2, '0'),
-        subject: `CN=user1@${memberMspId}, O=${memberMspId}`,
-        issuer: name,
-        notBefore: new Date('2020-01-01T00:00:00Z'),
-        notAfter: new Date('2040-01-01T00:00:00Z'),
-        signingAlgorithm: ecdsa,
-        publicKey: member.keys.publicKey,
-        signingKey: keys.privateKey,
-        extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
-      });
-      return {
-        mspId: memberMspId,
-        privateKey: member.privateKey,
-        certificate: certificate.toString('pem'),
-      };
-    },
-  };
-}
-
-export function signPayload(identity: TestIdentity, payload: string): string {
-  return sign('sha256', Buffer.from(payload, 'utf8'), identity.privateKey).toString('base64');
-}
+import {
+  newAuthority,
+  signPayload,
+  type TestAuthority,
+  type TestIdentity,
+} from '../../support/identities';
 
 /** A deterministic, Fabric-shaped transaction id. */
 export function txIdOf(label: string): string {

@@ -16,14 +16,8 @@ import {
   type Receipt,
   type ReceiptVerification,
 } from '../../../gateway/src/receipt';
-import {
-  newAuthority,
-  newFakeLedger,
-  newScenario,
-  participants,
-  txIdOf,
-  type Scenario,
-} from './fixture';
+import { newAuthority } from '../../support/identities';
+import { newFakeLedger, newScenario, participants, txIdOf, type Scenario } from './fixture';
 
 use(chaiAsPromised);
 

@@ -1,9 +1,6 @@
-// @peculiar/x509 needs the Reflect metadata polyfill (installed with fabric-contract-api).
-import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
-import type { KeyObject } from 'node:crypto';
-import { createHash, generateKeyPairSync, sign, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   certificateFingerprint,
   firstBlockSigningPayload,
@@ -11,51 +8,10 @@ import {
   verifySignature,
 } from '../../../chaincode/src/shared';
 import type { FirstBlockContent } from '../../../chaincode/src/shared';
+import { newIdentity, signPayload, type TestIdentity } from '../../support/identities';
 
 // Order of the P-256 group, to turn a signature into its high-S twin.
 const p256Order = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-
-interface Identity {
-  privateKey: KeyObject;
-  certPem: string;
-}
-
-async function newIdentity(namedCurve: 'P-256' | 'P-384'): Promise<Identity> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', {
-    namedCurve: namedCurve === 'P-256' ? 'prime256v1' : 'secp384r1',
-  });
-  const algorithm = { name: 'ECDSA', namedCurve };
-  const hash = namedCurve === 'P-256' ? 'SHA-256' : 'SHA-384';
-  const keys = {
-    privateKey: await webcrypto.subtle.importKey(
-      'pkcs8',
-      privateKey.export({ type: 'pkcs8', format: 'der' }),
-      algorithm,
-      false,
-      ['sign'],
-    ),
-    publicKey: await webcrypto.subtle.importKey(
-      'spki',
-      publicKey.export({ type: 'spki', format: 'der' }),
-      algorithm,
-      true,
-      ['verify'],
-    ),
-  };
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=requester, O=Org1',
-    notBefore: new Date('2024-01-01T00:00:00Z'),
-    notAfter: new Date('2034-01-01T00:00:00Z'),
-    signingAlgorithm: { ...algorithm, hash },
-    keys,
-  });
-  return { privateKey, certPem: certificate.toString('pem') };
-}
-
-function signBase64(payload: string, privateKey: KeyObject): string {
-  return sign('sha256', Buffer.from(payload, 'utf8'), privateKey).toString('base64');
-}
 
 // DER ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, short-form lengths (P-256 only).
 function toHighS(signatureBase64: string): string {
@@ -93,51 +49,50 @@ const content = {
 } as unknown as FirstBlockContent;
 
 describe('signatures', () => {
-  let requester: Identity;
-  let other: Identity;
-  let p384: Identity;
+  let requester: TestIdentity;
+  let other: TestIdentity;
+  let p384: TestIdentity;
 
   before(async () => {
-    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
     [requester, other, p384] = await Promise.all([
-      newIdentity('P-256'),
-      newIdentity('P-256'),
-      newIdentity('P-384'),
+      newIdentity('Org1', 'requester'),
+      newIdentity('Org1', 'requester'),
+      newIdentity('Org1', 'requester', 'P-384'),
     ]);
   });
 
   it('verifies an ECDSA P-256 signature over the payload with the certificate key', () => {
     const payload = firstBlockSigningPayload(content);
-    expect(verifySignature(payload, signBase64(payload, requester.privateKey), requester.certPem))
-      .to.be.true;
+    expect(verifySignature(payload, signPayload(requester, payload), requester.certificate)).to.be
+      .true;
   });
 
   it('accepts a signature in either S form (low-S and high-S)', () => {
     const payload = firstBlockSigningPayload(content);
-    const signature = signBase64(payload, requester.privateKey);
+    const signature = signPayload(requester, payload);
     const highS = toHighS(signature);
     expect(highS).not.to.equal(signature);
-    expect(verifySignature(payload, highS, requester.certPem)).to.be.true;
+    expect(verifySignature(payload, highS, requester.certificate)).to.be.true;
   });
 
   it('fails an altered payload, a signature by another key and a damaged signature', () => {
     const payload = firstBlockSigningPayload(content);
-    const signature = signBase64(payload, requester.privateKey);
+    const signature = signPayload(requester, payload);
     const altered = firstBlockSigningPayload({ ...content, id: 'order-43' });
-    expect(verifySignature(altered, signature, requester.certPem)).to.be.false;
-    expect(verifySignature(payload, signature, other.certPem)).to.be.false;
+    expect(verifySignature(altered, signature, requester.certificate)).to.be.false;
+    expect(verifySignature(payload, signature, other.certificate)).to.be.false;
     const bytes = Buffer.from(signature, 'base64');
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0x01;
-    expect(verifySignature(payload, bytes.toString('base64'), requester.certPem)).to.be.false;
+    expect(verifySignature(payload, bytes.toString('base64'), requester.certificate)).to.be.false;
   });
 
   it('returns false rather than throwing for malformed input', () => {
     const payload = firstBlockSigningPayload(content);
-    const signature = signBase64(payload, requester.privateKey);
-    expect(verifySignature(payload, 'not base64!', requester.certPem)).to.be.false;
-    expect(verifySignature(payload, '', requester.certPem)).to.be.false;
+    const signature = signPayload(requester, payload);
+    expect(verifySignature(payload, 'not base64!', requester.certificate)).to.be.false;
+    expect(verifySignature(payload, '', requester.certificate)).to.be.false;
     expect(verifySignature(payload, signature, 'not a certificate')).to.be.false;
-    expect(verifySignature(payload, signature, p384.certPem)).to.be.false;
+    expect(verifySignature(payload, signature, p384.certificate)).to.be.false;
   });
 
   it('signs the canonical JSON of the content, independent of key order', () => {
@@ -149,10 +104,10 @@ describe('signatures', () => {
   });
 
   it('fingerprints a certificate as SHA-256 of its DER encoding', () => {
-    const der = new x509.X509Certificate(requester.certPem).rawData;
+    const der = new x509.X509Certificate(requester.certificate).rawData;
     const expected = createHash('sha256').update(Buffer.from(der)).digest('hex');
-    expect(certificateFingerprint(requester.certPem)).to.equal(expected);
-    expect(certificateFingerprint(other.certPem)).not.to.equal(expected);
+    expect(certificateFingerprint(requester.certificate)).to.equal(expected);
+    expect(certificateFingerprint(other.certificate)).not.to.equal(expected);
   });
 
   it('refuses to fingerprint something that is not a certificate', () => {

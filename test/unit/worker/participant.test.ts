@@ -9,6 +9,7 @@ import {
   type Participant,
   type RetryPolicy,
 } from '../../../gateway/src/worker/participant';
+import { signPayload } from '../../support/identities';
 import {
   accountReader,
   chaincodeError,
@@ -20,7 +21,7 @@ import {
   type ReadFunction,
   type StubbedLedger,
 } from '../gateway/fakes';
-import { newScenario, signPayload, type Scenario } from '../receipt/fixture';
+import { newScenario, type Scenario } from '../receipt/fixture';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;

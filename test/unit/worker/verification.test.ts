@@ -12,19 +12,14 @@ import type { StoredFirstBlock } from '../../../gateway/src/fabric/ledger';
 import { SourceError } from '../../../gateway/src/sources/source';
 import { verifyFirstBlock } from '../../../gateway/src/worker/first-verification';
 import { verifyAgainstSource } from '../../../gateway/src/worker/second-verification';
+import { signPayload, type TestIdentity } from '../../support/identities';
 import {
   accountReader,
   newFakeConnector,
   newFakeRegistry,
   type ReadFunction,
 } from '../gateway/fakes';
-import {
-  newScenario,
-  rows,
-  signPayload,
-  type Scenario,
-  type TestIdentity,
-} from '../receipt/fixture';
+import { newScenario, rows, type Scenario } from '../receipt/fixture';
 
 /** A copy of the block with its content edited and the content hash brought in line again. */
 function rehashed(
