@@ -21,6 +21,13 @@ done
 if [ ${#missing_tools[@]} -gt 0 ]; then
   ensure_apt_packages build-essential python3
 fi
+# The network scripts need these; Debian ships them in these packages.
+for tool in jq curl flock setsid; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    ensure_apt_packages jq curl util-linux
+    break
+  fi
+done
 
 stamp=node_modules/.corroborate-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -d node_modules/better-sqlite3/build ]; then
