@@ -1,7 +1,7 @@
 import { ContractError, toContractError } from './errors';
 import { parseVoterList } from './participants';
-import type { FirstBlockContent, VerdictInput } from './shared';
-import { LIMITS, parseFirstBlockContent, parseVerdictInput } from './shared';
+import type { SignedFirstBlockContent, VerdictInput } from './shared';
+import { LIMITS, parseSignedFirstBlockContent, parseVerdictInput } from './shared';
 import type { OutcomeStatus } from './threshold';
 import { isOutcomeStatus, outcomeStatuses } from './threshold';
 
@@ -48,10 +48,11 @@ export function assertIdentifier(value: string, field: string): string {
   return value;
 }
 
-export function decodeFirstBlockContent(contentJson: string): FirstBlockContent {
+/** The content and its signing payload, serialised once. */
+export function decodeFirstBlockContent(contentJson: string): SignedFirstBlockContent {
   const json = parseJsonArgument(contentJson, limits.contentArgumentBytes, 'contentJson');
   try {
-    return parseFirstBlockContent(json);
+    return parseSignedFirstBlockContent(json);
   } catch (err) {
     throw toContractError(err, 'contentJson');
   }

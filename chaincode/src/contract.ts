@@ -19,6 +19,7 @@ import {
   newFirstBlockMeta,
   newStoredFirstBlock,
   relayPredecessor,
+  storedFirstBlockJson,
   summariseFirstBlock,
 } from './first-block';
 import { callerOf } from './identity';
@@ -40,7 +41,7 @@ import {
   parseParticipantList,
   proposalStatus,
 } from './participants';
-import { canonicalJson, firstBlockSigningPayload, sha256Hex, verifySignature } from './shared';
+import { canonicalJson, sha256Hex, verifySignature } from './shared';
 import type { FirstBlockMeta, ParticipantSet, Proposal, StoredFirstBlock, Verdict } from './state';
 import { decideOutcome, defaultQuorumRatio } from './threshold';
 import { assertVerdictFitsBlock, newVerdict } from './verdict';
@@ -179,9 +180,8 @@ export class CorroborateContract extends Contract {
   @Param('signature', 'string', 'base64 DER ECDSA P-256 signature over the canonical content')
   @Returns('string')
   async CreateFirstBlock(ctx: Context, contentJson: string, signature: string): Promise<string> {
-    const content = decodeFirstBlockContent(contentJson);
+    const { content, payload } = decodeFirstBlockContent(contentJson);
     decodeSignature(signature);
-    const payload = firstBlockSigningPayload(content);
     const caller = callerOf(ctx);
     assertRequester(content, caller);
     if (!verifySignature(payload, signature, caller.certificate)) {
@@ -223,8 +223,9 @@ export class CorroborateContract extends Contract {
       createdAt: ledger.txTimeText(),
       txId: ledger.txId(),
     });
+    const blockJson = storedFirstBlockJson(block, payload);
     const meta = newFirstBlockMeta(block);
-    await ledger.putBlock(block);
+    await ledger.putBlockJson(block, blockJson);
     await ledger.putBlockMeta(meta);
     await ledger.putStatus('pending', summariseFirstBlock(meta));
     ledger.setEvent('FirstBlockCreated', {
@@ -238,7 +239,7 @@ export class CorroborateContract extends Contract {
       records: content.records.length,
       txId: block.txId,
     });
-    return canonicalJson(block);
+    return blockJson;
   }
 
   /**

@@ -78,8 +78,12 @@ export class Ledger {
     return this.#get<StoredFirstBlock>(this.#key(keyTypes.block, [blockId]));
   }
 
-  async putBlock(block: StoredFirstBlock): Promise<void> {
-    await this.#put(this.#key(keyTypes.block, [block.content.id]), block);
+  /** Stores `block` as `json`, which must be `canonicalJson(block)` (see storedFirstBlockJson). */
+  async putBlockJson(block: StoredFirstBlock, json: string): Promise<void> {
+    await this.#stub.putState(
+      this.#key(keyTypes.block, [block.content.id]),
+      Buffer.from(json, 'utf8'),
+    );
   }
 
   /**
@@ -162,11 +166,13 @@ export class Ledger {
   }
 
   async #get<T>(key: string): Promise<T | undefined> {
+    const bytes = await this.#getBytes(key);
+    return bytes && decode<T>(bytes);
+  }
+
+  async #getBytes(key: string): Promise<Uint8Array | undefined> {
     const bytes = await this.#stub.getState(key);
-    if (bytes === undefined || bytes === null || bytes.length === 0) {
-      return undefined;
-    }
-    return decode<T>(bytes);
+    return bytes === undefined || bytes === null || bytes.length === 0 ? undefined : bytes;
   }
 
   async #put(key: string, value: object): Promise<void> {

@@ -43,5 +43,6 @@ export type {
   VerdictReason,
   VerdictResult,
 } from './model';
-export { parseFirstBlockContent } from './first-block';
+export { parseFirstBlockContent, parseSignedFirstBlockContent } from './first-block';
+export type { SignedFirstBlockContent } from './first-block';
 export { parseVerdictInput } from './verdict';
