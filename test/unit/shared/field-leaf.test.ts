@@ -54,10 +54,18 @@ const canonicalValue: fc.Arbitrary<CanonicalValue> = fc.oneof(
   text.map((v): CanonicalValue => ({ t: 'text', v })),
   fc.uint8Array({ maxLength: 24 }).map((raw) => toCanonicalValue(raw, 'bytes')),
   fc
-    .date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z') })
+    .date({
+      min: new Date('0001-01-01T00:00:00Z'),
+      max: new Date('9999-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    })
     .map((raw) => toCanonicalValue(raw.toISOString().slice(0, 10), 'date')),
   fc
-    .date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z') })
+    .date({
+      min: new Date('0001-01-01T00:00:00Z'),
+      max: new Date('9999-12-31T23:59:59Z'),
+      noInvalidDate: true,
+    })
     .map((raw) => toCanonicalValue(raw, 'timestamp')),
   fc.jsonValue({ maxDepth: 2 }).map((raw) => toCanonicalValue(JSON.stringify(raw), 'json')),
 );
