@@ -16,6 +16,7 @@ import {
   assertDeadline,
   assertRequester,
   deadlineOf,
+  firstBlockViewJson,
   newFirstBlockMeta,
   newStoredFirstBlock,
   relayPredecessor,
@@ -370,14 +371,20 @@ export class CorroborateContract extends Contract {
   async GetFirstBlock(ctx: Context, blockId: string): Promise<string> {
     assertIdentifier(blockId, 'blockId');
     const ledger = new Ledger(ctx);
-    const block = await requireBlock(ledger, blockId);
-    const meta = newFirstBlockMeta(block);
+    // The block is returned as stored, never parsed: only its meta is needed to count verdicts.
+    const blockJson = await ledger.getBlockJson(blockId);
+    if (blockJson === undefined) {
+      throw new ContractError('FIRST_BLOCK_NOT_FOUND', `blockId: ${blockId}`);
+    }
+    const meta =
+      (await ledger.getBlockMeta(blockId)) ??
+      newFirstBlockMeta(JSON.parse(blockJson) as StoredFirstBlock);
     const verdicts = await readVerdicts(ledger, meta);
     const recorded = await ledger.getOutcome(blockId);
     const outcome = recorded
       ? viewRecordedOutcome(recorded)
       : viewLiveOutcome(meta, tallyVerdicts(meta, verdicts), ledger.txTime());
-    return canonicalJson({ block, verdicts, outcome });
+    return firstBlockViewJson(blockJson, verdicts, outcome);
   }
 
   /** The outcome alone: what a worker polls to learn whether a block still needs it. */

@@ -2,7 +2,14 @@ import { ContractError } from './errors';
 import type { Caller } from './identity';
 import type { FirstBlockContent } from './shared';
 import { canonicalJson } from './shared';
-import type { FirstBlockMeta, FirstBlockSummary, ParticipantSet, StoredFirstBlock } from './state';
+import type {
+  FirstBlockMeta,
+  FirstBlockSummary,
+  OutcomeView,
+  ParticipantSet,
+  StoredFirstBlock,
+  Verdict,
+} from './state';
 import type { Instant } from './time';
 import { maxDeadlineAhead, parseUtcTimestamp } from './time';
 
@@ -85,6 +92,18 @@ export function storedFirstBlockJson(block: StoredFirstBlock, payload: string): 
   return restJson === '{}'
     ? `{"content":${payload}}`
     : `{"content":${payload},${restJson.slice(1)}`;
+}
+
+/**
+ * `canonicalJson({ block, outcome, verdicts })` with the block as its stored canonical JSON, which
+ * is spliced in rather than parsed and serialised again: the keys sort block < outcome < verdicts.
+ */
+export function firstBlockViewJson(
+  blockJson: string,
+  verdicts: readonly Verdict[],
+  outcome: OutcomeView,
+): string {
+  return `{"block":${blockJson},"outcome":${canonicalJson(outcome)},"verdicts":${canonicalJson(verdicts)}}`;
 }
 
 export function newFirstBlockMeta(block: StoredFirstBlock): FirstBlockMeta {

@@ -78,6 +78,12 @@ export class Ledger {
     return this.#get<StoredFirstBlock>(this.#key(keyTypes.block, [blockId]));
   }
 
+  /** The block exactly as stored: canonical JSON, for a caller that returns it unchanged. */
+  async getBlockJson(blockId: string): Promise<string | undefined> {
+    const bytes = await this.#getBytes(this.#key(keyTypes.block, [blockId]));
+    return bytes && Buffer.from(bytes).toString('utf8');
+  }
+
   /** Stores `block` as `json`, which must be `canonicalJson(block)` (see storedFirstBlockJson). */
   async putBlockJson(block: StoredFirstBlock, json: string): Promise<void> {
     await this.#stub.putState(

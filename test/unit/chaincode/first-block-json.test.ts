@@ -2,8 +2,14 @@ import type { StoredFirstBlock } from '@corroborate/chaincode';
 import { canonicalJson, firstBlockSigningPayload } from '@corroborate/chaincode/shared';
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { storedFirstBlockJson } from '../../../chaincode/src/first-block';
-import { consortium, mspIds, newFirstBlockContent, newSignedFirstBlock } from './fixtures';
+import { firstBlockViewJson, storedFirstBlockJson } from '../../../chaincode/src/first-block';
+import {
+  consortium,
+  mspIds,
+  newFirstBlockContent,
+  newSignedFirstBlock,
+  validVerdict,
+} from './fixtures';
 import { compositeKey, LedgerDouble } from './ledger-double';
 
 type Identity = Awaited<ReturnType<typeof consortium>>[number];
@@ -24,9 +30,11 @@ function storedBlock(records: number, requester: Identity): StoredFirstBlock {
 
 describe('first block JSON spliced from canonical parts', () => {
   let org1: Identity;
+  let org2: Identity;
+  let org3: Identity;
 
   before(async () => {
-    [org1] = (await consortium(3)) as [Identity];
+    [org1, org2, org3] = (await consortium(3)) as [Identity, Identity, Identity];
   });
 
   afterEach(() => {
@@ -40,6 +48,37 @@ describe('first block JSON spliced from canonical parts', () => {
       const json = storedFirstBlockJson(block, firstBlockSigningPayload(block.content));
 
       expect(json).to.equal(canonicalJson(block));
+    });
+
+    it(`writes a view of ${records} record(s) byte for byte as canonicalJson`, () => {
+      const block = storedBlock(records, org1);
+      const outcome = {
+        status: 'accepted',
+        recorded: true,
+        valid: 2,
+        invalid: 0,
+        participants: 3,
+        threshold: 2,
+        decidedAt: '2025-01-01T00:00:01.000Z',
+        txId: 'tx-3',
+      } as const;
+      const verdicts = [
+        {
+          blockId: block.content.id,
+          participant: 'Org1MSP',
+          result: 'valid',
+          observedHash: block.content.batchRoot,
+          reason: 'OK',
+          attempts: 1,
+          failedRecords: [],
+          recordedAt: '2025-01-01T00:00:01.000Z',
+          txId: 'tx-2',
+        },
+      ] as const;
+
+      const json = firstBlockViewJson(canonicalJson(block), [...verdicts], outcome);
+
+      expect(json).to.equal(canonicalJson({ block, verdicts, outcome }));
     });
   }
 
@@ -72,6 +111,65 @@ describe('first block JSON spliced from canonical parts', () => {
         expect(created).to.equal(canonicalJson(JSON.parse(created)));
         expect(storedBytes()).to.equal(created);
       });
+
+      it(`returns GetFirstBlock of ${records} record(s) as canonicalJson of the view`, async () => {
+        const { content, contentJson, signature } = newSignedFirstBlock(org1, { records });
+        await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+        const views = [await ledger.evaluate(org2, 'GetFirstBlock', 'block-1')];
+        await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+        views.push(await ledger.evaluate(org3, 'GetFirstBlock', 'block-1'));
+        await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+        await ledger.submit(org3, 'FinalizeOutcome', 'block-1', '');
+        views.push(await ledger.evaluate(org1, 'GetFirstBlock', 'block-1'));
+
+        for (const view of views) {
+          const parsed = JSON.parse(view) as { block: StoredFirstBlock };
+          expect(view).to.equal(canonicalJson(parsed));
+          expect(canonicalJson(parsed.block)).to.equal(storedBytes());
+        }
+        expect(
+          views.map((view) => (JSON.parse(view) as { outcome: unknown }).outcome),
+        ).to.deep.equal([
+          {
+            status: 'pending',
+            recorded: false,
+            valid: 0,
+            invalid: 0,
+            participants: 3,
+            threshold: 2,
+          },
+          {
+            status: 'pending',
+            recorded: false,
+            valid: 1,
+            invalid: 0,
+            participants: 3,
+            threshold: 2,
+          },
+          {
+            status: 'accepted',
+            recorded: true,
+            valid: 2,
+            invalid: 0,
+            participants: 3,
+            threshold: 2,
+            decidedAt: '2025-01-01T00:00:00.000Z',
+            txId: (JSON.parse(views[2] as string) as { outcome: { txId: string } }).outcome.txId,
+          },
+        ]);
+      });
     }
+
+    it('serves GetFirstBlock of a block stored before its meta key existed', async () => {
+      const { content, contentJson, signature } = newSignedFirstBlock(org1, { records: 3 });
+      await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      const withMeta = await ledger.evaluate(org3, 'GetFirstBlock', 'block-1');
+      ledger.world.delete(compositeKey('blockmeta', 'block-1'));
+
+      const withoutMeta = await ledger.evaluate(org3, 'GetFirstBlock', 'block-1');
+
+      expect(withoutMeta).to.equal(withMeta);
+    });
   });
 });
