@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json';
-import { bytesToHex, digestBytes, isDigestHex, sha256PrefixedTextHex } from './digest';
+import { bytesToHex, digestBytes, isDigestHex, sha256Prefixed, utf8ToBytes } from './digest';
 import { newInvalidArgument, newInvalidValue } from './errors';
 import type { FieldType } from './field-types';
 import { auditPath, LEAF_PREFIX, merkleRoot, rootFromAuditPath } from './merkle';
@@ -63,7 +63,7 @@ export function canonicalRecord(
 
 /** The leaf hash of one field: SHA-256(0x00 || UTF-8(canonicalJson({ name, t, v }))), hex. */
 export function hashField(name: string, value: CanonicalValue): string {
-  return fieldLeafHex(name, value);
+  return bytesToHex(fieldLeaf(name, value));
 }
 
 /**
@@ -74,12 +74,11 @@ export function hashField(name: string, value: CanonicalValue): string {
  */
 export function hashRecord(record: CanonicalRecord): RecordHashes {
   const names = sortedFieldNames(record);
-  const hashes = names.map((name) => fieldLeafHex(name, canonicalValueOf(record, name)));
+  const leaves = names.map((name) => fieldLeaf(name, canonicalValueOf(record, name)));
   const fieldHashes: Record<string, string> = {};
   names.forEach((name, index) => {
-    defineEntry(fieldHashes, name, hashes[index] as string);
+    defineEntry(fieldHashes, name, bytesToHex(leaves[index] as Uint8Array));
   });
-  const leaves = hashes.map(digestBytes);
   return { scheme: SCHEME, recordHash: bytesToHex(merkleRoot(leaves)), fieldHashes };
 }
 
@@ -167,11 +166,7 @@ export function isFieldName(name: string): boolean {
 }
 
 function fieldLeaf(name: string, value: CanonicalValue): Uint8Array {
-  return digestBytes(fieldLeafHex(name, value));
-}
-
-function fieldLeafHex(name: string, value: CanonicalValue): string {
-  return sha256PrefixedTextHex(LEAF_PREFIX, fieldLeafJson(name, value));
+  return sha256Prefixed(LEAF_PREFIX, utf8ToBytes(fieldLeafJson(name, value)));
 }
 
 /**
