@@ -49,7 +49,7 @@ Environment:
   CORROBORATE_HOME        state root (default <repo>/.corroborate); the network is in its network/
   CORROBORATE_CHAINCODE_DIR  run an already built contract from this folder instead of chaincode/
   CORROBORATE_BATCH_TIMEOUT, CORROBORATE_MAX_MESSAGE_COUNT
-                          block cutting of a new network (default 250ms, 100)
+                          block cutting of a new network (default 100ms, 100)
   CORROBORATE_LOG_SPEC    Fabric log spec of the nodes (default info)
   FABRIC_BIN_DIR, FABRIC_CFG_DIR  use existing Fabric binaries and sample config
                           instead of building them (see scripts/install-fabric.sh)

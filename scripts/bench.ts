@@ -26,7 +26,7 @@ import type { SourceConfig } from '../gateway/src/sources/source';
 
 interface Settings {
   requests: number;
-  concurrency: number;
+  concurrency?: number;
   rawTransactions: number;
   rawConcurrency?: number;
   batchSizes: number[];
@@ -57,8 +57,12 @@ function positiveInteger(value: string): number {
 function parseSettings(argv: string[]): Settings {
   const program = new Command('bench')
     .description('Benchmark Corroborate against a raw Fabric write on the local network')
-    .option('--requests <n>', 'consensus requests to submit', positiveInteger, 60)
-    .option('--concurrency <n>', 'requests in flight at once', positiveInteger, 16)
+    .option('--requests <n>', 'consensus requests to submit', positiveInteger, 120)
+    .option(
+      '--concurrency <n>',
+      'requests in flight at once (default: found by a ramp, the least that saturates)',
+      positiveInteger,
+    )
     .option('--raw-transactions <n>', 'raw baseline writes', positiveInteger, 600)
     .option(
       '--raw-concurrency <n>',
@@ -343,7 +347,7 @@ async function runConsensus(
   client: GatewayClient,
   outcomes: OutcomeWatcher,
   counter: CommitCounter,
-  settings: Settings,
+  settings: { requests: number; concurrency: number },
   participants: number,
 ) {
   say(
@@ -378,6 +382,30 @@ async function runConsensus(
     invalidByCode: Object.fromEntries(counter.invalid),
     outcomes: Object.fromEntries(statuses),
   };
+}
+
+/** Like the raw ramp: the least concurrency at which consensus results/s stop growing. */
+async function findConsensusSaturation(
+  client: GatewayClient,
+  outcomes: OutcomeWatcher,
+  counter: CommitCounter,
+  participants: number,
+): Promise<number> {
+  const ramp: Array<{ concurrency: number; perSecond: number }> = [];
+  for (const concurrency of [8, 16, 32, 64]) {
+    const { perSecond } = await runConsensus(
+      client,
+      outcomes,
+      counter,
+      { requests: Math.max(24, concurrency * 2), concurrency },
+      participants,
+    );
+    ramp.push({ concurrency, perSecond });
+    const previous = ramp.at(-2);
+    if (previous && perSecond < previous.perSecond * 1.05) break;
+  }
+  const best = Math.max(...ramp.map((step) => step.perSecond));
+  return ramp.find((step) => step.perSecond >= best * 0.95)?.concurrency ?? 16;
 }
 
 async function runBatched(client: GatewayClient, outcomes: OutcomeWatcher, settings: Settings) {
@@ -548,18 +576,28 @@ async function main(): Promise<void> {
     consortium.workers.forEach((service) =>
       processes.set(`worker.${service.name.split(' ')[0]}`, service.child.pid ?? 0),
     );
+    const concurrency =
+      settings.concurrency ??
+      (await findConsensusSaturation(client, outcomes, counter, consortium.members.length));
     const before = snapshotCpu(processes);
     const consensus = await runConsensus(
       client,
       outcomes,
       counter,
-      settings,
+      { requests: settings.requests, concurrency },
       consortium.members.length,
     );
     const cpu = cpuDelta(before, snapshotCpu(processes));
     const batched = await runBatched(client, outcomes, settings);
 
-    const report = buildReport(settings, raw, consensus, batched, cpu, consortium.members.length);
+    const report = buildReport(
+      { ...settings, concurrency },
+      raw,
+      consensus,
+      batched,
+      cpu,
+      consortium.members.length,
+    );
     process.stdout.write(`${markdown(report)}\n`);
     if (settings.json) {
       writeFileSync(settings.json, `${JSON.stringify(report, null, 2)}\n`);
