@@ -99,6 +99,8 @@ export interface Ledger {
   blockNumberOf(transactionId: string): Promise<bigint>;
   /** The height of the channel's ledger. */
   height(): Promise<bigint>;
+  /** Identifies the channel's ledger: the hash of its genesis block's data, hex. */
+  ledgerId(): Promise<string>;
 }
 
 const eventNames: ReadonlySet<string> = new Set<LedgerEventName>([
@@ -202,6 +204,12 @@ class ContractLedger implements Ledger {
   async height(): Promise<bigint> {
     const bytes = await this.#qscc.evaluateTransaction('GetChainInfo', this.#channel);
     return BigInt(common.BlockchainInfo.deserializeBinary(bytes).getHeight());
+  }
+
+  async ledgerId(): Promise<string> {
+    const bytes = await this.#qscc.evaluateTransaction('GetBlockByNumber', this.#channel, '0');
+    const dataHash = common.Block.deserializeBinary(bytes).getHeader()?.getDataHash_asU8();
+    return Buffer.from(dataHash ?? []).toString('hex');
   }
 
   async #evaluate<T>(name: string, args: string[]): Promise<T> {

@@ -6,20 +6,31 @@ import { dirname } from 'node:path';
 export interface DurableCheckpoint extends Checkpoint {
   /** Records that every event up to and including this one is done; durable when it resolves. */
   save(blockNumber: bigint, transactionId: string): Promise<void>;
+  /** The ledger the position belongs to (its genesis block hash), if known. */
+  getLedgerId(): string | undefined;
+  /**
+   * Ties the checkpoint to a ledger. A position saved for another ledger (a network recreated
+   * under the same member) means nothing here, so it is dropped and the stream starts afresh.
+   * Returns whether a position was dropped.
+   */
+  bindLedger(ledgerId: string): Promise<boolean>;
 }
 
 interface CheckpointState {
+  ledgerId?: string;
   blockNumber?: string;
   transactionId?: string;
 }
 
 class FileCheckpoint implements DurableCheckpoint {
   readonly #path: string;
+  #ledgerId: string | undefined;
   #blockNumber: bigint | undefined;
   #transactionId: string | undefined;
 
   constructor(path: string, state: CheckpointState) {
     this.#path = path;
+    this.#ledgerId = state.ledgerId;
     this.#blockNumber = state.blockNumber === undefined ? undefined : BigInt(state.blockNumber);
     this.#transactionId = state.transactionId;
   }
@@ -32,8 +43,31 @@ class FileCheckpoint implements DurableCheckpoint {
     return this.#transactionId;
   }
 
+  getLedgerId(): string | undefined {
+    return this.#ledgerId;
+  }
+
+  async bindLedger(ledgerId: string): Promise<boolean> {
+    if (this.#ledgerId === ledgerId) return false;
+    const dropped = this.#ledgerId !== undefined && this.#blockNumber !== undefined;
+    this.#ledgerId = ledgerId;
+    this.#blockNumber = undefined;
+    this.#transactionId = undefined;
+    await this.#write({ ledgerId });
+    return dropped;
+  }
+
   async save(blockNumber: bigint, transactionId: string): Promise<void> {
-    const state: CheckpointState = { blockNumber: blockNumber.toString(), transactionId };
+    await this.#write({
+      ...(this.#ledgerId ? { ledgerId: this.#ledgerId } : {}),
+      blockNumber: blockNumber.toString(),
+      transactionId,
+    });
+    this.#blockNumber = blockNumber;
+    this.#transactionId = transactionId;
+  }
+
+  async #write(state: CheckpointState): Promise<void> {
     // A crash must leave either the old checkpoint or the new one, never a torn file: write a
     // temporary file, flush it to disk, then rename it over the old one (atomic on POSIX).
     const temporary = `${this.#path}.tmp`;
@@ -46,8 +80,6 @@ class FileCheckpoint implements DurableCheckpoint {
     }
     await rename(temporary, this.#path);
     await syncDirectory(dirname(this.#path));
-    this.#blockNumber = blockNumber;
-    this.#transactionId = transactionId;
   }
 }
 
@@ -84,8 +116,9 @@ export async function openFileCheckpoint(path: string): Promise<DurableCheckpoin
 
 function isCheckpointState(value: unknown): value is CheckpointState {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const { blockNumber, transactionId } = value as Record<string, unknown>;
+  const { ledgerId, blockNumber, transactionId } = value as Record<string, unknown>;
   return (
+    (ledgerId === undefined || typeof ledgerId === 'string') &&
     (blockNumber === undefined ||
       (typeof blockNumber === 'string' && /^\d{1,20}$/.test(blockNumber))) &&
     (transactionId === undefined || typeof transactionId === 'string')

@@ -98,6 +98,11 @@ class EventWorker implements Worker {
     const { ledger, checkpoint, logger } = this.#options;
     while (!this.#closed) {
       try {
+        if (await checkpoint.bindLedger(await ledger.ledgerId())) {
+          logger.warn(
+            'the checkpoint belongs to another ledger (the network was recreated); starting afresh',
+          );
+        }
         const height = await ledger.height();
         this.#catchUpHeight ??= height;
         this.#noteCaughtUp(checkpoint.getBlockNumber(), height);

@@ -34,6 +34,7 @@ const ledgerCalls = [
   'events',
   'blockNumberOf',
   'height',
+  'ledgerId',
 ] as const satisfies ReadonlyArray<Exclude<keyof Ledger, 'mspId'>>;
 
 export function newStubbedLedger(sandbox: sinon.SinonSandbox, mspId = 'Org1MSP'): StubbedLedger {

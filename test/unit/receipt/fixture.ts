@@ -154,6 +154,7 @@ export function newFakeLedger(scenario: Scenario): Ledger {
     listFirstBlocks: unused('listFirstBlocks'),
     events: unused('events'),
     height: unused('height'),
+    ledgerId: unused('ledgerId'),
     getFirstBlock: (blockId: string) =>
       blockId === scenario.view.block.content.id
         ? Promise.resolve(structuredClone(scenario.view))

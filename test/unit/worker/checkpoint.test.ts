@@ -51,6 +51,22 @@ describe('file checkpoint', () => {
     expect(reopened.getTransactionId()).to.equal('tx-big');
   });
 
+  it('keeps its position for the same ledger and drops it, durably, for another', async () => {
+    const path = join(folder, 'checkpoint.json');
+    const checkpoint = await openFileCheckpoint(path);
+    expect(await checkpoint.bindLedger('ledger-a')).to.be.false;
+    await checkpoint.save(7n, 'tx-7');
+
+    expect(await checkpoint.bindLedger('ledger-a')).to.be.false;
+    expect(checkpoint.getBlockNumber()).to.equal(7n);
+
+    expect(await checkpoint.bindLedger('ledger-b')).to.be.true;
+    const reopened = await openFileCheckpoint(path);
+    expect(reopened.getLedgerId()).to.equal('ledger-b');
+    expect(reopened.getBlockNumber()).to.be.undefined;
+    expect(reopened.getTransactionId()).to.be.undefined;
+  });
+
   it('leaves only the complete file behind, readable by its owner alone', async () => {
     const path = join(folder, 'checkpoint.json');
     const checkpoint = await openFileCheckpoint(path);

@@ -141,12 +141,25 @@ describe('worker', () => {
     sandbox.restore();
   });
 
-  function newMemoryCheckpoint(start?: { block: bigint; tx: string }): MemoryCheckpoint {
+  function newMemoryCheckpoint(
+    start?: { block: bigint; tx: string },
+    ledgerId = 'ledger-1',
+  ): MemoryCheckpoint {
     let block = start?.block;
     let tx = start?.tx;
+    let boundLedger: string | undefined = ledgerId;
     return {
       getBlockNumber: () => block,
       getTransactionId: () => tx,
+      getLedgerId: () => boundLedger,
+      bindLedger: (id: string) => {
+        if (id === boundLedger) return Promise.resolve(false);
+        const dropped = block !== undefined;
+        boundLedger = id;
+        block = undefined;
+        tx = undefined;
+        return Promise.resolve(dropped);
+      },
       save: sandbox.stub<[bigint, string], Promise<void>>().callsFake((savedBlock, savedTx) => {
         block = savedBlock;
         tx = savedTx;
@@ -176,6 +189,7 @@ describe('worker', () => {
   function start(mspId: string, options: Partial<WorkerOptions> = {}, height = 1n): Worker {
     ledger = newStubbedLedger(sandbox, mspId);
     ledger.height.resolves(height);
+    ledger.ledgerId.resolves('ledger-1');
     ledger.events.callsFake((opened) => {
       const channel = new Channel();
       channels.push(channel);
@@ -264,6 +278,15 @@ describe('worker', () => {
     await opened(2);
 
     expect(openings).to.deep.equal([{ startBlock: 3n }, { after: { block: 5n, tx: 'tx-5' } }]);
+  });
+
+  it('starts from the first block when its checkpoint belongs to another ledger', async () => {
+    checkpoint = newMemoryCheckpoint({ block: 500n, tx: 'tx-500' }, 'an-older-ledger');
+    start('Org2MSP');
+    await opened();
+
+    expect(openings).to.deep.equal([{ startBlock: 0n }]);
+    expect(checkpoint.getLedgerId()).to.equal('ledger-1');
   });
 
   it('starts only the first participant of a relay block', async () => {
