@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
-import { newGatewayClient, waitForOutcome, type ErrorBody } from './local/client';
+import {
+  newGatewayClient,
+  waitForOutcome,
+  type ErrorBody,
+  type GatewayClient,
+} from './local/client';
 import { runNetworkScript, startLocalConsortium } from './local/demo';
 import { SAMPLE_COLUMNS, SAMPLE_ROWS } from './local/sample-table';
 
@@ -83,8 +88,8 @@ async function main(): Promise<void> {
     });
     if (submitted.status !== 202)
       throw new Error(`submission failed: ${JSON.stringify(submitted.body)}`);
-    const view = await waitForOutcome<RequestView>(client, submitted.body.id, 120_000);
-    printResult(view, consortium.members);
+    const decided = await waitForOutcome<RequestView>(client, submitted.body.id, 120_000);
+    printResult(await withEveryVerdict(client, decided), consortium.members);
   } catch (error) {
     process.stderr.write(`\u001b[31merror:\u001b[0m ${(error as Error).message}\n`);
     await shutdown(1);
@@ -97,6 +102,24 @@ async function main(): Promise<void> {
   say('serving until Ctrl-C');
 }
 
+/**
+ * The outcome is recorded as soon as enough verdicts decide it; the remaining participants' verdicts
+ * follow within moments. Wait briefly for them, so that the table shows every organisation.
+ */
+async function withEveryVerdict(client: GatewayClient, view: RequestView): Promise<RequestView> {
+  const deadline = Date.now() + 15_000;
+  let current = view;
+  while (current.verdicts.length < current.block.participants.length && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const { status, body } = await client.request<RequestView>(
+      'GET',
+      `/v1/requests/${encodeURIComponent(view.id)}`,
+    );
+    if (status === 200) current = body;
+  }
+  return current;
+}
+
 function printResult(
   view: RequestView,
   members: ReadonlyArray<{ org: string; gatewayUrl: string; workerUrl: string; dir: string }>,
@@ -104,7 +127,7 @@ function printResult(
   const lines = [
     '',
     `Consensus result for ${view.id}: ${view.status.toUpperCase()}`,
-    `  ${view.outcome.valid} of ${view.outcome.participants} participants verified it (threshold ${view.outcome.threshold})`,
+    `  ${view.verdicts.filter((verdict) => verdict.result === 'valid').length} of ${view.outcome.participants} participants verified it (threshold ${view.outcome.threshold})`,
     `  batch root ${view.block.content.batchRoot}`,
     '',
     '  participant   verdict   reason   attempts',
