@@ -1,23 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ConnectionProfile } from '../../gateway/src/fabric/connection';
 
 export const repoDir = resolve(__dirname, '..', '..');
 const networkScript = join(repoDir, 'network', 'network.sh');
 
 /** An org's connection profile, as `network.sh up` writes it to `profiles/<org>.json`. */
-export interface OrgProfile {
-  readonly org: string;
-  readonly mspId: string;
-  readonly peerEndpoint: string;
-  readonly peerHostAlias: string;
-  readonly tlsRootCertPath: string;
-  readonly certPath: string;
-  readonly keyPath: string;
+export interface OrgProfile extends ConnectionProfile {
   readonly adminCertPath: string;
   readonly adminKeyPath: string;
-  readonly channel: string;
-  readonly chaincode: string;
 }
 
 /** The whole network, as `network.sh up` writes it to `profiles/network.json`. */

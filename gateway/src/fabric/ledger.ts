@@ -1,5 +1,4 @@
 import type {
-  FirstBlockListItem,
   FirstBlockPage,
   OutcomeStatus,
   OutcomeView,
@@ -20,6 +19,7 @@ import {
 import { common } from '@hyperledger/fabric-protos';
 import type { FabricConnection } from './connection';
 
+// The ledger's state types are the contract's own; clients import them from here.
 export type {
   FirstBlockListItem,
   FirstBlockPage,
@@ -30,7 +30,7 @@ export type {
   Proposal,
   StoredFirstBlock,
   Verdict,
-};
+} from '@corroborate/chaincode';
 
 export const outcomeStatuses: readonly OutcomeStatus[] = [
   'pending',
