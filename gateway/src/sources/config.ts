@@ -8,36 +8,26 @@ const sourceIdPattern = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const headerNamePattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const redacted = '[redacted]';
 
+// PostgreSQL and MySQL/MariaDB sources take the same settings.
+const networkSqlKeys = [
+  'id',
+  'kind',
+  'host',
+  'port',
+  'user',
+  'password',
+  'database',
+  'tables',
+  'statementTimeoutMs',
+  'connectTimeoutMs',
+  'maxConnections',
+  'tls',
+] as const;
+
 const allowedKeys: Readonly<Record<SourceConfig['kind'], readonly string[]>> = {
   sqlite: ['id', 'kind', 'file', 'tables', 'busyTimeoutMs'],
-  postgres: [
-    'id',
-    'kind',
-    'host',
-    'port',
-    'user',
-    'password',
-    'database',
-    'tables',
-    'statementTimeoutMs',
-    'connectTimeoutMs',
-    'maxConnections',
-    'tls',
-  ],
-  mysql: [
-    'id',
-    'kind',
-    'host',
-    'port',
-    'user',
-    'password',
-    'database',
-    'tables',
-    'statementTimeoutMs',
-    'connectTimeoutMs',
-    'maxConnections',
-    'tls',
-  ],
+  postgres: networkSqlKeys,
+  mysql: networkSqlKeys,
   http: ['id', 'kind', 'baseUrl', 'headers', 'timeoutMs', 'maxBytes', 'types'],
 };
 

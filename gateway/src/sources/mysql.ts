@@ -4,9 +4,9 @@ import type { FieldPacket, Pool, PoolOptions, RowDataPacket } from 'mysql2/promi
 import { createPool } from 'mysql2/promise';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { SqlColumn, SqlDialect, SqlResult, SqlStatement } from './sql';
-import { newSqlConnector } from './sql';
-import type { MysqlSourceConfig, SourceConnector } from './source';
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_MS, SourceError } from './source';
+import { classifyDriverError, newSqlConnector } from './sql';
+import type { MysqlSourceConfig, SourceConnector, SourceError } from './source';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_MS } from './source';
 
 // MySQL protocol column types (include/mysql_com.h, enum_field_types).
 const mysqlTypes = {
@@ -151,32 +151,12 @@ class MysqlDialect implements SqlDialect {
   }
 
   #classify(error: unknown): SourceError {
-    const sourceId = this.#sourceId;
-    const code = (error as { code?: unknown }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    const options = { sourceId, cause: error };
-    if (typeof code === 'string') {
-      if (refusedErrors.has(code)) {
-        return new SourceError('READ_REFUSED', `source ${sourceId}: ${message} (${code})`, {
-          ...options,
-          retryable: false,
-        });
-      }
-      if (permanentErrors.has(code)) {
-        return new SourceError('SOURCE_UNAVAILABLE', `source ${sourceId}: ${message} (${code})`, {
-          ...options,
-          retryable: false,
-        });
-      }
-      if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
-        return new SourceError(
-          'SOURCE_UNAVAILABLE',
-          `source ${sourceId}: statement timed out`,
-          options,
-        );
-      }
-    }
-    return new SourceError('SOURCE_UNAVAILABLE', `source ${sourceId}: ${message}`, options);
+    return classifyDriverError(this.#sourceId, error, {
+      isRefused: (code) => refusedErrors.has(code),
+      isPermanent: (code) => permanentErrors.has(code),
+      isStatementTimeout: (code) => code === 'PROTOCOL_SEQUENCE_TIMEOUT',
+      label: (code) => code,
+    });
   }
 }
 

@@ -3,9 +3,9 @@ import { fieldTypeFromDeclared } from '@corroborate/chaincode/shared';
 import type { CustomTypesConfig, PoolConfig } from 'pg';
 import { Pool, types as pgTypes } from 'pg';
 import type { SqlColumn, SqlDialect, SqlResult, SqlStatement } from './sql';
-import { newSqlConnector } from './sql';
-import type { PostgresSourceConfig, SourceConnector } from './source';
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_MS, SourceError } from './source';
+import { classifyDriverError, newSqlConnector } from './sql';
+import type { PostgresSourceConfig, SourceConnector, SourceError } from './source';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_MS } from './source';
 
 // Built-in type OIDs (pg_type.oid) and the names the rule's declared-type table knows them by.
 const declaredByOid: ReadonlyMap<number, string> = new Map([
@@ -129,40 +129,13 @@ class PostgresDialect implements SqlDialect {
   }
 
   #classify(error: unknown): SourceError {
-    const sourceId = this.#sourceId;
-    const code = (error as { code?: unknown }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    const options = { sourceId, cause: error };
-    if (typeof code === 'string') {
-      if (refusedStates.has(code) || code.startsWith('22')) {
-        return new SourceError(
-          'READ_REFUSED',
-          `source ${sourceId}: ${message} (SQLSTATE ${code})`,
-          {
-            ...options,
-            retryable: false,
-          },
-        );
-      }
-      if (permanentStates.has(code)) {
-        return new SourceError(
-          'SOURCE_UNAVAILABLE',
-          `source ${sourceId}: ${message} (SQLSTATE ${code})`,
-          {
-            ...options,
-            retryable: false,
-          },
-        );
-      }
-      if (code === '57014') {
-        return new SourceError(
-          'SOURCE_UNAVAILABLE',
-          `source ${sourceId}: statement timed out`,
-          options,
-        );
-      }
-    }
-    return new SourceError('SOURCE_UNAVAILABLE', `source ${sourceId}: ${message}`, options);
+    // Class 22 (data exceptions) is a value the read cannot take, like a missing table.
+    return classifyDriverError(this.#sourceId, error, {
+      isRefused: (code) => refusedStates.has(code) || code.startsWith('22'),
+      isPermanent: (code) => permanentStates.has(code),
+      isStatementTimeout: (code) => code === '57014',
+      label: (code) => `SQLSTATE ${code}`,
+    });
   }
 }
 

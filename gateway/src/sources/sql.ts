@@ -298,3 +298,46 @@ function describe(value: unknown): string {
   const text = value.length > 80 ? `${value.slice(0, 80)}...` : value;
   return JSON.stringify(text);
 }
+
+/** How a SQL driver's error codes map onto source errors. */
+export interface DriverErrorCodes {
+  /** The read itself is wrong (e.g. a missing table): retrying cannot help. */
+  isRefused(code: string): boolean;
+  /** The source cannot be used as configured (credentials, database): retrying cannot help. */
+  isPermanent(code: string): boolean;
+  isStatementTimeout(code: string): boolean;
+  /** How the code is named in a message, e.g. `SQLSTATE 42P01`. */
+  label(code: string): string;
+}
+
+/**
+ * Classifies a driver error into a {@link SourceError}, in one place for every SQL connector: a
+ * refused read, a permanently unusable source, a statement timeout, or anything else as a
+ * retryable unavailable source.
+ */
+export function classifyDriverError(
+  sourceId: string,
+  error: unknown,
+  codes: DriverErrorCodes,
+): SourceError {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const options = { sourceId, cause: error };
+  if (typeof code === 'string') {
+    const detail = `source ${sourceId}: ${message} (${codes.label(code)})`;
+    if (codes.isRefused(code)) {
+      return new SourceError('READ_REFUSED', detail, { ...options, retryable: false });
+    }
+    if (codes.isPermanent(code)) {
+      return new SourceError('SOURCE_UNAVAILABLE', detail, { ...options, retryable: false });
+    }
+    if (codes.isStatementTimeout(code)) {
+      return new SourceError(
+        'SOURCE_UNAVAILABLE',
+        `source ${sourceId}: statement timed out`,
+        options,
+      );
+    }
+  }
+  return new SourceError('SOURCE_UNAVAILABLE', `source ${sourceId}: ${message}`, options);
+}
