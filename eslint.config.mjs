@@ -105,7 +105,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['chaincode/src/**/*.ts'],
+    files: ['chaincode/src/**/*.ts', 'chaincode/protocol/src/**/*.ts'],
     rules: chaincodeRestrictions,
   },
   {

@@ -104,21 +104,29 @@ prepare_image() {
   (cd "$REPO_DIR" && npx --no-install tsc -b chaincode) || fatalln "the contract does not compile"
   rm -rf "$image_dir"
   mkdir -p "$image_dir"
-  tar -C "$REPO_DIR/chaincode" --exclude='*.tsbuildinfo' -cf - dist | tar -C "$image_dir" -xf -
-  write_image_package_json >"$image_dir/package.json"
+  tar -C "$REPO_DIR/chaincode" --exclude='*.tsbuildinfo' -cf - dist protocol/dist | tar -C "$image_dir" -xf -
+  write_image_package_json chaincode corroborate-chaincode >"$image_dir/package.json"
+  write_image_package_json chaincode/protocol @corroborate/protocol >"$image_dir/protocol/package.json"
   write_dockerfile >"$image_dir/Dockerfile"
   printf 'node_modules\n' >"$image_dir/.dockerignore"
 }
 
+# A package.json for a workspace folder with its dependencies pinned to the installed versions;
+# the protocol package travels beside the contract in the image (protocol/) as a file dependency.
 write_image_package_json() {
-  local pinned='{}' dependency version
-  for dependency in $(jq -r '.dependencies | keys[]' "$REPO_DIR/chaincode/package.json"); do
-    version=$(jq -r .version "$REPO_DIR/node_modules/$dependency/package.json" 2>/dev/null) ||
-      fatalln "$dependency is not installed in the workspace (run npm ci)"
+  local folder=$1 name=$2 pinned='{}' dependency version
+  for dependency in $(jq -r '.dependencies | keys[]' "$REPO_DIR/$folder/package.json"); do
+    if [ "$dependency" = @corroborate/protocol ]; then
+      version=file:./protocol
+    else
+      version=$(jq -r .version "$REPO_DIR/node_modules/$dependency/package.json" 2>/dev/null) ||
+        fatalln "$dependency is not installed in the workspace (run npm ci)"
+    fi
     pinned=$(jq --arg name "$dependency" --arg version "$version" '. + {($name): $version}' <<<"$pinned")
   done
-  jq -n --argjson dependencies "$pinned" --arg version "$(jq -r .version "$REPO_DIR/chaincode/package.json")" \
-    '{name: "corroborate-chaincode", version: $version, private: true, main: "dist/index.js",
+  jq -n --argjson dependencies "$pinned" --arg name "$name" \
+    --arg version "$(jq -r .version "$REPO_DIR/$folder/package.json")" \
+    '{name: $name, version: $version, private: true, main: "dist/index.js",
       dependencies: $dependencies}'
 }
 
@@ -127,6 +135,7 @@ write_dockerfile() {
 FROM node:20-bookworm-slim
 WORKDIR /usr/src/app
 COPY package.json ./
+COPY protocol ./protocol
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY dist ./dist
 ARG CC_SERVER_PORT=9999

@@ -1,9 +1,9 @@
 import { ContractError, toContractError } from './errors';
 import { parseVoterList } from './participants';
-import type { SignedFirstBlockContent, VerdictInput } from './shared';
-import { LIMITS, parseSignedFirstBlockContent, parseVerdictInput } from './shared';
-import type { OutcomeStatus } from './threshold';
-import { isOutcomeStatus, outcomeStatuses } from './threshold';
+import type { SignedFirstBlockContent, VerdictInput } from '@corroborate/protocol';
+import { LIMITS, parseSignedFirstBlockContent, parseVerdictInput } from '@corroborate/protocol';
+import type { OutcomeStatus } from '@corroborate/protocol';
+import { isOutcomeStatus, outcomeStatuses } from '@corroborate/protocol';
 
 /**
  * Decoding of transaction arguments, with size bounds checked before any parsing so an oversized

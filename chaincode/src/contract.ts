@@ -42,9 +42,15 @@ import {
   parseParticipantList,
   proposalStatus,
 } from './participants';
-import { canonicalJson, sha256Hex, verifySignature } from './shared';
-import type { FirstBlockMeta, ParticipantSet, Proposal, StoredFirstBlock, Verdict } from './state';
-import { decideOutcome, defaultQuorumRatio } from './threshold';
+import { canonicalJson, sha256Hex, verifySignature } from '@corroborate/protocol';
+import type {
+  FirstBlockMeta,
+  ParticipantSet,
+  Proposal,
+  StoredFirstBlock,
+  Verdict,
+} from '@corroborate/protocol';
+import { decideOutcome, defaultQuorumRatio } from '@corroborate/protocol';
 import { assertVerdictFitsBlock, newVerdict } from './verdict';
 
 /**

@@ -1,34 +1,12 @@
-/**
- * Every refusal the contract can give, by stable code. Clients map these codes, never the prose
- * that follows them: a message always reads `CODE: human text naming the field`.
- */
-export const errorCatalogue = {
-  INVALID_ARGUMENT: 'An argument is malformed or out of range; the message names the field.',
-  PAYLOAD_TOO_LARGE: 'An argument exceeds its size limit.',
-  UNSUPPORTED_SCHEME: 'The first block names a hashing scheme this contract does not implement.',
-  NOT_INITIALISED: 'The participant set has not been initialised yet.',
-  ALREADY_INITIALISED: 'The participant set exists; change it through a proposal.',
-  NOT_A_PARTICIPANT: 'The submitting organisation is not a participant where one is required.',
-  REQUESTER_MISMATCH: 'The requester named in the first block is not the submitting identity.',
-  BAD_SIGNATURE: "The signature does not verify against the submitting identity's certificate.",
-  FIRST_BLOCK_EXISTS: 'A first block with this id exists with different content.',
-  DUPLICATE_FIRST_BLOCK:
-    'An identical first block exists already; a retry can treat this as success.',
-  FIRST_BLOCK_NOT_FOUND: 'No first block has this id.',
-  DUPLICATE_VERDICT: 'This participant has recorded its verdict on this block already.',
-  RELAY_OUT_OF_ORDER: 'In relay mode the previous participant has not recorded its verdict yet.',
-  BLOCK_EXPIRED: "The block's deadline has passed.",
-  VERDICT_NOT_FOUND: 'A voter named to FinalizeOutcome has recorded no verdict on this block.',
-  OUTCOME_PENDING:
-    'The verdicts named to FinalizeOutcome do not decide the outcome; nothing was recorded.',
-  DEADLINE_INVALID: 'The deadline is not in the future or is more than 30 days ahead.',
-  PROPOSAL_EXISTS: 'A proposal with this id exists already.',
-  PROPOSAL_NOT_FOUND: 'No proposal has this id.',
-  PROPOSAL_CLOSED: 'The proposal was applied, or the participant set changed since it was made.',
-  DUPLICATE_APPROVAL: 'This participant has approved the proposal already.',
-} as const;
+import {
+  contractErrorCatalogue,
+  isContractErrorCode,
+  type ContractErrorCode,
+} from '@corroborate/protocol';
 
-export type ErrorCode = keyof typeof errorCatalogue;
+/** The contract's refusals; their catalogue is the protocol's, shared with every client. */
+export const errorCatalogue = contractErrorCatalogue;
+export type ErrorCode = ContractErrorCode;
 
 /** A refusal: the transaction fails and nothing it prepared is written. */
 export class ContractError extends Error {
@@ -39,10 +17,6 @@ export class ContractError extends Error {
     this.name = 'ContractError';
     this.code = code;
   }
-}
-
-export function isErrorCode(value: string): value is ErrorCode {
-  return Object.hasOwn(errorCatalogue, value);
 }
 
 /**
@@ -56,7 +30,7 @@ export function toContractError(err: unknown, field: string): ContractError {
   }
   const message = err instanceof Error ? err.message : String(err);
   const match = /^([A-Z][A-Z_]*): (.*)$/s.exec(message);
-  if (match?.[1] !== undefined && match[2] !== undefined && isErrorCode(match[1])) {
+  if (match?.[1] !== undefined && match[2] !== undefined && isContractErrorCode(match[1])) {
     return new ContractError(match[1], match[2], { cause: err });
   }
   const detail = match?.[2] ?? message;

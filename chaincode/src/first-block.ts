@@ -1,7 +1,7 @@
 import { ContractError } from './errors';
 import type { Caller } from './identity';
-import type { FirstBlockContent } from './shared';
-import { canonicalJson } from './shared';
+import type { FirstBlockContent } from '@corroborate/protocol';
+import { canonicalJson } from '@corroborate/protocol';
 import type {
   FirstBlockMeta,
   FirstBlockSummary,
@@ -9,9 +9,9 @@ import type {
   ParticipantSet,
   StoredFirstBlock,
   Verdict,
-} from './state';
-import type { Instant } from './time';
-import { maxDeadlineAhead, parseUtcTimestamp } from './time';
+} from '@corroborate/protocol';
+import type { Instant } from '@corroborate/protocol';
+import { maxDeadlineAhead, parseUtcTimestamp } from '@corroborate/protocol';
 
 /** Rules for accepting a first block onto the ledger: pure, no ledger access. */
 

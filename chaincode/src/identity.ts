@@ -1,5 +1,5 @@
 import type { Context } from 'fabric-contract-api';
-import { certificateFingerprint } from './shared';
+import { certificateFingerprint } from '@corroborate/protocol';
 
 /** The submitting identity, as the peer authenticated it. */
 export interface Caller {

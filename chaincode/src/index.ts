@@ -5,20 +5,6 @@ export { BaselineContract } from './baseline';
 export { CorroborateContract } from './contract';
 export { ContractError, errorCatalogue } from './errors';
 export type { ErrorCode } from './errors';
-export type {
-  FirstBlockListItem,
-  FirstBlockMeta,
-  FirstBlockPage,
-  FirstBlockSummary,
-  Outcome,
-  OutcomeView,
-  ParticipantChange,
-  ParticipantSet,
-  Proposal,
-  StoredFirstBlock,
-  Verdict,
-} from './state';
-export type { OutcomeStatus } from './threshold';
 
 /**
  * The contracts fabric-chaincode-node starts from this package. The first is the default one

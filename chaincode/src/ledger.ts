@@ -1,6 +1,7 @@
 import type { Context } from 'fabric-contract-api';
 import type { ChaincodeStub, Iterators } from 'fabric-shim-api';
-import { canonicalJson } from './shared';
+import { canonicalJson } from '@corroborate/protocol';
+import type { LedgerEventName, LedgerEventPayloads } from '@corroborate/protocol';
 import type {
   FirstBlockListItem,
   FirstBlockMeta,
@@ -11,10 +12,10 @@ import type {
   Proposal,
   StoredFirstBlock,
   Verdict,
-} from './state';
-import type { OutcomeStatus } from './threshold';
-import type { Instant } from './time';
-import { formatInstant, instantFromTimestamp } from './time';
+} from '@corroborate/protocol';
+import type { OutcomeStatus } from '@corroborate/protocol';
+import type { Instant } from '@corroborate/protocol';
+import { formatInstant, instantFromTimestamp } from '@corroborate/protocol';
 
 /** Composite-key object types: one key per thing, one family per kind of thing. */
 const keyTypes = {
@@ -27,9 +28,6 @@ const keyTypes = {
   status: 'status',
   baseline: 'baseline',
 } as const;
-
-export type EventName =
-  'FirstBlockCreated' | 'VerdictRecorded' | 'OutcomeDecided' | 'ParticipantsChanged';
 
 /**
  * Typed access to world state, events and transaction facts: the only module that touches
@@ -163,7 +161,7 @@ export class Ledger {
   }
 
   /** Sets the transaction's event; Fabric keeps one event per transaction. */
-  setEvent(name: EventName, payload: object): void {
+  setEvent<Name extends LedgerEventName>(name: Name, payload: LedgerEventPayloads[Name]): void {
     this.#stub.setEvent(name, Buffer.from(canonicalJson(payload), 'utf8'));
   }
 

@@ -1,8 +1,8 @@
 import { ContractError } from './errors';
-import type { FirstBlockMeta, Outcome, OutcomeView, Verdict } from './state';
-import type { OutcomeStatus, Tally } from './threshold';
-import { decideOutcome } from './threshold';
-import type { Instant } from './time';
+import type { FirstBlockMeta, Outcome, OutcomeView, Verdict } from '@corroborate/protocol';
+import type { OutcomeStatus, Tally } from '@corroborate/protocol';
+import { decideOutcome } from '@corroborate/protocol';
+import type { Instant } from '@corroborate/protocol';
 import { deadlineOf } from './first-block';
 
 /** Counting verdicts into an outcome: pure, no ledger access. */

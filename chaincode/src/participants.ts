@@ -1,7 +1,7 @@
 import { ContractError } from './errors';
-import type { ParticipantChange, ParticipantSet, Proposal } from './state';
-import type { QuorumRatio } from './threshold';
-import { computeThreshold, parseQuorumRatio } from './threshold';
+import type { ParticipantChange, ParticipantSet, Proposal } from '@corroborate/protocol';
+import type { QuorumRatio } from '@corroborate/protocol';
+import { computeThreshold, parseQuorumRatio } from '@corroborate/protocol';
 
 /** Governance rules for the participant set: pure, no ledger access. */
 

@@ -1,6 +1,6 @@
 import { ContractError } from './errors';
-import type { VerdictInput } from './shared';
-import type { FirstBlockMeta, Verdict } from './state';
+import type { VerdictInput } from '@corroborate/protocol';
+import type { FirstBlockMeta, Verdict } from '@corroborate/protocol';
 
 /** Rules for a participant's verdict on a block: pure, no ledger access. */
 

@@ -7,7 +7,7 @@ import {
   type FirstBlockRecord,
   type Mode,
   type ReadParameter,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import type { SourceRegistry } from './sources/source';
 
 /** What a requester asks for: which logical source, how to read each record, and how to vote. */

@@ -7,7 +7,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import { newIdentifier, requireAuthenticated, requireRole } from './auth';
 import type { GatewayConfig } from './config';
 import { classify, CorroborateError } from './errors';
-import type { Ledger, LedgerEvent, OutcomeStatus } from './fabric/ledger';
+import type { Ledger, LedgerEvent } from './fabric/ledger';
+import type { OutcomeStatus } from '@corroborate/protocol';
 import { openApiDocument } from './openapi';
 import { buildReceipt, serializeReceipt } from './receipt';
 import type { RequestService, Submission } from './requests';

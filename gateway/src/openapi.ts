@@ -1,4 +1,4 @@
-import { LIMITS, MODES } from '@corroborate/chaincode/shared';
+import { LIMITS, MODES } from '@corroborate/protocol';
 import { errorCatalogue } from './errors';
 
 const identifier = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' } as const;

@@ -1,14 +1,10 @@
-import {
-  canonicalJson,
-  sha256Hex,
-  type Mode,
-  type ReadParameter,
-} from '@corroborate/chaincode/shared';
+import { canonicalJson, sha256Hex, type Mode, type ReadParameter } from '@corroborate/protocol';
 import { randomUUID } from 'node:crypto';
 import { acquireFirstBlock } from './acquisition';
 import { classify, CorroborateError } from './errors';
 import type { MemberIdentity } from './fabric/connection';
-import type { FirstBlockView, Ledger, OutcomeStatus } from './fabric/ledger';
+import type { Ledger } from './fabric/ledger';
+import type { FirstBlockView, OutcomeStatus } from '@corroborate/protocol';
 import { signFirstBlock } from './signing';
 import type { SourceRegistry } from './sources/source';
 

@@ -1,4 +1,4 @@
-import { firstBlockSigningPayload, type FirstBlockContent } from '@corroborate/chaincode/shared';
+import { firstBlockSigningPayload, type FirstBlockContent } from '@corroborate/protocol';
 import { sign, type KeyObject } from 'node:crypto';
 
 /**

@@ -37,10 +37,14 @@ name_contract() {
   local version digest code_dir
   version=$(jq -r '.version // "0.0.0"' "$CHAINCODE_DIR/package.json")
   code_dir=$(dirname "$CONTRACT_MAIN")
+  # The protocol package ships inside the chaincode folder, so its code names the label too.
   digest=$(
     cd "$CHAINCODE_DIR" &&
       { printf '%s\n' package.json && find "$code_dir" -path "$code_dir/node_modules" -prune -o -type f \
-        ! -name '*.tsbuildinfo' -print; } |
+        ! -name '*.tsbuildinfo' -print &&
+        if [ -d protocol/dist ]; then
+          printf '%s\n' protocol/package.json && find protocol/dist -type f ! -name '*.tsbuildinfo'
+        fi; } |
       LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum | cut -c 1-12
   )
   CHAINCODE_VERSION="${version}_$digest"

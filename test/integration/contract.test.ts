@@ -7,7 +7,7 @@ import {
   hashRecord,
   sha256Hex,
   type FirstBlockContent,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import { randomBytes, sign } from 'node:crypto';

@@ -3,7 +3,7 @@
 // the rule changed, which needs a new scheme id, not new vectors.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FieldType } from '../../chaincode/src/shared';
+import type { FieldType } from '@corroborate/protocol';
 import {
   batchRoot,
   canonicalJson,
@@ -16,7 +16,7 @@ import {
   SCHEME,
   sha256Hex,
   toCanonicalValue,
-} from '../../chaincode/src/shared';
+} from '@corroborate/protocol';
 import { encodeRaw } from './encoding';
 
 interface ValueCase {

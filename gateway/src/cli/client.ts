@@ -1,5 +1,5 @@
-import type { ReadParameter } from '@corroborate/chaincode/shared';
-import type { OutcomeStatus } from '../fabric/ledger';
+import type { ReadParameter } from '@corroborate/protocol';
+import type { OutcomeStatus } from '@corroborate/protocol';
 import { CliError } from './environment';
 
 /** The body of `POST /v1/requests`. */

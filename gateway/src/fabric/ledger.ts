@@ -1,14 +1,18 @@
-import type {
-  FirstBlockPage,
-  OutcomeStatus,
-  OutcomeView,
-  ParticipantChange,
-  ParticipantSet,
-  Proposal,
-  StoredFirstBlock,
-  Verdict,
-} from '@corroborate/chaincode';
-import type { FirstBlockContent, VerdictInput } from '@corroborate/chaincode/shared';
+import {
+  decodeLedgerEvent,
+  type FirstBlockContent,
+  type FirstBlockPage,
+  type FirstBlockView,
+  type LedgerEventBody,
+  type OutcomeStatus,
+  type OutcomeView,
+  type ParticipantChange,
+  type ParticipantSet,
+  type Proposal,
+  type StoredFirstBlock,
+  type Verdict,
+  type VerdictInput,
+} from '@corroborate/protocol';
 import {
   CommitError,
   type Checkpoint,
@@ -19,47 +23,17 @@ import {
 import { common } from '@hyperledger/fabric-protos';
 import type { FabricConnection } from './connection';
 
-// The ledger's state types are the contract's own; clients import them from here.
-export type {
-  FirstBlockListItem,
-  FirstBlockPage,
-  OutcomeStatus,
-  OutcomeView,
-  ParticipantChange,
-  ParticipantSet,
-  Proposal,
-  StoredFirstBlock,
-  Verdict,
-} from '@corroborate/chaincode';
-
-export const outcomeStatuses: readonly OutcomeStatus[] = [
-  'pending',
-  'accepted',
-  'rejected',
-  'expired',
-];
-
-export interface FirstBlockView {
-  readonly block: StoredFirstBlock;
-  readonly verdicts: Verdict[];
-  readonly outcome: OutcomeView;
-}
-
 export interface Committed<T> {
   readonly result: T;
   readonly transactionId: string;
   readonly blockNumber: bigint;
 }
 
-export type LedgerEventName =
-  'FirstBlockCreated' | 'VerdictRecorded' | 'OutcomeDecided' | 'ParticipantsChanged';
-
-export interface LedgerEvent {
-  readonly name: LedgerEventName;
-  readonly payload: Record<string, unknown>;
+/** A contract event decoded into its typed payload, with where the ledger holds it. */
+export type LedgerEvent = LedgerEventBody & {
   readonly blockNumber: bigint;
   readonly transactionId: string;
-}
+};
 
 export interface EventStream extends AsyncIterable<LedgerEvent> {
   close(): void;
@@ -102,13 +76,6 @@ export interface Ledger {
   /** Identifies the channel's ledger: the hash of its genesis block's data, hex. */
   ledgerId(): Promise<string>;
 }
-
-const eventNames: ReadonlySet<string> = new Set<LedgerEventName>([
-  'FirstBlockCreated',
-  'VerdictRecorded',
-  'OutcomeDecided',
-  'ParticipantsChanged',
-]);
 
 class ContractLedger implements Ledger {
   readonly mspId: string;
@@ -248,13 +215,12 @@ function decodeEvents(
     close: () => source.close(),
     async *[Symbol.asyncIterator]() {
       for await (const event of source) {
-        if (!eventNames.has(event.eventName)) continue;
-        yield {
-          name: event.eventName as LedgerEventName,
-          payload: decode<Record<string, unknown>>(event.payload),
-          blockNumber: event.blockNumber,
-          transactionId: event.transactionId,
-        };
+        const body = decodeLedgerEvent(
+          event.eventName,
+          Buffer.from(event.payload).toString('utf8'),
+        );
+        if (body === undefined) continue;
+        yield { ...body, blockNumber: event.blockNumber, transactionId: event.transactionId };
       }
     },
   };

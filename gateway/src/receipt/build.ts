@@ -4,7 +4,7 @@ import {
   proveRecord,
   sha256Hex,
   type FirstBlockContent,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import { CorroborateError } from '../errors';
 import type { Ledger } from '../fabric/ledger';
 import {

@@ -1,5 +1,5 @@
-import type { FieldProof, RecordProof } from '@corroborate/chaincode/shared';
-import type { OutcomeStatus, OutcomeView, StoredFirstBlock, Verdict } from '../fabric/ledger';
+import type { FieldProof, RecordProof } from '@corroborate/protocol';
+import type { OutcomeStatus, OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/protocol';
 
 export const RECEIPT_FORMAT = 'corroborate-receipt-v1';
 

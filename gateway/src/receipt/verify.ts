@@ -15,9 +15,15 @@ import {
   type FieldProof,
   type FirstBlockContent,
   type RecordProof,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import { X509Certificate } from 'node:crypto';
-import { outcomeStatuses, type OutcomeStatus } from '../fabric/ledger';
+import {
+  decideByCounts,
+  outcomeStatuses,
+  parseUtcTimestamp,
+  thresholdFor,
+} from '@corroborate/protocol';
+import type { OutcomeStatus } from '@corroborate/protocol';
 import {
   RECEIPT_FORMAT,
   type ReceiptCheck,
@@ -68,8 +74,6 @@ const proofKeys = ['record', 'recordProof', 'fieldProof'];
 // Fabric transaction ids are SHA-256 digests in hex; block numbers are unsigned 64-bit decimals.
 const transactionId = /^[0-9a-f]{64}$/;
 const blockNumberText = /^(0|[1-9][0-9]{0,19})$/;
-const utcTimestamp = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/;
-const quorumRatioText = /^(0|1)(?:\.(\d{1,9}))?$/;
 
 /** Thrown inside a check to fail it with a reason. */
 class CheckFailure extends Error {}
@@ -247,7 +251,10 @@ function checkSnapshot(block: Json): string {
     'participants must be a non-empty list of MSP ids',
   );
   ensure(new Set(participants).size === participants.length, 'participants must be unique');
-  const threshold = thresholdOf(participants.length, block.quorumRatio);
+  const threshold =
+    typeof block.quorumRatio === 'string'
+      ? thresholdFor(participants.length, block.quorumRatio)
+      : undefined;
   ensure(
     block.threshold === threshold,
     `threshold must be ceil(${participants.length} × ${String(block.quorumRatio)}) = ${threshold}`,
@@ -350,7 +357,7 @@ function checkOutcome(
     valid: verdicts.filter((verdict) => verdict.result === 'valid').length,
     invalid: verdicts.filter((verdict) => verdict.result === 'invalid').length,
   };
-  const decided = decide(valid, invalid, participants, threshold);
+  const decided = decideByCounts({ valid, invalid, participants, threshold });
   if (outcome.recorded) {
     // A recorded outcome counts the verdicts in at decision time; later verdicts only add.
     ensure(
@@ -403,17 +410,6 @@ function checkOutcome(
   }
   const recorded = outcome.recorded ? 'recorded' : 'not yet recorded';
   return `${status} (${recorded}): ${valid} valid, ${invalid} invalid of ${participants}, threshold ${threshold}`;
-}
-
-function decide(
-  valid: number,
-  invalid: number,
-  participants: number,
-  threshold: number,
-): 'accepted' | 'rejected' | undefined {
-  if (valid >= threshold) return 'accepted';
-  if (invalid > participants - threshold) return 'rejected';
-  return undefined;
 }
 
 function checkProofs(content: FirstBlockContent, proofs: Json[]): string {
@@ -472,25 +468,6 @@ function isBlockNumber(value: unknown): value is string {
   return typeof value === 'string' && blockNumberText.test(value) && BigInt(value) < 2n ** 64n;
 }
 
-function thresholdOf(participants: number, ratio: unknown): number | undefined {
-  const match = typeof ratio === 'string' ? quorumRatioText.exec(ratio) : null;
-  if (!match) return undefined;
-  const fraction = match[2] ?? '';
-  const denominator = 10n ** BigInt(fraction.length);
-  const numerator = BigInt(match[1] ?? '0') * denominator + BigInt(fraction || '0');
-  if (numerator <= 0n || numerator > denominator) return undefined;
-  return Number((BigInt(participants) * numerator + denominator - 1n) / denominator);
-}
-
-/** Nanoseconds since the epoch, exact for the nanosecond timestamps Fabric writes. */
-function timeOf(value: unknown): bigint | undefined {
-  const match = typeof value === 'string' ? utcTimestamp.exec(value) : null;
-  if (!match) return undefined;
-  const millis = Date.parse(`${match[1] ?? ''}Z`);
-  if (Number.isNaN(millis)) return undefined;
-  return BigInt(millis) * 1_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
-}
-
 /**
  * Checks a receipt file's text: it must parse, be in the one encoding that `serializeReceipt`
  * writes (so that no byte of the file can change unnoticed), and pass {@link verifyReceipt}.
@@ -523,4 +500,9 @@ export function verifyReceiptText(
     valid: verification.valid && encoding.ok,
     checks: [encoding, ...verification.checks],
   };
+}
+
+/** Nanoseconds since the epoch of an RFC 3339 UTC timestamp, or undefined for anything else. */
+function timeOf(value: unknown): bigint | undefined {
+  return typeof value === 'string' ? parseUtcTimestamp(value) : undefined;
 }

@@ -1,4 +1,4 @@
-import { isFieldType } from '@corroborate/chaincode/shared';
+import { isFieldType } from '@corroborate/protocol';
 import { inspect } from 'node:util';
 import type { SourceConfig, TableConfig } from './source';
 import { SourceError } from './source';

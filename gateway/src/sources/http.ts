@@ -1,4 +1,4 @@
-import { LIMITS } from '@corroborate/chaincode/shared';
+import { LIMITS } from '@corroborate/protocol';
 import { assertNotAborted } from './abort';
 import type { JsonNode } from './json-document';
 import {

@@ -1,5 +1,5 @@
-import type { KeyValue } from '@corroborate/chaincode/shared';
-import { fieldTypeFromDeclared } from '@corroborate/chaincode/shared';
+import type { KeyValue } from '@corroborate/protocol';
+import { fieldTypeFromDeclared } from '@corroborate/protocol';
 import type { FieldPacket, Pool, PoolOptions, RowDataPacket } from 'mysql2/promise';
 import { createPool } from 'mysql2/promise';
 import type { Connection as CallbackConnection } from 'mysql2';

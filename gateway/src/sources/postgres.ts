@@ -1,5 +1,5 @@
-import type { KeyValue } from '@corroborate/chaincode/shared';
-import { fieldTypeFromDeclared } from '@corroborate/chaincode/shared';
+import type { KeyValue } from '@corroborate/protocol';
+import { fieldTypeFromDeclared } from '@corroborate/protocol';
 import type { CustomTypesConfig, PoolConfig } from 'pg';
 import { Pool, types as pgTypes } from 'pg';
 import type { SqlColumn, SqlDialect, SqlResult, SqlStatement } from './sql';

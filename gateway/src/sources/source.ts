@@ -5,7 +5,7 @@ import type {
   HttpRead,
   ReadParameter,
   SqlRead,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 
 export type { CanonicalRecord, ConnectorKind, FieldType, HttpRead, ReadParameter, SqlRead };
 

@@ -1,5 +1,5 @@
-import type { KeyValue } from '@corroborate/chaincode/shared';
-import { canonicalRecord, LIMITS, RuleError } from '@corroborate/chaincode/shared';
+import type { KeyValue } from '@corroborate/protocol';
+import { canonicalRecord, LIMITS, RuleError } from '@corroborate/protocol';
 import { assertNotAborted, raceAbort } from './abort';
 import { isIdentifier, quoteIdentifier } from './identifiers';
 import type {

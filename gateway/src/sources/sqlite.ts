@@ -1,5 +1,5 @@
-import type { KeyValue } from '@corroborate/chaincode/shared';
-import { fieldTypeFromDeclared } from '@corroborate/chaincode/shared';
+import type { KeyValue } from '@corroborate/protocol';
+import { fieldTypeFromDeclared } from '@corroborate/protocol';
 import Database from 'better-sqlite3';
 import type { SqlDialect, SqlResult, SqlStatement } from './sql';
 import { newSqlConnector } from './sql';

@@ -1,4 +1,4 @@
-import type { FirstBlockView } from '../fabric/ledger';
+import { decideByCounts, type FirstBlockView } from '@corroborate/protocol';
 
 /**
  * Which participant records a decided outcome. Every worker computes the same answer from the
@@ -49,14 +49,14 @@ export function hasVoted(tally: Tally, participant: string): boolean {
 export function decisionOf(
   tally: Tally,
 ): { status: 'accepted' | 'rejected'; voters: string[] } | undefined {
-  const n = tally.participants.length;
-  if (tally.threshold > 0 && tally.valid.size >= tally.threshold) {
-    return { status: 'accepted', voters: [...tally.valid] };
-  }
-  if (tally.invalid.size > n - tally.threshold) {
-    return { status: 'rejected', voters: [...tally.invalid] };
-  }
-  return undefined;
+  const status = decideByCounts({
+    participants: tally.participants.length,
+    threshold: tally.threshold,
+    valid: tally.valid.size,
+    invalid: tally.invalid.size,
+  });
+  if (status === undefined) return undefined;
+  return { status, voters: [...(status === 'accepted' ? tally.valid : tally.invalid)] };
 }
 
 /**

@@ -4,8 +4,8 @@ import {
   parseFirstBlockContent,
   sha256Hex,
   verifySignature,
-} from '@corroborate/chaincode/shared';
-import type { StoredFirstBlock } from '../fabric/ledger';
+} from '@corroborate/protocol';
+import type { StoredFirstBlock } from '@corroborate/protocol';
 
 export type FirstVerification =
   { readonly ok: true } | { readonly ok: false; readonly detail: string };

@@ -1,6 +1,7 @@
-import type { VerdictInput } from '@corroborate/chaincode/shared';
+import type { VerdictInput } from '@corroborate/protocol';
 import { classify } from '../errors';
-import type { FirstBlockView, Ledger, Verdict } from '../fabric/ledger';
+import type { Ledger } from '../fabric/ledger';
+import type { FirstBlockView, Verdict } from '@corroborate/protocol';
 import type { SourceRegistry } from '../sources/source';
 import { verifyFirstBlock } from './first-verification';
 import { verifyAgainstSource } from './second-verification';

@@ -3,7 +3,7 @@ import {
   hashRecord,
   type FirstBlockContent,
   type VerdictReason,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import { SourceError, type SourceRegistry } from '../sources/source';
 
 export interface SecondVerification {

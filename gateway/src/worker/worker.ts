@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { classify } from '../errors';
-import type { EventStream, FirstBlockView, Ledger, LedgerEvent } from '../fabric/ledger';
+import type { EventStream, Ledger, LedgerEvent } from '../fabric/ledger';
+import type { FirstBlockView, LedgerEventPayloads } from '@corroborate/protocol';
 import type { DurableCheckpoint } from './checkpoint';
 import {
   decidingVoters,
@@ -141,9 +142,7 @@ class EventWorker implements Worker {
     const slot: Slot = { event, done: false };
     this.#window.push(slot);
     this.#options.metrics.inFlight.inc();
-    void this.#withBlockLock(text(event.payload.blockId) || event.transactionId, () =>
-      this.#handle(event),
-    ).then(
+    void this.#withBlockLock(lockKeyOf(event), () => this.#handle(event)).then(
       () => this.#complete(slot),
       (error: unknown) => this.#fail(slot, error),
     );
@@ -212,29 +211,26 @@ class EventWorker implements Worker {
   }
 
   async #handle(event: LedgerEvent): Promise<void> {
-    const blockId = text(event.payload.blockId);
     switch (event.name) {
       case 'FirstBlockCreated':
-        return this.#onFirstBlock(blockId, event.payload);
+        return this.#onFirstBlock(event.payload);
       case 'VerdictRecorded':
         return this.#onVerdict(
-          blockId,
-          text(event.payload.participant),
-          text(event.payload.result) === 'valid' ? 'valid' : 'invalid',
+          event.payload.blockId,
+          event.payload.participant,
+          event.payload.result,
         );
       case 'OutcomeDecided':
-        this.#cancelFallback(blockId);
-        this.#tallies.delete(blockId);
+        this.#cancelFallback(event.payload.blockId);
+        this.#tallies.delete(event.payload.blockId);
         return;
       default:
         return;
     }
   }
 
-  async #onFirstBlock(blockId: string, payload: Record<string, unknown>): Promise<void> {
-    const participants = Array.isArray(payload.participants) ? payload.participants.map(text) : [];
-    const mode = text(payload.mode) || 'parallel';
-    const threshold = typeof payload.threshold === 'number' ? payload.threshold : 0;
+  async #onFirstBlock(payload: LedgerEventPayloads['FirstBlockCreated']): Promise<void> {
+    const { blockId, participants, mode, threshold } = payload;
     this.#remember(blockId, newTally(participants, threshold, mode));
     const index = participants.indexOf(this.#mspId);
     if (index < 0) return;
@@ -397,8 +393,9 @@ class EventWorker implements Worker {
   }
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
+/** Events of one block are handled one at a time; other events need no lock of their own. */
+function lockKeyOf(event: LedgerEvent): string {
+  return 'blockId' in event.payload ? event.payload.blockId : event.transactionId;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { hashRecord } from '@corroborate/chaincode/shared';
+import { hashRecord } from '@corroborate/protocol';
 import type { SourceConfig, SourceConnector, SourceRegistry } from '../../../gateway/src/sources';
 import { newSourceRegistry, SourceError } from '../../../gateway/src/sources';
 import Database from 'better-sqlite3';

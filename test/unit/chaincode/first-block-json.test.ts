@@ -1,5 +1,5 @@
-import type { StoredFirstBlock } from '@corroborate/chaincode';
-import { canonicalJson, firstBlockSigningPayload } from '@corroborate/chaincode/shared';
+import type { StoredFirstBlock } from '@corroborate/protocol';
+import { canonicalJson, firstBlockSigningPayload } from '@corroborate/protocol';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { firstBlockViewJson, storedFirstBlockJson } from '../../../chaincode/src/first-block';
@@ -76,7 +76,11 @@ describe('first block JSON spliced from canonical parts', () => {
         },
       ] as const;
 
-      const json = firstBlockViewJson(canonicalJson(block), [...verdicts], outcome);
+      const json = firstBlockViewJson(
+        canonicalJson(block),
+        verdicts.map((verdict) => ({ ...verdict, failedRecords: [...verdict.failedRecords] })),
+        outcome,
+      );
 
       expect(json).to.equal(canonicalJson({ block, verdicts, outcome }));
     });

@@ -1,10 +1,5 @@
-import type {
-  FirstBlockMeta,
-  OutcomeView,
-  StoredFirstBlock,
-  Verdict,
-} from '@corroborate/chaincode';
-import { firstBlockSigningPayload, sha256Hex } from '@corroborate/chaincode/shared';
+import type { FirstBlockMeta, OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/protocol';
+import { firstBlockSigningPayload, sha256Hex } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import { ChaincodeStub } from 'fabric-shim';

@@ -5,7 +5,7 @@ import type {
   FirstBlockRecord,
   Mode,
   VerdictInput,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import {
   SCHEME,
   batchRoot,
@@ -13,7 +13,7 @@ import {
   certificateFingerprint,
   firstBlockSigningPayload,
   hashRecord,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import type { TestIdentity } from '../../support/identities';
 import { newIdentity, signPayload } from '../../support/identities';
 

@@ -1,4 +1,4 @@
-import type { ParticipantSet, Proposal } from '@corroborate/chaincode';
+import type { ParticipantSet, Proposal } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';

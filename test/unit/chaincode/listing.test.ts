@@ -1,4 +1,4 @@
-import type { FirstBlockPage } from '@corroborate/chaincode';
+import type { FirstBlockPage } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';

@@ -1,4 +1,4 @@
-import type { Outcome } from '@corroborate/chaincode';
+import type { Outcome } from '@corroborate/protocol';
 import { errorCatalogue } from '@corroborate/chaincode';
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
-import type { OutcomeView, StoredFirstBlock } from '@corroborate/chaincode';
-import type { FirstBlockContent } from '@corroborate/chaincode/shared';
+import type { OutcomeView, StoredFirstBlock } from '@corroborate/protocol';
+import type { FirstBlockContent } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
-import type { Verdict } from '@corroborate/chaincode';
-import type { FirstBlockContent } from '@corroborate/chaincode/shared';
+import type { Verdict } from '@corroborate/protocol';
+import type { FirstBlockContent } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';

@@ -1,4 +1,4 @@
-import { canonicalRecord, hashRecord, batchRoot } from '@corroborate/chaincode/shared';
+import { canonicalRecord, hashRecord, batchRoot } from '@corroborate/protocol';
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

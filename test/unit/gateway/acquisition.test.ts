@@ -5,7 +5,7 @@ import {
   hashRecord,
   parseFirstBlockContent,
   SCHEME,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import * as sinon from 'sinon';

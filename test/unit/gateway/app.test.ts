@@ -541,7 +541,13 @@ describe('gateway API', () => {
         streamOf([
           {
             name: 'OutcomeDecided',
-            payload: { blockId: 'req-1', status: 'accepted' },
+            payload: {
+              blockId: 'req-1',
+              status: 'accepted',
+              valid: 2,
+              invalid: 0,
+              txId: transactionId,
+            },
             blockNumber: 31n,
             transactionId,
           },
@@ -555,7 +561,8 @@ describe('gateway API', () => {
       sinon.assert.calledOnceWithExactly(ledger.events, { startBlock: 30n });
       expect(answer.text).to.equal(
         `id: 31:${transactionId}\nevent: OutcomeDecided\ndata: ` +
-          `{"blockId":"req-1","status":"accepted","blockNumber":"31","transactionId":"${transactionId}"}\n\n`,
+          `{"blockId":"req-1","status":"accepted","valid":2,"invalid":0,"txId":"${transactionId}",` +
+          `"blockNumber":"31","transactionId":"${transactionId}"}\n\n`,
       );
     });
 

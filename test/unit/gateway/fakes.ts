@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { canonicalRecord, type CanonicalRecord } from '@corroborate/chaincode/shared';
+import { canonicalRecord, type CanonicalRecord } from '@corroborate/protocol';
 import { CommitError, EndorseError, GatewayError } from '@hyperledger/fabric-gateway';
 import type * as sinon from 'sinon';
 import type { Ledger } from '../../../gateway/src/fabric/ledger';

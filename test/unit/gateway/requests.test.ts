@@ -4,14 +4,14 @@ import {
   sha256Hex,
   verifySignature,
   type FirstBlockContent,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import { EndorseError } from '@hyperledger/fabric-gateway';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import * as sinon from 'sinon';
 import { classify, CorroborateError } from '../../../gateway/src/errors';
 import type { MemberIdentity } from '../../../gateway/src/fabric/connection';
-import type { FirstBlockView, StoredFirstBlock } from '../../../gateway/src/fabric/ledger';
+import type { FirstBlockView, StoredFirstBlock } from '@corroborate/protocol';
 import {
   newRequestService,
   type RequestService,

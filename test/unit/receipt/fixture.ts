@@ -7,14 +7,9 @@ import {
   SCHEME,
   sha256Hex,
   type FirstBlockContent,
-} from '@corroborate/chaincode/shared';
-import type {
-  FirstBlockView,
-  Ledger,
-  OutcomeView,
-  StoredFirstBlock,
-  Verdict,
-} from '../../../gateway/src/fabric/ledger';
+} from '@corroborate/protocol';
+import type { Ledger } from '../../../gateway/src/fabric/ledger';
+import type { FirstBlockView, OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/protocol';
 import {
   newAuthority,
   signPayload,

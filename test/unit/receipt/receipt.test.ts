@@ -6,7 +6,7 @@ import {
   sha256Hex,
   verifyFieldProof,
   verifyRecordProof,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import { CorroborateError } from '../../../gateway/src/errors';
 import {
   buildReceipt,

@@ -1,4 +1,4 @@
-import type { SqlRead } from '@corroborate/chaincode/shared';
+import type { SqlRead } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import * as sinon from 'sinon';

@@ -1,4 +1,4 @@
-import { hashRecord } from '@corroborate/chaincode/shared';
+import { hashRecord } from '@corroborate/protocol';
 import Database from 'better-sqlite3';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { FirstBlockView, OutcomeView, Verdict } from '../../../gateway/src/fabric/ledger';
+import type { FirstBlockView, OutcomeView, Verdict } from '@corroborate/protocol';
 import { designatedFinalizer, needsFinalizing } from '../../../gateway/src/worker/consensus';
 import { newScenario, type Scenario } from '../receipt/fixture';
 

@@ -1,8 +1,8 @@
-import type { VerdictInput } from '@corroborate/chaincode/shared';
+import type { VerdictInput } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import * as sinon from 'sinon';
-import type { FirstBlockView, Verdict } from '../../../gateway/src/fabric/ledger';
+import type { FirstBlockView, Verdict } from '@corroborate/protocol';
 import { SourceError } from '../../../gateway/src/sources/source';
 import {
   newParticipant,

@@ -5,10 +5,10 @@ import {
   firstBlockSigningPayload,
   hashRecord,
   sha256Hex,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import { expect } from 'chai';
 import * as sinon from 'sinon';
-import type { StoredFirstBlock } from '../../../gateway/src/fabric/ledger';
+import type { StoredFirstBlock } from '@corroborate/protocol';
 import { SourceError } from '../../../gateway/src/sources/source';
 import { verifyFirstBlock } from '../../../gateway/src/worker/first-verification';
 import { verifyAgainstSource } from '../../../gateway/src/worker/second-verification';

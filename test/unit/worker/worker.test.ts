@@ -1,13 +1,8 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import * as sinon from 'sinon';
-import type {
-  EventStream,
-  FirstBlockListItem,
-  FirstBlockView,
-  LedgerEvent,
-  OutcomeView,
-} from '../../../gateway/src/fabric/ledger';
+import type { EventStream, LedgerEvent } from '../../../gateway/src/fabric/ledger';
+import type { FirstBlockListItem, FirstBlockView, OutcomeView } from '@corroborate/protocol';
 import type { DurableCheckpoint } from '../../../gateway/src/worker/checkpoint';
 import { decidingVoters } from '../../../gateway/src/worker/consensus';
 import { newWorkerMetrics, type WorkerMetrics } from '../../../gateway/src/worker/metrics';
@@ -77,7 +72,17 @@ function firstBlockCreated(
 ): LedgerEvent {
   return {
     name: 'FirstBlockCreated',
-    payload: { blockId, mode, participants: snapshot, threshold: 2 },
+    payload: {
+      blockId,
+      requester: 'Org1MSP',
+      mode,
+      participants: [...snapshot],
+      threshold: 2,
+      deadline: '2099-01-01T00:00:00.000Z',
+      sourceId: 'customers',
+      records: 1,
+      txId: txOf(blockNumber),
+    },
     blockNumber,
     transactionId: txOf(blockNumber),
   };
@@ -86,7 +91,7 @@ function firstBlockCreated(
 function verdictRecorded(blockNumber: bigint, blockId: string, participant: string): LedgerEvent {
   return {
     name: 'VerdictRecorded',
-    payload: { blockId, participant, result: 'valid', reason: 'OK' },
+    payload: { blockId, participant, result: 'valid', reason: 'OK', txId: txOf(blockNumber) },
     blockNumber,
     transactionId: txOf(blockNumber),
   };
@@ -95,7 +100,7 @@ function verdictRecorded(blockNumber: bigint, blockId: string, participant: stri
 function outcomeDecided(blockNumber: bigint, blockId: string): LedgerEvent {
   return {
     name: 'OutcomeDecided',
-    payload: { blockId, status: 'accepted' },
+    payload: { blockId, status: 'accepted', valid: 2, invalid: 0, txId: txOf(blockNumber) },
     blockNumber,
     transactionId: txOf(blockNumber),
   };

@@ -8,7 +8,7 @@ import {
   SCHEME,
   type FieldType,
   type RecordHashes,
-} from '@corroborate/chaincode/shared';
+} from '@corroborate/protocol';
 import type { Command } from 'commander';
 import { CliError } from '../environment';
 import { collect, formatRows, printResult, type CliContext } from '../output';

@@ -1,4 +1,4 @@
-import type { ReadParameter } from '@corroborate/chaincode/shared';
+import type { ReadParameter } from '@corroborate/protocol';
 import { Option, type Command } from 'commander';
 import { serializeReceipt, verifyReceipt, type Receipt } from '../../receipt';
 import { newGatewayClient, type GatewayClient, type RequestView, type SubmitBody } from '../client';

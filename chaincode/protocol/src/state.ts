@@ -1,4 +1,4 @@
-import type { FirstBlockContent, VerdictInput } from './shared';
+import type { FirstBlockContent, VerdictInput } from './model';
 import type { OutcomeStatus } from './threshold';
 
 /** What the contract keeps on the ledger and returns to clients. */
@@ -124,4 +124,11 @@ export interface FirstBlockListItem extends FirstBlockSummary {
 export interface FirstBlockPage {
   readonly items: FirstBlockListItem[];
   readonly bookmark: string;
+}
+
+/** A first block as GetFirstBlock returns it: the block, every verdict so far and the outcome. */
+export interface FirstBlockView {
+  readonly block: StoredFirstBlock;
+  readonly verdicts: Verdict[];
+  readonly outcome: OutcomeView;
 }

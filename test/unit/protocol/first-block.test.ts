@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { FirstBlockContent } from '../../../chaincode/src/shared';
+import type { FirstBlockContent } from '@corroborate/protocol';
 import {
   batchRoot,
   canonicalRecord,
@@ -8,7 +8,7 @@ import {
   parseFirstBlockContent,
   RuleError,
   sha256Hex,
-} from '../../../chaincode/src/shared';
+} from '@corroborate/protocol';
 
 function newContent(recordCount = 2, hashOnly = false): FirstBlockContent {
   const records = Array.from({ length: recordCount }, (_, index) => {

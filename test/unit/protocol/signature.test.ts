@@ -6,8 +6,8 @@ import {
   firstBlockSigningPayload,
   RuleError,
   verifySignature,
-} from '../../../chaincode/src/shared';
-import type { FirstBlockContent } from '../../../chaincode/src/shared';
+} from '@corroborate/protocol';
+import type { FirstBlockContent } from '@corroborate/protocol';
 import { newIdentity, signPayload, type TestIdentity } from '../../support/identities';
 
 // Order of the P-256 group, to turn a signature into its high-S twin.

@@ -1,10 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  formatInstant,
-  instantFromTimestamp,
-  parseUtcTimestamp,
-} from '../../../chaincode/src/time';
+import { formatInstant, instantFromTimestamp, parseUtcTimestamp } from '@corroborate/protocol';
 
 // Chaincode may not use Date; these tests hold its integer calendar arithmetic against Date.
 describe('time', () => {

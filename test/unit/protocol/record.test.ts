@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import type { CanonicalRecord, FieldProof } from '../../../chaincode/src/shared';
+import type { CanonicalRecord, FieldProof } from '@corroborate/protocol';
 import {
   canonicalRecord,
   hashField,
@@ -11,7 +11,7 @@ import {
   RuleError,
   sha256Hex,
   verifyFieldProof,
-} from '../../../chaincode/src/shared';
+} from '@corroborate/protocol';
 
 function node(left: string, right: string): string {
   return createHash('sha256')

@@ -62,17 +62,34 @@ export interface Tally {
   readonly invalid: number;
 }
 
+/** What the counts alone decide, or `undefined` while they decide nothing. */
+export type Decision = 'accepted' | 'rejected';
+
 /**
- * The outcome from counts and time alone, so it never depends on the order verdicts arrived in.
- * Accepted and rejected exclude each other (valid + invalid <= participants) and each is final
- * once reached: more verdicts only add to the count that decided it.
+ * The decision verdict counts reach, whatever order they arrived in. Accepted and rejected
+ * exclude each other (valid + invalid <= participants) and each is final once reached: more
+ * verdicts only add to the count that decided it. A threshold below 1 accepts nothing.
  */
-export function decideOutcome(tally: Tally, deadline: Instant, now: Instant): OutcomeStatus {
-  if (tally.valid >= tally.threshold) {
+export function decideByCounts(tally: Tally): Decision | undefined {
+  if (tally.threshold > 0 && tally.valid >= tally.threshold) {
     return 'accepted';
   }
   if (tally.invalid > tally.participants - tally.threshold) {
     return 'rejected';
   }
-  return now > deadline ? 'expired' : 'pending';
+  return undefined;
+}
+
+/** The outcome from counts and time alone, so it never depends on the order verdicts arrived in. */
+export function decideOutcome(tally: Tally, deadline: Instant, now: Instant): OutcomeStatus {
+  return decideByCounts(tally) ?? (now > deadline ? 'expired' : 'pending');
+}
+
+/**
+ * The threshold for a number of participants and a ratio given as text, or `undefined` when the
+ * text is not a valid ratio (see {@link parseQuorumRatio}).
+ */
+export function thresholdFor(participants: number, ratioText: string): number | undefined {
+  const ratio = parseQuorumRatio(ratioText);
+  return ratio === undefined ? undefined : computeThreshold(participants, ratio);
 }

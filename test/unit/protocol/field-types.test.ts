@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { fieldTypeFromDeclared } from '../../../chaincode/src/shared';
+import { fieldTypeFromDeclared } from '@corroborate/protocol';
 
 describe('fieldTypeFromDeclared', () => {
   const expectations: Record<string, string[]> = {

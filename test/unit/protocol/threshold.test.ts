@@ -1,11 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  computeThreshold,
-  decideOutcome,
-  parseQuorumRatio,
-} from '../../../chaincode/src/threshold';
-import type { QuorumRatio } from '../../../chaincode/src/threshold';
+import { computeThreshold, decideOutcome, parseQuorumRatio } from '@corroborate/protocol';
+import type { QuorumRatio } from '@corroborate/protocol';
 
 function ratio(text: string): QuorumRatio {
   const parsed = parseQuorumRatio(text);

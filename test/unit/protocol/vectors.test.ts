@@ -7,7 +7,7 @@ import type {
   FieldProof,
   FieldType,
   RecordProof,
-} from '../../../chaincode/src/shared';
+} from '@corroborate/protocol';
 import {
   batchRoot,
   canonicalJson,
@@ -21,7 +21,7 @@ import {
   toCanonicalValue,
   verifyFieldProof,
   verifyRecordProof,
-} from '../../../chaincode/src/shared';
+} from '@corroborate/protocol';
 import { decodeRaw } from '../../vectors/encoding';
 
 interface Vectors {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import type { CanonicalValue } from '../../../chaincode/src/shared';
-import { canonicalJson, hashField, toCanonicalValue } from '../../../chaincode/src/shared';
+import type { CanonicalValue } from '@corroborate/protocol';
+import { canonicalJson, hashField, toCanonicalValue } from '@corroborate/protocol';
 
 /** The leaf hash as the rule defines it, through the generic RFC 8785 serialiser. */
 function definedLeafHash(name: unknown, value: object): string {

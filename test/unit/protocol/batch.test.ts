@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import type { RecordProof } from '../../../chaincode/src/shared';
+import type { RecordProof } from '@corroborate/protocol';
 import {
   batchRoot,
   proveRecord,
   RuleError,
   sha256Hex,
   verifyRecordProof,
-} from '../../../chaincode/src/shared';
+} from '@corroborate/protocol';
 
 function hashOf(prefix: number, ...hexParts: string[]): string {
   return createHash('sha256')

@@ -1,6 +1,8 @@
 /**
- * The agreed hashing rule (`corroborate-v1`) and the model shared by the contract and every
- * off-chain component. Deterministic: no clock, no randomness, no I/O.
+ * Corroborate's protocol, written once for the contract and every off-chain component: the
+ * agreed hashing rule (`corroborate-v1`), the first block and verdict model, the counting rule
+ * that turns verdicts into an outcome, time, the ledger's state shapes, the contract's events
+ * and its error codes. Deterministic: no clock, no randomness, no I/O, no Fabric.
  *
  * @packageDocumentation
  */
@@ -46,3 +48,35 @@ export type {
 export { parseFirstBlockContent, parseSignedFirstBlockContent } from './first-block';
 export type { SignedFirstBlockContent } from './first-block';
 export { parseVerdictInput } from './verdict';
+export {
+  computeThreshold,
+  decideByCounts,
+  decideOutcome,
+  defaultQuorumRatio,
+  isOutcomeStatus,
+  outcomeStatuses,
+  parseQuorumRatio,
+  thresholdFor,
+} from './threshold';
+export type { Decision, OutcomeStatus, QuorumRatio, Tally } from './threshold';
+export { formatInstant, instantFromTimestamp, maxDeadlineAhead, parseUtcTimestamp } from './time';
+export type { Instant } from './time';
+export type {
+  FirstBlockListItem,
+  FirstBlockMeta,
+  FirstBlockPage,
+  FirstBlockSummary,
+  FirstBlockView,
+  Outcome,
+  OutcomeView,
+  ParticipantChange,
+  ParticipantSet,
+  Proposal,
+  ProposalStatus,
+  StoredFirstBlock,
+  Verdict,
+} from './state';
+export { LEDGER_EVENT_NAMES, decodeLedgerEvent, isLedgerEventName } from './events';
+export type { LedgerEventBody, LedgerEventName, LedgerEventPayloads } from './events';
+export { contractErrorCatalogue, isContractErrorCode } from './error-codes';
+export type { ContractErrorCode } from './error-codes';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { RuleError, toCanonicalValue } from '../../../chaincode/src/shared';
+import { RuleError, toCanonicalValue } from '@corroborate/protocol';
 
 const instant = fc.integer({
   min: -62_135_596_800_000 + 86_400_000,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseVerdictInput, RuleError, sha256Hex } from '../../../chaincode/src/shared';
+import { parseVerdictInput, RuleError, sha256Hex } from '@corroborate/protocol';
 
 const observedHash = sha256Hex('batch');
 

@@ -1,0 +1,35 @@
+/**
+ * Every refusal the contract can give, by stable code. Clients map these codes, never the prose
+ * that follows them: a message always reads `CODE: human text naming the field`.
+ */
+export const contractErrorCatalogue = {
+  INVALID_ARGUMENT: 'An argument is malformed or out of range; the message names the field.',
+  PAYLOAD_TOO_LARGE: 'An argument exceeds its size limit.',
+  UNSUPPORTED_SCHEME: 'The first block names a hashing scheme this contract does not implement.',
+  NOT_INITIALISED: 'The participant set has not been initialised yet.',
+  ALREADY_INITIALISED: 'The participant set exists; change it through a proposal.',
+  NOT_A_PARTICIPANT: 'The submitting organisation is not a participant where one is required.',
+  REQUESTER_MISMATCH: 'The requester named in the first block is not the submitting identity.',
+  BAD_SIGNATURE: "The signature does not verify against the submitting identity's certificate.",
+  FIRST_BLOCK_EXISTS: 'A first block with this id exists with different content.',
+  DUPLICATE_FIRST_BLOCK:
+    'An identical first block exists already; a retry can treat this as success.',
+  FIRST_BLOCK_NOT_FOUND: 'No first block has this id.',
+  DUPLICATE_VERDICT: 'This participant has recorded its verdict on this block already.',
+  RELAY_OUT_OF_ORDER: 'In relay mode the previous participant has not recorded its verdict yet.',
+  BLOCK_EXPIRED: "The block's deadline has passed.",
+  VERDICT_NOT_FOUND: 'A voter named to FinalizeOutcome has recorded no verdict on this block.',
+  OUTCOME_PENDING:
+    'The verdicts named to FinalizeOutcome do not decide the outcome; nothing was recorded.',
+  DEADLINE_INVALID: 'The deadline is not in the future or is more than 30 days ahead.',
+  PROPOSAL_EXISTS: 'A proposal with this id exists already.',
+  PROPOSAL_NOT_FOUND: 'No proposal has this id.',
+  PROPOSAL_CLOSED: 'The proposal was applied, or the participant set changed since it was made.',
+  DUPLICATE_APPROVAL: 'This participant has approved the proposal already.',
+} as const;
+
+export type ContractErrorCode = keyof typeof contractErrorCatalogue;
+
+export function isContractErrorCode(value: string): value is ContractErrorCode {
+  return Object.hasOwn(contractErrorCatalogue, value);
+}

@@ -1,0 +1,127 @@
+import type { Mode, VerdictReason, VerdictResult } from './model';
+import type { ParticipantSet } from './state';
+import type { OutcomeStatus } from './threshold';
+
+/**
+ * The contract's events: one per transaction (Fabric keeps the last one set), named here with
+ * the payload each carries. The contract emits through this map and clients decode with
+ * {@link decodeLedgerEvent}, so the shape is written once.
+ */
+export interface LedgerEventPayloads {
+  /** A first block was stored; its participants are the block's snapshot. */
+  readonly FirstBlockCreated: {
+    readonly blockId: string;
+    readonly requester: string;
+    readonly mode: Mode;
+    readonly participants: string[];
+    readonly threshold: number;
+    readonly deadline: string;
+    readonly sourceId: string;
+    readonly records: number;
+    readonly txId: string;
+  };
+  /** A participant recorded its verdict on a block. */
+  readonly VerdictRecorded: {
+    readonly blockId: string;
+    readonly participant: string;
+    readonly result: VerdictResult;
+    readonly reason: VerdictReason;
+    readonly txId: string;
+  };
+  /** A block's outcome was recorded. */
+  readonly OutcomeDecided: {
+    readonly blockId: string;
+    readonly status: Exclude<OutcomeStatus, 'pending'>;
+    readonly valid: number;
+    readonly invalid: number;
+    readonly txId: string;
+  };
+  /** The participant set was initialised or changed; the payload is the new set. */
+  readonly ParticipantsChanged: ParticipantSet;
+}
+
+export type LedgerEventName = keyof LedgerEventPayloads;
+
+export const LEDGER_EVENT_NAMES: readonly LedgerEventName[] = [
+  'FirstBlockCreated',
+  'VerdictRecorded',
+  'OutcomeDecided',
+  'ParticipantsChanged',
+];
+
+/** A decoded event: a discriminated union on `name`, so a `switch` narrows the payload. */
+export type LedgerEventBody = {
+  [Name in LedgerEventName]: { readonly name: Name; readonly payload: LedgerEventPayloads[Name] };
+}[LedgerEventName];
+
+export function isLedgerEventName(name: string): name is LedgerEventName {
+  return (LEDGER_EVENT_NAMES as readonly string[]).includes(name);
+}
+
+type FieldKind = 'string' | 'number' | 'strings';
+
+/** The fields every payload must have, checked on decoding; extra fields are kept. */
+const requiredFields: { readonly [Name in LedgerEventName]: Readonly<Record<string, FieldKind>> } =
+  {
+    FirstBlockCreated: {
+      blockId: 'string',
+      requester: 'string',
+      mode: 'string',
+      participants: 'strings',
+      threshold: 'number',
+      deadline: 'string',
+      sourceId: 'string',
+      records: 'number',
+      txId: 'string',
+    },
+    VerdictRecorded: {
+      blockId: 'string',
+      participant: 'string',
+      result: 'string',
+      reason: 'string',
+      txId: 'string',
+    },
+    OutcomeDecided: {
+      blockId: 'string',
+      status: 'string',
+      valid: 'number',
+      invalid: 'number',
+      txId: 'string',
+    },
+    ParticipantsChanged: {
+      participants: 'strings',
+      quorumRatio: 'string',
+      threshold: 'number',
+      version: 'number',
+    },
+  };
+
+function hasKind(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'strings':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
+  }
+}
+
+/**
+ * Decodes a contract event's JSON payload into its typed form. Returns `undefined` for an event
+ * this protocol does not define (another contract's, or a later version's), and throws when a
+ * known event's payload lacks a field, which only a contract of another protocol can cause.
+ */
+export function decodeLedgerEvent(name: string, json: string): LedgerEventBody | undefined {
+  if (!isLedgerEventName(name)) return undefined;
+  const payload: unknown = JSON.parse(json);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new TypeError(`${name} event: the payload is not a JSON object`);
+  }
+  for (const [field, kind] of Object.entries(requiredFields[name])) {
+    if (!hasKind((payload as Record<string, unknown>)[field], kind)) {
+      throw new TypeError(`${name} event: ${field} is missing or not a ${kind}`);
+    }
+  }
+  return { name, payload } as LedgerEventBody;
+}
