@@ -15,13 +15,13 @@ import {
   type FabricConnection,
 } from '../gateway/src/fabric/connection';
 import { newLedger, type EventStream } from '../gateway/src/fabric/ledger';
-import { newGatewayClient, type ErrorBody, type GatewayClient } from '../gateway/src/local/client';
+import { newGatewayClient, type ErrorBody, type GatewayClient } from '@corroborate/dev';
 import {
   readLocalNetwork,
   runNetworkScript,
   startLocalConsortium,
   type LocalConsortium,
-} from '../gateway/src/local/demo';
+} from '@corroborate/dev';
 import type { SourceConfig } from '../gateway/src/sources/source';
 
 interface Settings {

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitForOutcome, type ErrorBody } from '../../gateway/src/local/client';
-import { startServiceProcess, waitForHealthy } from '../../gateway/src/local/cluster';
-import { SAMPLE_COLUMNS, SAMPLE_ROWS } from '../../gateway/src/local/sample-table';
+import { waitForOutcome, type ErrorBody } from '@corroborate/dev';
+import { startServiceProcess, waitForHealthy } from '@corroborate/dev';
+import { SAMPLE_COLUMNS, SAMPLE_ROWS } from '@corroborate/dev';
 import { cliPath, readerOnlyKey, requesterOnlyKey, startWorld, type E2eWorld } from './harness';
 
 interface RequestView {

@@ -2,12 +2,8 @@ import Database from 'better-sqlite3';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { newGatewayClient, type GatewayClient } from '../../gateway/src/local/client';
-import {
-  runNetworkScript,
-  startLocalConsortium,
-  type LocalConsortium,
-} from '../../gateway/src/local/demo';
+import { newGatewayClient, type GatewayClient } from '@corroborate/dev';
+import { runNetworkScript, startLocalConsortium, type LocalConsortium } from '@corroborate/dev';
 import {
   SAMPLE_DDL,
   sampleInsert,
@@ -15,7 +11,7 @@ import {
   sampleTableConfig,
   SAMPLE_ROWS,
   seedSqliteSample,
-} from '../../gateway/src/local/sample-table';
+} from '@corroborate/dev';
 import type { SourceConfig } from '../../gateway/src/sources/source';
 
 export const repoDir = resolve(__dirname, '..', '..');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { createConnection } from 'mysql2/promise';
 import { Client } from 'pg';
-import type { SampleDialect } from '../../../gateway/src/local/sample-table';
+import type { SampleDialect } from '@corroborate/dev';
 import {
   SAMPLE_COLUMNS,
   SAMPLE_DDL,
@@ -21,7 +21,7 @@ import {
   sampleParams,
   sampleTableConfig,
   seedSqliteSample,
-} from '../../../gateway/src/local/sample-table';
+} from '@corroborate/dev';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;

@@ -14,7 +14,7 @@ import {
   SAMPLE_TABLE,
   sampleTableConfig,
   seedSqliteSample,
-} from '../../../gateway/src/local/sample-table';
+} from '@corroborate/dev';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;

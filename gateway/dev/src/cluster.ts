@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { hashApiKey } from '../auth';
-import type { SourceConfig } from '../sources/source';
+import { hashApiKey, type SourceConfig } from '@corroborate/gateway';
 
 /** One organisation of a local consortium: its configuration, API key and endpoints. */
 export interface LocalMember {

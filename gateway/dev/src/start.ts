@@ -1,13 +1,8 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
-import {
-  newGatewayClient,
-  waitForOutcome,
-  type ErrorBody,
-  type GatewayClient,
-} from './local/client';
-import { runNetworkScript, startLocalConsortium } from './local/demo';
-import { SAMPLE_COLUMNS, SAMPLE_ROWS } from './local/sample-table';
+import { newGatewayClient, waitForOutcome, type ErrorBody, type GatewayClient } from './client';
+import { runNetworkScript, startLocalConsortium } from './demo';
+import { SAMPLE_COLUMNS, SAMPLE_ROWS } from './sample-table';
 
 interface RequestView {
   id: string;
@@ -23,7 +18,7 @@ interface RequestView {
   block: { participants: string[]; content: { batchRoot: string } };
 }
 
-const repoDir = resolve(__dirname, '..', '..');
+const repoDir = resolve(__dirname, '..', '..', '..');
 const home = process.env.CORROBORATE_HOME ?? resolve(repoDir, '.corroborate');
 const once = process.argv.includes('--once');
 const say = (message: string): void =>

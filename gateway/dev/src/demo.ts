@@ -8,7 +8,7 @@ import {
   type LocalMember,
   type ServiceProcess,
 } from './cluster';
-import type { SourceConfig } from '../sources/source';
+import type { SourceConfig } from '@corroborate/gateway';
 import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { SAMPLE_TABLE, sampleTableConfig, seedSqliteSample } from './sample-table';
