@@ -11,7 +11,7 @@ export type { RunningWorker } from './main';
 export { newWorker } from './worker';
 export type { Worker, WorkerOptions } from './worker';
 export { newEventPump } from './pump';
-export type { EventHandler, EventPump, EventPumpOptions, EventSource, PumpMetrics } from './pump';
+export type { EventHandler, EventPump, EventPumpOptions, PumpLedger, PumpMetrics } from './pump';
 export { newParticipantProtocol } from './protocol';
 export type {
   ParticipantProtocol,

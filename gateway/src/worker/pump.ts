@@ -9,7 +9,7 @@ import type { WorkerMetrics } from './metrics';
 export type EventHandler = (event: LedgerEvent) => Promise<void>;
 
 /** What the pump needs of the ledger: its event stream, its height and its identity. */
-export type EventSource = Pick<Ledger, 'events' | 'height' | 'ledgerId'>;
+export type PumpLedger = Pick<Ledger, 'events' | 'height' | 'ledgerId'>;
 
 export type PumpMetrics = Pick<
   WorkerMetrics,
@@ -17,7 +17,7 @@ export type PumpMetrics = Pick<
 >;
 
 export interface EventPumpOptions {
-  readonly ledger: EventSource;
+  readonly ledger: PumpLedger;
   readonly checkpoint: DurableCheckpoint;
   readonly handler: EventHandler;
   readonly metrics: PumpMetrics;
