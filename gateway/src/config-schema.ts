@@ -1,8 +1,8 @@
 // The one description of a member's configuration file, sources included. Validation (Ajv), the
-// types the services use (json-schema-to-ts) and the defaults all come from this schema, so a
-// setting is added in one place. `errorMessage` is an annotation read by the problem formatter
-// (config-problems.ts) where Ajv's own wording would not tell an operator what to write.
-import { FIELD_TYPES } from '@corroborate/protocol';
+// types the services use (json-schema-to-ts) and the gateway's and worker's defaults all come
+// from this schema, so a setting is added in one place. `errorMessage` is an annotation that
+// config-validation.ts reports where Ajv's own wording would not tell an operator what to write.
+import { FIELD_TYPES, type FieldType } from '@corroborate/protocol';
 import type { FromSchema } from 'json-schema-to-ts';
 
 /** The roles an API key can hold. */
@@ -15,16 +15,8 @@ export const sourceIdPattern = '^[a-z0-9][a-z0-9_-]{0,63}$';
 // ASCII letters, digits and '_' may reach a query (a test keeps the two equal).
 export const identifierPattern = '^[A-Za-z_][A-Za-z0-9_]{0,62}$';
 const headerNamePattern = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
-const fieldTypes = FIELD_TYPES as readonly [
-  'null',
-  'boolean',
-  'number',
-  'text',
-  'bytes',
-  'date',
-  'timestamp',
-  'json',
-];
+// Typed as a list of FieldType, so that the derived types follow the protocol's list.
+const fieldTypes: readonly FieldType[] = FIELD_TYPES;
 
 const nonEmptyString = {
   type: 'string',

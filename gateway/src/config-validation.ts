@@ -286,16 +286,16 @@ function inDocumentOrder(value: unknown, problems: readonly LocatedProblem[]): C
     }
     return 0;
   };
-  const seen = new Set<string>();
-  return problems
+  const ordered = problems
     .map((problem, index) => ({ problem, index, position: positionOf(problem.anchor) }))
-    .sort((a, b) => a.position - b.position || a.index - b.index)
-    .map(({ problem }) => ({ path: problem.path, message: problem.message }))
-    .filter((problem) => {
-      // A type error and a bound error on one node can share a custom message.
-      const key = formatAsPointer(problem);
-      return !seen.has(key) && seen.add(key) !== undefined;
-    });
+    .sort((a, b) => a.position - b.position || a.index - b.index);
+  // Two keywords of one setting can fail with the same message (a custom one, or a field both
+  // the discriminator's base and the kind's branch check): report it once.
+  const unique = new Map<string, ConfigProblem>();
+  for (const { problem } of ordered) {
+    unique.set(formatAsPointer(problem), { path: problem.path, message: problem.message });
+  }
+  return [...unique.values()];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,3 +1,6 @@
+// A member's configuration: the file that config-schema.ts describes, plus the few settings the
+// environment may override. The file is validated once, sources included, and every problem is
+// reported at once with its JSON Pointer.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { ConfigFile, GatewaySection, SourceConfig, WorkerSection } from './config-schema';
