@@ -2,7 +2,12 @@ import Database from 'better-sqlite3';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { newGatewayClient, type GatewayClient } from '@corroborate/dev';
+import {
+  newGatewayClient,
+  type ErrorBody,
+  type GatewayClient,
+  type SourceConfig,
+} from '@corroborate/gateway';
 import { runNetworkScript, startLocalConsortium, type LocalConsortium } from '@corroborate/dev';
 import {
   SAMPLE_DDL,
@@ -12,7 +17,6 @@ import {
   SAMPLE_ROWS,
   seedSqliteSample,
 } from '@corroborate/dev';
-import type { SourceConfig } from '../../gateway/src/sources/source';
 
 export const repoDir = resolve(__dirname, '..', '..');
 export const home = process.env.CORROBORATE_HOME ?? join(repoDir, '.corroborate', 'test');
@@ -153,22 +157,27 @@ export async function startWorld(): Promise<E2eWorld> {
     if (!member) throw new Error(`no member ${org}`);
     return member;
   };
+  const client = (org: string, apiKey?: string) =>
+    newGatewayClient({
+      url: byOrg(org).gatewayUrl,
+      apiKey: apiKey ?? byOrg(org).apiKey,
+      timeoutMs: 120_000,
+    });
   const world: E2eWorld = {
     consortium,
-    org1: newGatewayClient(byOrg('org1').gatewayUrl, byOrg('org1').apiKey),
-    client: (org, apiKey) => newGatewayClient(byOrg(org).gatewayUrl, apiKey ?? byOrg(org).apiKey),
+    org1: client('org1'),
+    client,
     sqliteFile: (org) => join(byOrg(org).dir, 'customers.sqlite'),
   };
-  const init = await world.org1.request<{ error?: { code: string } }>(
-    'POST',
-    '/v1/admin/participants',
-    {
-      body: { participants: consortium.members.map((member) => member.mspId) },
-    },
-  );
-  if (init.status !== 201 && init.body.error?.code !== 'ALREADY_INITIALISED') {
+  const init = await world.org1.send('POST', '/v1/admin/participants', {
+    body: { participants: consortium.members.map((member) => member.mspId) },
+  });
+  if (
+    init.status !== 201 &&
+    (init.body as Partial<ErrorBody> | undefined)?.error?.code !== 'ALREADY_INITIALISED'
+  ) {
     await consortium.stop();
-    throw new Error(`participant set: ${init.status} ${JSON.stringify(init.body)}`);
+    throw new Error(`participant set: ${init.status} ${init.text}`);
   }
   return world;
 }

@@ -7,7 +7,7 @@ export interface EventRoutes {
   /** `GET /events`. */
   readonly routes: Router;
   /** Ends open event streams, so that the server can close. */
-  closeStreams(): void;
+  readonly closeStreams: () => void;
 }
 
 /**
