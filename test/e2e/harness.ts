@@ -21,6 +21,9 @@ import {
 export const repoDir = resolve(__dirname, '..', '..');
 export const home = process.env.CORROBORATE_HOME ?? join(repoDir, '.corroborate', 'test');
 export const cliPath = join(repoDir, 'gateway', 'dist', 'cli.js');
+// Above the test network's own ports (`npm test` sets its base), so that test runs with
+// different bases can share a machine.
+const portBase = Number(process.env.CORROBORATE_PORT_BASE ?? 27000);
 
 /** Keys with fewer roles than the operator key, to test authorisation. */
 export const requesterOnlyKey = 'cbk_requester_only_test_key_000000000000';
@@ -141,8 +144,8 @@ export async function startWorld(): Promise<E2eWorld> {
   const consortium = await startLocalConsortium({
     repoDir,
     home,
-    gatewayPortBase: 28101,
-    workerPortBase: 28201,
+    gatewayPortBase: portBase + 500,
+    workerPortBase: portBase + 600,
     logLevel: 'info',
     worker: { maxAttempts: 3, initialBackoffMs: 200, maxBackoffMs: 1000, finalizeGraceMs: 2000 },
     gateway: { bodyLimitBytes: 65536 },
