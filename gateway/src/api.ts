@@ -21,9 +21,10 @@ export type ApiSchema<Name extends keyof Schemas> =
 export type SubmitRequest = ApiSchema<'SubmitRequest'>;
 /** The answer to `POST /v1/requests` (202). */
 export type Submitted = ApiSchema<'Submitted'>;
+
+// Composed of its inferred parts: inferred whole, the view nests deeper than the compiler
+// follows. `RequestViewFields` keeps the composition to the schema's properties.
 /** `GET /v1/requests/{id}`: a first block, its verdicts, its outcome and the progress. */
-// Composed of its inferred parts, which is as deep as the compiler follows; `RequestViewFields`
-// keeps the composition to the schema's properties.
 export interface RequestView {
   readonly id: string;
   readonly status: RequestStatus;
@@ -40,6 +41,7 @@ type SameKeys<A, B> = [keyof A] extends [keyof B]
     ? true
     : false
   : false;
+
 /** `GET /v1/requests`: a page of first blocks with one status. */
 export type RequestPage = ApiSchema<'Page'>;
 export type RequestStatus = ApiSchema<'Status'>;
