@@ -19,6 +19,27 @@ export type {
   WorkerConfig,
 } from './config';
 export { hashApiKey } from './auth';
+export { GatewayError, newGatewayClient } from './client';
+export type {
+  GatewayClient,
+  GatewayClientOptions,
+  GatewayResponse,
+  ListRequestsQuery,
+  SendOptions,
+} from './client';
+export type {
+  ApiSchema,
+  ErrorBody,
+  InitParticipantsRequest,
+  ParticipantChangeRequest,
+  ParticipantSetView,
+  ProposalView,
+  RequestPage,
+  RequestStatus,
+  RequestView,
+  SubmitRequest,
+  Submitted,
+} from './api';
 export { classify, CorroborateError, errorCatalogue, isErrorCode } from './errors';
 export type { Classification, ErrorCode } from './errors';
 export { newLedger } from './fabric/ledger';
