@@ -1,10 +1,11 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { CommitError, EndorseError, GatewayError } from '@hyperledger/fabric-gateway';
+// The error catalogue and the error that carries its codes. Nothing here loads Fabric or gRPC, so
+// receipts, validation and the CLI's offline commands can use it without them; classify.ts maps
+// Fabric's errors onto the catalogue.
 
 /**
  * Every error the gateway answers with, by stable code: its HTTP status and whether the same
  * request may succeed if retried. Chaincode codes are listed too: the contract puts them at the
- * start of its error messages, and {@link classify} maps them here.
+ * start of its error messages, and `classify` maps them here.
  */
 export const errorCatalogue = {
   // Request validation and authentication.
@@ -77,77 +78,4 @@ export class CorroborateError extends Error {
     this.code = code;
     this.transactionId = options?.transactionId;
   }
-}
-
-export interface Classification {
-  readonly code: ErrorCode;
-  readonly status: number;
-  readonly retryable: boolean;
-  readonly message: string;
-  readonly transactionId?: string;
-}
-
-const chaincodeCodePattern = /\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+): ?(.*)$/s;
-const unavailableGrpcCodes: ReadonlySet<number> = new Set([
-  GrpcStatus.UNAVAILABLE,
-  GrpcStatus.CANCELLED,
-  GrpcStatus.RESOURCE_EXHAUSTED,
-]);
-
-/**
- * Maps any error to its code, HTTP status and retryability. Chaincode errors are recognised by the
- * stable code their message starts with, never by their prose; a peer that cannot be reached is
- * 503, not 500.
- */
-export function classify(error: unknown): Classification {
-  if (error instanceof CorroborateError) {
-    return describe(error.code, error.message, error.transactionId);
-  }
-  if (error instanceof CommitError) {
-    const validation = commitValidationCode(error.code);
-    return describe(validation, error.message, error.transactionId);
-  }
-  if (error instanceof GatewayError) {
-    const transactionId = error instanceof EndorseError ? error.transactionId : undefined;
-    for (const text of [...error.details.map((detail) => detail.message), error.message]) {
-      const match = chaincodeCodePattern.exec(text);
-      if (match?.[1] && isErrorCode(match[1])) {
-        return describe(match[1], `${match[1]}: ${match[2] ?? ''}`.trim(), transactionId);
-      }
-    }
-    if (unavailableGrpcCodes.has(error.code)) {
-      return describe('LEDGER_UNAVAILABLE', 'the Fabric peer cannot be reached', transactionId);
-    }
-    if (error.code === (GrpcStatus.DEADLINE_EXCEEDED as number)) {
-      return describe('LEDGER_TIMEOUT', 'the Fabric peer did not answer in time', transactionId);
-    }
-    return describe('ENDORSEMENT_FAILED', error.message, transactionId);
-  }
-  if (isCodedError(error) && isErrorCode(error.code)) {
-    return describe(error.code, error.message);
-  }
-  return describe('INTERNAL', 'internal error');
-}
-
-function describe(code: ErrorCode, message: string, transactionId?: string): Classification {
-  const { status, retryable } = errorCatalogue[code];
-  return { code, status, retryable, message, ...(transactionId ? { transactionId } : {}) };
-}
-
-// Fabric's TxValidationCode values for the two conflicts that a retry can cure.
-const MVCC_READ_CONFLICT = 11;
-const PHANTOM_READ_CONFLICT = 12;
-
-function commitValidationCode(code: number): ErrorCode {
-  if (code === MVCC_READ_CONFLICT) return 'MVCC_READ_CONFLICT';
-  if (code === PHANTOM_READ_CONFLICT) return 'PHANTOM_READ_CONFLICT';
-  return 'COMMIT_FAILED';
-}
-
-function isCodedError(error: unknown): error is { code: string; message: string } {
-  return (
-    error instanceof Error &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    typeof error.message === 'string'
-  );
 }

@@ -40,8 +40,10 @@ export type {
   SubmitRequest,
   Submitted,
 } from './api';
-export { classify, CorroborateError, errorCatalogue, isErrorCode } from './errors';
-export type { Classification, ErrorCode } from './errors';
+export { CorroborateError, errorCatalogue, isErrorCode } from './errors';
+export type { ErrorCode } from './errors';
+export { classify } from './classify';
+export type { Classification } from './classify';
 export { newLedger } from './fabric/ledger';
 export type { Committed, EventStream, Ledger, LedgerEvent } from './fabric/ledger';
 export { loadConnectionProfile, openFabricConnection } from './fabric/connection';

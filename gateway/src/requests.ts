@@ -2,7 +2,8 @@ import { canonicalJson, sha256Hex, type ReadParameter } from '@corroborate/proto
 import { randomUUID } from 'node:crypto';
 import { acquireFirstBlock } from './acquisition';
 import type { SubmitRequest, Submitted } from './api';
-import { classify, CorroborateError } from './errors';
+import { classify } from './classify';
+import { CorroborateError } from './errors';
 import type { MemberIdentity } from './fabric/connection';
 import type { Ledger } from './fabric/ledger';
 import type { FirstBlockView } from '@corroborate/protocol';

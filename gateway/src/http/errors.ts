@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorBody } from '../api';
-import { classify, CorroborateError } from '../errors';
+import { classify } from '../classify';
+import { CorroborateError } from '../errors';
 
 /** The one error middleware: every failure becomes `{ error: { code, message } }`. */
 export const errorHandler: ErrorRequestHandler = (error: unknown, request, response, _next) => {

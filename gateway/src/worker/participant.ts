@@ -1,5 +1,5 @@
 import type { VerdictInput } from '@corroborate/protocol';
-import { classify } from '../errors';
+import { classify } from '../classify';
 import type { Ledger } from '../fabric/ledger';
 import type { FirstBlockView, Verdict } from '@corroborate/protocol';
 import type { SourceRegistry } from '../sources/source';

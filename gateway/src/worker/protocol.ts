@@ -1,6 +1,6 @@
 import type { FirstBlockView, LedgerEventPayloads, VerdictResult } from '@corroborate/protocol';
 import type { Logger } from 'pino';
-import { classify } from '../errors';
+import { classify } from '../classify';
 import type { Ledger, LedgerEvent } from '../fabric/ledger';
 import {
   decidingVoters,

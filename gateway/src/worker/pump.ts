@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { classify } from '../errors';
+import { classify } from '../classify';
 import type { EventStream, Ledger, LedgerEvent } from '../fabric/ledger';
 import type { DurableCheckpoint } from './checkpoint';
 import { newKeyedLock, type KeyedLock } from './lock';

@@ -3,7 +3,8 @@ import { errorCatalogue as contractCatalogue } from '@corroborate/chaincode';
 import * as grpc from '@grpc/grpc-js';
 import { CommitError, GatewayError } from '@hyperledger/fabric-gateway';
 import { expect } from 'chai';
-import { classify, CorroborateError, errorCatalogue } from '../../../gateway/src/errors';
+import { classify } from '../../../gateway/src/classify';
+import { CorroborateError, errorCatalogue } from '../../../gateway/src/errors';
 import { SourceError } from '../../../gateway/src/sources/source';
 import { chaincodeError, mvccConflict, serviceError, unreachablePeer } from './fakes';
 

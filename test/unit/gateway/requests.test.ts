@@ -9,7 +9,8 @@ import { EndorseError } from '@hyperledger/fabric-gateway';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import * as sinon from 'sinon';
-import { classify, CorroborateError } from '../../../gateway/src/errors';
+import { classify } from '../../../gateway/src/classify';
+import { CorroborateError } from '../../../gateway/src/errors';
 import type { MemberIdentity } from '../../../gateway/src/fabric/connection';
 import type { FirstBlockView, StoredFirstBlock } from '@corroborate/protocol';
 import {
