@@ -12,6 +12,7 @@ export type {
   Receipt,
   ReceiptBlock,
   ReceiptCheck,
+  ReceiptLedger,
   ReceiptOutcome,
   ReceiptProof,
   ReceiptVerdict,

@@ -6,12 +6,12 @@ import {
   type FirstBlockContent,
 } from '@corroborate/protocol';
 import { CorroborateError } from '../errors';
-import type { Ledger } from '../fabric/ledger';
 import {
   RECEIPT_FORMAT,
   type BuildReceiptOptions,
   type ProofRequest,
   type Receipt,
+  type ReceiptLedger,
   type ReceiptOutcome,
   type ReceiptProof,
 } from './model';
@@ -25,7 +25,7 @@ import {
  * not have, or asks for a field proof of a hash-only block (it carries no field values).
  */
 export async function buildReceipt(
-  ledger: Ledger,
+  ledger: ReceiptLedger,
   blockId: string,
   options: BuildReceiptOptions = {},
 ): Promise<Receipt> {

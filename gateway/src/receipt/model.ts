@@ -1,5 +1,12 @@
-import type { FieldProof, RecordProof } from '@corroborate/protocol';
-import type { OutcomeStatus, OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/protocol';
+import type {
+  FieldProof,
+  FirstBlockView,
+  OutcomeStatus,
+  OutcomeView,
+  RecordProof,
+  StoredFirstBlock,
+  Verdict,
+} from '@corroborate/protocol';
 
 export const RECEIPT_FORMAT = 'corroborate-receipt-v1';
 
@@ -40,6 +47,16 @@ export interface Receipt {
   readonly proofs: ReceiptProof[];
   /** sha256Hex(canonicalJson(the receipt without `digest`)). */
   readonly digest: string;
+}
+
+/**
+ * What building a receipt reads from the ledger. The gateway's ledger facade is one; receipts name
+ * only these two reads so that they never load the facade, and with it Fabric.
+ */
+export interface ReceiptLedger {
+  getFirstBlock(blockId: string): Promise<FirstBlockView>;
+  /** The number of the ledger block that holds a transaction. */
+  blockNumberOf(transactionId: string): Promise<bigint>;
 }
 
 /** A proof to include: record `record` of the batch, and its field `field` when given. */
