@@ -1,22 +1,55 @@
 import { Command, CommanderError } from 'commander';
-import { addHashCommand } from './commands/hash';
-import { addNetworkCommands } from './commands/network';
-import { addReceiptCommands } from './commands/receipts';
-import { addRequestCommands } from './commands/requests';
-import { addServiceCommands } from './commands/services';
+import type * as HashCommand from './commands/hash';
+import type * as NetworkCommands from './commands/network';
+import type * as ReceiptCommands from './commands/receipts';
+import type * as RequestCommands from './commands/requests';
+import type * as ServiceCommands from './commands/services';
 import { CliError, type CliEnvironment } from './environment';
 import type { CliContext } from './output';
 
-/** The command table: each entry adds one command family to the program. */
-const commandTable: ReadonlyArray<(program: Command, context: CliContext) => void> = [
-  addNetworkCommands,
-  addServiceCommands,
-  addRequestCommands,
-  addReceiptCommands,
-  addHashCommand,
+/** Adds one command family to the program. */
+type AddCommands = (program: Command, context: CliContext) => void;
+
+interface CommandFamily {
+  /** The top-level commands the family adds. */
+  readonly names: readonly string[];
+  load(): AddCommands;
+}
+
+/*
+ * The command table. A run loads only the family of the command it runs, so that `hash` and
+ * `receipt verify` work offline without loading what the services and the gateway client need.
+ * `require` rather than `import()`: it resolves the TypeScript sources under a loader as well as
+ * the compiled CLI, and keeps building the program synchronous.
+ */
+const commandTable: readonly CommandFamily[] = [
+  {
+    names: ['network'],
+    load: () => (require('./commands/network') as typeof NetworkCommands).addNetworkCommands,
+  },
+  {
+    names: ['gateway', 'worker'],
+    load: () => (require('./commands/services') as typeof ServiceCommands).addServiceCommands,
+  },
+  {
+    names: ['request'],
+    load: () => (require('./commands/requests') as typeof RequestCommands).addRequestCommands,
+  },
+  {
+    names: ['receipt'],
+    load: () => (require('./commands/receipts') as typeof ReceiptCommands).addReceiptCommands,
+  },
+  {
+    names: ['hash'],
+    load: () => (require('./commands/hash') as typeof HashCommand).addHashCommand,
+  },
 ];
 
-export function newProgram(context: CliContext): Command {
+/**
+ * Builds the program for `args`: with the family of the command they name, or with every family
+ * when they name none (help, or a command to suggest a correction for).
+ */
+export function newProgram(context: CliContext, args: readonly string[] = []): Command {
   const { cli } = context;
   const program = new Command('corroborate')
     .description(
@@ -28,8 +61,10 @@ export function newProgram(context: CliContext): Command {
       writeOut: (text) => cli.writeOut(text),
       writeErr: (text) => cli.writeErr(text),
     });
-  for (const add of commandTable) {
-    add(program, context);
+  const name = args.find((arg) => !arg.startsWith('-'));
+  const named = commandTable.filter((family) => name !== undefined && family.names.includes(name));
+  for (const family of named.length > 0 ? named : commandTable) {
+    family.load()(program, context);
   }
   // Every command exits through runCli, never through process.exit, so that it can run in-process.
   const exitOverride = (command: Command): void => {
@@ -46,7 +81,7 @@ export function newProgram(context: CliContext): Command {
  */
 export async function runCli(args: readonly string[], cli: CliEnvironment): Promise<number> {
   const context: CliContext = { cli, exitCode: 0 };
-  const program = newProgram(context);
+  const program = newProgram(context, args);
   const json = args.includes('--json');
   try {
     await program.parseAsync([...args], { from: 'user' });

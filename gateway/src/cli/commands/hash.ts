@@ -11,8 +11,8 @@ import {
 } from '@corroborate/protocol';
 import type { Command } from 'commander';
 import { CliError } from '../environment';
+import { readInput } from '../input';
 import { collect, formatRows, printResult, type CliContext } from '../output';
-import { readInput } from './receipts';
 
 /** `hash`: what the agreed rule makes of a record, to compare with a first block by hand. */
 export function addHashCommand(program: Command, context: CliContext): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { verifyReceiptText, type ReceiptVerification } from '../../receipt';
 import { CliError } from '../environment';
+import { readInput } from '../input';
 import { printResult, type CliContext } from '../output';
 
 const certificatePem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -43,15 +44,6 @@ export function addReceiptCommands(program: Command, context: CliContext): void 
         }
       },
     );
-}
-
-/** Reads a file, or stdin for '-'. */
-export async function readInput(context: CliContext, file: string): Promise<string> {
-  try {
-    return file === '-' ? await context.cli.readStdin() : await context.cli.readFile(file);
-  } catch (error) {
-    throw new CliError('CANNOT_READ', `cannot read ${file}: ${(error as Error).message}`);
-  }
 }
 
 export function describeFailures(verification: ReceiptVerification): string {

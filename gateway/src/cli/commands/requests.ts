@@ -9,8 +9,9 @@ import type {
 import { newGatewayClient, type GatewayClient } from '../../client';
 import { serializeReceipt, verifyReceipt, type Receipt } from '../../receipt';
 import { CliError } from '../environment';
+import { readInput } from '../input';
 import { collect, formatRows, printResult, type CliContext } from '../output';
-import { describeFailures, readInput } from './receipts';
+import { describeFailures } from './receipts';
 
 const defaultUrl = 'http://127.0.0.1:8101';
 /** Exit code of `submit --wait` when the consortium did not accept the record. */
