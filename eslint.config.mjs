@@ -91,8 +91,9 @@ export default tseslint.config(
     },
   },
   {
-    // The mocha reporter is plain CommonJS loaded by mocha itself.
-    files: ['**/*.js'],
+    // Plain CommonJS: the mocha reporter, the recorder the offline CLI test preloads, the
+    // dependency-cruiser configuration.
+    files: ['**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
