@@ -22,6 +22,8 @@ export interface GatewayConfig {
   readonly bodyLimitBytes: number;
   readonly defaultDeadlineSeconds: number;
   readonly maxBatchRecords: number;
+  /** Serve HTTPS with this certificate and key (PEM files) instead of HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export interface WorkerConfig {
@@ -93,6 +95,15 @@ const configSchema = {
         bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16777216 },
         defaultDeadlineSeconds: { type: 'integer', minimum: 10, maximum: 2592000 },
         maxBatchRecords: { type: 'integer', minimum: 1, maximum: 1000 },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cert', 'key'],
+          properties: {
+            cert: { type: 'string', minLength: 1 },
+            key: { type: 'string', minLength: 1 },
+          },
+        },
       },
     },
     worker: {
@@ -187,6 +198,9 @@ export function parseConfig(raw: unknown, env: ConfigEnvironment, baseDir: strin
       bodyLimitBytes: gateway.bodyLimitBytes ?? 256 * 1024,
       defaultDeadlineSeconds: gateway.defaultDeadlineSeconds ?? 3600,
       maxBatchRecords: gateway.maxBatchRecords ?? 1000,
+      ...(gateway.tls && {
+        tls: { cert: absolute(gateway.tls.cert), key: absolute(gateway.tls.key) },
+      }),
     },
     worker: {
       checkpointFile: absolute(worker.checkpointFile ?? 'worker-checkpoint.json'),

@@ -45,7 +45,7 @@ cmd_add_org() {
   wait_for_discovery
   write_profiles
   successln "$(org_name "$n") ($msp) added in $((SECONDS - started_at)) s: its peer is on $(org_address "$n"):$(peer_port "$n"), profile $PROFILE_DIR/$(org_name "$n").json"
-  infoln "next: a majority of the current participants adds $msp to the contract's participant set (POST /v1/admin/participants/changes, then approvals)"
+  infoln "next: a majority of the current participants adds $msp to the contract's participant set (POST /v1/admin/participant-changes on one gateway, then .../approve on others)"
 }
 
 # The channel's current configuration, as JSON, read from the newest config block.
