@@ -1,18 +1,26 @@
-import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { hashApiKey } from '@corroborate/gateway';
-import { sampleTableConfig, seedSqliteSample, waitForHealthy } from '@corroborate/dev';
+import {
+  SAMPLE_DDL,
+  SAMPLE_ROWS,
+  sampleInsert,
+  sampleParams,
+  sampleTableConfig,
+  waitForHealthy,
+} from '@corroborate/dev';
 import type { GatewayClient, GatewayResponse } from '@corroborate/dev';
 
 export const repoDir = resolve(__dirname, '..', '..');
 export const home = process.env.CORROBORATE_HOME ?? join(repoDir, '.corroborate', 'multihost');
 const cliPath = join(repoDir, 'gateway', 'dist', 'cli.js');
 const networkScript = join(repoDir, 'network', 'network.sh');
+const databaseScript = join(repoDir, 'test', 'multihost', 'database.sh');
 
 /** An org as network.sh describes it in network.json on the multi-host topology. */
 export interface HostOrg {
@@ -26,7 +34,9 @@ export interface HostOrg {
     readonly address: string;
     readonly gatewayPort: number;
     readonly workerPort: number;
+    readonly databasePort: number;
     readonly gatewayTls: { readonly cert: string; readonly key: string };
+    readonly databaseTls: { readonly cert: string; readonly key: string };
   };
 }
 
@@ -73,27 +83,21 @@ export function startNetwork(args: readonly string[], logPath: string): Promise<
 }
 
 /**
- * One organisation's gateway and worker, running on that org's host (inside its network
- * namespace), the gateway serving HTTPS with a certificate from the org's CA.
+ * One organisation's gateway, worker and database, running on that org's host (inside its
+ * network namespace): the gateway serves HTTPS and the database accepts only TLS, both with
+ * certificates from the org's CA.
  */
 export interface HostMember {
   readonly org: HostOrg;
   readonly client: GatewayClient;
-  readonly sqliteFile: string;
   stop(): Promise<void>;
 }
 
 export async function startHostMember(org: HostOrg): Promise<HostMember> {
   const dir = join(home, 'members', org.org);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const sqliteFile = join(dir, 'customers.sqlite');
-  const db = new Database(sqliteFile);
-  try {
-    db.exec('DROP TABLE IF EXISTS customers');
-    seedSqliteSample(db);
-  } finally {
-    db.close();
-  }
+  const ca = readFileSync(org.caCertPath, 'utf8');
+  const source = await startDatabase(org, dir, ca);
   const apiKey = `cbk_${randomBytes(24).toString('base64url')}`;
   const configPath = join(dir, 'config.json');
   const config = {
@@ -120,14 +124,7 @@ export async function startHostMember(org: HostOrg): Promise<HostMember> {
       maxBackoffMs: 1000,
       finalizeGraceMs: 2000,
     },
-    sources: [
-      {
-        id: 'customers',
-        kind: 'sqlite',
-        file: sqliteFile,
-        tables: { customers: sampleTableConfig('sqlite') },
-      },
-    ],
+    sources: [source],
   };
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   const gateway = startInHost(org, 'gateway', configPath, dir);
@@ -142,16 +139,66 @@ export async function startHostMember(org: HostOrg): Promise<HostMember> {
     await waitForHealthy(`http://${org.host.address}:${org.host.workerPort}/healthz`, 120_000);
   } catch (error) {
     await Promise.all([stopChild(gateway), stopChild(worker)]);
+    stopDatabase(dir);
     throw error;
   }
   return {
     org,
     client,
-    sqliteFile,
     stop: async () => {
       await Promise.all([stopChild(gateway), stopChild(worker)]);
+      stopDatabase(dir);
     },
   };
+}
+
+/** Starts the org's PostgreSQL on its host and seeds the sample table over TLS. */
+async function startDatabase(org: HostOrg, dir: string, ca: string) {
+  const { address, netns, databasePort, databaseTls } = org.host;
+  const started = spawnSync(
+    'bash',
+    [
+      databaseScript,
+      'start',
+      dir,
+      netns,
+      address,
+      String(databasePort),
+      databaseTls.cert,
+      databaseTls.key,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (started.status !== 0) throw new Error(`${org.org}'s database: ${started.stderr}`);
+  const connection = {
+    host: address,
+    port: databasePort,
+    user: 'corroborate',
+    password: started.stdout.trim(),
+    database: 'corroborate',
+  };
+  const client = new pg.Client({ ...connection, ssl: { ca } });
+  await client.connect();
+  try {
+    await client.query('DROP TABLE IF EXISTS customers');
+    await client.query(SAMPLE_DDL.postgres);
+    for (const row of SAMPLE_ROWS) {
+      await client.query(sampleInsert('postgres'), sampleParams('postgres', row));
+    }
+  } finally {
+    await client.end();
+  }
+  return {
+    id: 'customers',
+    kind: 'postgres',
+    ...connection,
+    tls: { ca },
+    tables: { customers: sampleTableConfig('postgres') },
+  };
+}
+
+function stopDatabase(dir: string): void {
+  spawnSync('bash', [databaseScript, 'stop', dir], { stdio: 'ignore' });
 }
 
 function startInHost(

@@ -2,8 +2,9 @@
 # `npm run test:multihost`: the consortium across hosts. Brings up the multi-host topology (the
 # ordering service and each org in its own network namespace, identities from one Fabric CA per
 # org), runs each org's gateway (HTTPS) and worker on its org's host, and tests requests across
-# hosts, a cut link, an org added to the live channel and a stopped peer. Removes the network,
-# its namespaces and its bridge afterwards.
+# hosts, a cut link, an org added to the live channel and a stopped peer. Each org's database is
+# a PostgreSQL on its host that accepts only TLS (test/multihost/database.sh). Removes the
+# network, its namespaces and its bridge afterwards.
 #
 # Needs root and network namespaces; where the machine allows neither it says so and exits 0
 # without running anything.
@@ -37,10 +38,21 @@ export CORROBORATE_PORT_BASE=${CORROBORATE_MULTIHOST_PORT_BASE:-37000}
 unset ORGS ORDERERS
 started=$SECONDS
 
+# The members' databases first: their servers live in the hosts' namespaces, which stay alive
+# (unnamed) as long as something runs in them.
+stop_everything() {
+  local member
+  for member in "$CORROBORATE_HOME"/members/*/; do
+    [ -d "$member" ] || continue
+    bash test/multihost/database.sh stop "${member%/}" || warnln "stopping the database of $member failed"
+  done
+  bash network/network.sh down --purge >/dev/null 2>&1 || warnln "removing the multi-host network failed"
+}
+
 cleanup() {
   local status=$?
   if [ "${CORROBORATE_KEEP_NETWORK:-0}" != 1 ]; then
-    bash network/network.sh down --purge >/dev/null 2>&1 || warnln "removing the multi-host network failed"
+    stop_everything
   fi
   infoln "test:multihost took $((SECONDS - started)) s"
   exit "$status"
@@ -51,7 +63,8 @@ infoln "compiling"
 npx --no-install tsc -b chaincode/protocol chaincode gateway gateway/dev
 # A network left by an interrupted run is removed first: the test adds an org, so it must start
 # from the original three.
-bash network/network.sh down --purge >/dev/null 2>&1 || true
+stop_everything
+rm -rf "$CORROBORATE_HOME/members" "$CORROBORATE_HOME/add-org.log"
 infoln "starting the multi-host network (3 orgs, each on its own host, identities from Fabric CA)"
 bash network/network.sh up --multihost --orgs 3
 npx mocha --config test/multihost/.mocharc.json
