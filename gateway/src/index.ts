@@ -8,8 +8,7 @@
  */
 export { startGateway } from './server';
 export type { RunningGateway } from './server';
-export { startWorker } from './worker/main';
-export type { RunningWorker } from './worker/main';
+export * from './worker';
 export { ConfigError, loadConfig, parseConfig, roles } from './config';
 export type {
   ApiKeyConfig,
