@@ -5,8 +5,8 @@
 #
 # Usage: test/multihost/database.sh start DIR NETNS ADDRESS PORT CERT KEY
 #          initialises (once) and starts the server; prints the password of user `corroborate`
-#        test/multihost/database.sh stop DIR
-#          stops the server started for DIR, if it runs
+#        test/multihost/database.sh stop DIR [--purge]
+#          stops the server started for DIR, if it runs; --purge also deletes its data
 set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -65,9 +65,10 @@ start() {
   as_postgres "$bin/psql" -X -q -h "$root/run" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<EOF
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'corroborate') THEN
-    CREATE ROLE corroborate LOGIN PASSWORD '$password';
+    CREATE ROLE corroborate LOGIN;
   END IF;
 END \$\$;
+ALTER ROLE corroborate PASSWORD '$password';
 SELECT 'CREATE DATABASE corroborate OWNER corroborate'
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'corroborate') \gexec
 EOF
@@ -75,12 +76,15 @@ EOF
 }
 
 stop() {
-  local dir=$1 bin root
+  local dir=$1 purge=${2:-} bin root
   [ -f "$dir/postgres-root" ] || return 0
   bin=$(pg_bin_dir)
   root=$(cat "$dir/postgres-root")
   if as_postgres "$bin/pg_ctl" status -D "$root/data" >/dev/null 2>&1; then
     as_postgres "$bin/pg_ctl" stop -D "$root/data" -m fast -w -t 60 >/dev/null
+  fi
+  if [ "$purge" = --purge ]; then
+    rm -rf "$root" "$dir/postgres-root" "$dir/postgres-password"
   fi
 }
 
@@ -88,6 +92,6 @@ command=${1:-}
 [ $# -gt 0 ] && shift
 case "$command:$#" in
   start:6) start "$@" ;;
-  stop:1) stop "$@" ;;
-  *) fatalln "usage: database.sh start DIR NETNS ADDRESS PORT CERT KEY | database.sh stop DIR" ;;
+  stop:1 | stop:2) stop "$@" ;;
+  *) fatalln "usage: database.sh start DIR NETNS ADDRESS PORT CERT KEY | database.sh stop DIR [--purge]" ;;
 esac

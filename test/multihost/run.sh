@@ -44,7 +44,7 @@ stop_everything() {
   local member
   for member in "$CORROBORATE_HOME"/members/*/; do
     [ -d "$member" ] || continue
-    bash test/multihost/database.sh stop "${member%/}" || warnln "stopping the database of $member failed"
+    bash test/multihost/database.sh stop "${member%/}" --purge || warnln "stopping the database of $member failed"
   done
   bash network/network.sh down --purge >/dev/null 2>&1 || warnln "removing the multi-host network failed"
 }
