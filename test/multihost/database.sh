@@ -16,8 +16,26 @@ REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 pg_bin_dir() {
   local initdb
   initdb=$(find /usr/lib/postgresql -maxdepth 3 -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$initdb" ] || fatalln "PostgreSQL is not installed (scripts/databases.sh start installs it)"
+  if [ -z "$initdb" ]; then
+    install_postgres
+    initdb=$(find /usr/lib/postgresql -maxdepth 3 -path '*/bin/initdb' 2>/dev/null | sort -V | tail -n 1)
+  fi
+  [ -n "$initdb" ] || fatalln "PostgreSQL's initdb not found under /usr/lib/postgresql"
   dirname "$initdb"
+}
+
+# As scripts/databases.sh installs it: a policy-rc.d that answers 101 keeps Debian from starting
+# a system-wide server, so that the only servers running are the ones started here.
+install_postgres() {
+  local policy=/usr/sbin/policy-rc.d added_policy=false status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    added_policy=true
+  fi
+  ensure_apt_packages postgresql || status=$?
+  if $added_policy; then rm -f "$policy"; fi
+  return "$status"
 }
 
 as_postgres() { runuser -u postgres -- "$@"; }
