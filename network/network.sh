@@ -12,6 +12,10 @@ REPO_DIR=$(dirname "$NETWORK_DIR")
 . "$NETWORK_DIR/scripts/env.sh"
 # shellcheck source=network/scripts/processes.sh
 . "$NETWORK_DIR/scripts/processes.sh"
+# shellcheck source=network/scripts/hosts.sh
+. "$NETWORK_DIR/scripts/hosts.sh"
+# shellcheck source=network/scripts/ca.sh
+. "$NETWORK_DIR/scripts/ca.sh"
 # shellcheck source=network/scripts/artifacts.sh
 . "$NETWORK_DIR/scripts/artifacts.sh"
 # shellcheck source=network/scripts/nodes.sh
@@ -22,18 +26,34 @@ REPO_DIR=$(dirname "$NETWORK_DIR")
 . "$NETWORK_DIR/scripts/chaincode.sh"
 # shellcheck source=network/scripts/profiles.sh
 . "$NETWORK_DIR/scripts/profiles.sh"
+# shellcheck source=network/scripts/addorg.sh
+. "$NETWORK_DIR/scripts/addorg.sh"
 
 print_help() {
   cat <<EOF
 Usage: network.sh <command> [options]
 
 Commands:
-  up [--orgs N] [--orderers N] [--port-base N]
+  up [--orgs N] [--orderers N] [--port-base N] [--multihost]
       Create the network if needed, start whatever is not running, deploy the contract (a
       changed contract becomes the next sequence), write the connection profiles. Safe to
-      re-run after a crash or a reboot: the ledgers are kept.
+      re-run after a crash or a reboot: the ledgers are kept. --multihost (for a new network)
+      puts the ordering service and each org on a host of its own (a network namespace with
+      its own address on a bridge, root only) with identities from one Fabric CA per org.
   down [--purge|--clean]
-      Stop the processes this network started. --purge (or --clean) also deletes its state.
+      Stop the processes this network started (and remove its hosts, on the multi-host
+      topology). --purge (or --clean) also deletes its state.
+  add-org
+      Multi-host topology: create the next org (its host, its CA, its identities), add it to
+      the channel (a configuration update signed by a majority of the orgs' admins), start and
+      join its peer and chaincode server, and approve the contract for it. The contract's
+      participant set is then changed through the contract's own governance (see
+      docs/consortium-deployment.md). The network keeps serving meanwhile.
+  link HOST up|down
+      Multi-host topology: restore or cut the link of HOST (orderer, org1, org2, ...), as a
+      pulled cable would.
+  stop NODE
+      Stop one node (e.g. peer0.org2, chaincode.org2, orderer1, ca.org2); 'up' restarts it.
   status
       List every process with its health; exits 0 only if all are healthy.
   env ORG [--admin]
@@ -46,6 +66,9 @@ Environment:
   ORGS                    number of orgs, Org1MSP..OrgNMSP (default $DEFAULT_ORGS; 1-9)
   ORDERERS                number of Raft orderers (default $DEFAULT_ORDERERS; 1, 3 or 5)
   CORROBORATE_PORT_BASE   first port of the network (default $DEFAULT_PORT_BASE); see the port table
+  CORROBORATE_TOPOLOGY    loopback (default) or multihost, as --multihost
+  CORROBORATE_SUBNET      the multi-host topology's 10.x.y (default $DEFAULT_SUBNET): bridge .1,
+                          ordering service .10, org i .10+i
   CORROBORATE_HOME        state root (default <repo>/.corroborate); the network is in its network/
   CORROBORATE_CHAINCODE_DIR  run an already built contract from this folder instead of chaincode/
   CORROBORATE_BATCH_TIMEOUT, CORROBORATE_MAX_MESSAGE_COUNT
@@ -58,6 +81,7 @@ Ports (B = CORROBORATE_PORT_BASE):
   orderer k   B+10(k-1)       client and Raft; +1 admin (osnadmin); +2 operations (/healthz)
   org i       B+100+10(i-1)   peer and gossip; +1 chaincode callbacks; +2 operations (/healthz);
                               +3 that org's chaincode server
+  multi-host only:            orderer CA B+90; org i's CA +4, gateway +6, worker +7, database +8
 EOF
 }
 
@@ -67,6 +91,9 @@ main() {
   case "$command" in
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
+    add-org) cmd_add_org "$@" ;;
+    link) cmd_link "$@" ;;
+    stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
     env) cmd_env "$@" ;;
     help | -h | --help) print_help ;;
@@ -120,6 +147,7 @@ cmd_up() {
       --orgs) ORGS=${2:?--orgs needs a number} && shift ;;
       --orderers) ORDERERS=${2:?--orderers needs a number} && shift ;;
       --port-base) CORROBORATE_PORT_BASE=${2:?--port-base needs a number} && shift ;;
+      --multihost) CORROBORATE_TOPOLOGY=multihost ;;
       -h | --help) print_help && return 0 ;;
       *) fatalln "unknown option for up: '$1'" ;;
     esac
@@ -137,6 +165,10 @@ cmd_up() {
   require_fabric
   [ -f "$SETTINGS_FILE" ] || save_settings
   mkdir -p "$LOG_DIR" "$RUN_DIR"
+  if is_multihost; then
+    require_multihost_tools
+    ensure_hosts
+  fi
   ensure_artifacts
   start_missing_nodes
   join_orderers
@@ -150,7 +182,11 @@ cmd_up() {
   wait_for_chaincode
   wait_for_discovery
   write_profiles
-  successln "network up in $((SECONDS - started_at)) s: $ORGS org(s), $ORDERERS orderer(s), channel '$CHANNEL_NAME', chaincode $CHAINCODE_LABEL"
+  if is_multihost; then
+    successln "network up in $((SECONDS - started_at)) s: $ORGS org(s) and $ORDERERS orderer(s) on hosts $SUBNET.10-$((10 + ORGS)), channel '$CHANNEL_NAME', chaincode $CHAINCODE_LABEL"
+  else
+    successln "network up in $((SECONDS - started_at)) s: $ORGS org(s), $ORDERERS orderer(s), channel '$CHANNEL_NAME', chaincode $CHAINCODE_LABEL"
+  fi
   infoln "profiles in $PROFILE_DIR; logs in $LOG_DIR"
 }
 
@@ -178,6 +214,11 @@ cmd_down() {
       stop_process "$name"
     done
   done
+  if [ "$(read_setting TOPOLOGY 2>/dev/null)" = multihost ]; then
+    ORGS='' ORDERERS='' CORROBORATE_PORT_BASE='' CORROBORATE_TOPOLOGY='' CORROBORATE_SUBNET=''
+    resolve_settings
+    remove_hosts
+  fi
   if $purge; then
     rm -rf "$STATE_DIR"
     successln "network stopped and its state $STATE_DIR deleted"
@@ -191,7 +232,7 @@ cmd_status() {
     infoln "no network in $STATE_DIR (run: npm run network:up)"
     return 1
   fi
-  ORGS='' ORDERERS='' CORROBORATE_PORT_BASE=''
+  ORGS='' ORDERERS='' CORROBORATE_PORT_BASE='' CORROBORATE_TOPOLOGY='' CORROBORATE_SUBNET=''
   resolve_settings
   FABRIC_BIN=$(bash "$REPO_DIR/scripts/install-fabric.sh" --check 2>/dev/null) || FABRIC_BIN=''
   [ -n "$FABRIC_BIN" ] || warnln "Fabric's binaries are not built, so channel and chaincode checks are skipped"
@@ -201,20 +242,40 @@ cmd_status() {
     name=$(orderer_node_name "$k")
     pid=$(running_pid "$name") || pid=-
     health=$(orderer_health "$k" "$pid") || healthy=false
-    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "127.0.0.1:$(orderer_port "$k")" "$health"
+    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "$(orderer_address "$k"):$(orderer_port "$k")" "$health"
   done
   for ((i = 1; i <= ORGS; i++)); do
     name=$(peer_node_name "$i")
     pid=$(running_pid "$name") || pid=-
     health=$(peer_health "$i" "$pid") || healthy=false
-    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "127.0.0.1:$(peer_port "$i")" "$health"
+    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "$(org_address "$i"):$(peer_port "$i")" "$health"
   done
   for ((i = 1; i <= ORGS; i++)); do
     name=$(chaincode_node_name "$i")
     pid=$(running_pid "$name") || pid=-
     health=$(chaincode_health "$i" "$pid") || healthy=false
-    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "127.0.0.1:$(chaincode_server_port "$i")" "$health"
+    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "$(org_address "$i"):$(chaincode_server_port "$i")" "$health"
   done
+  if is_multihost; then
+    local owner owners=(orderer)
+    for ((i = 1; i <= ORGS; i++)); do
+      owners+=("$(org_name "$i")")
+    done
+    for owner in "${owners[@]}"; do
+      name=$(ca_node_name "$owner")
+      pid=$(running_pid "$name") || pid=-
+      if [ "$pid" = - ]; then
+        health=STOPPED
+        healthy=false
+      elif curl -fsS --max-time 2 --cacert "$(ca_cert "$owner")" "$(ca_url "$owner")/cainfo" 2>/dev/null | grep -q '"success":true'; then
+        health="OK (/cainfo)"
+      else
+        health="NOT SERVING (/cainfo)"
+        healthy=false
+      fi
+      printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "$(ca_address "$owner"):$(ca_port "$owner")" "$health"
+    done
+  fi
   if $healthy; then
     successln "all healthy; profiles in $PROFILE_DIR"
   else
@@ -229,7 +290,7 @@ orderer_health() {
     echo "STOPPED"
     return 1
   fi
-  is_healthy "http://127.0.0.1:$(orderer_operations_port "$k")/healthz" || {
+  is_healthy "http://$(orderer_address "$k"):$(orderer_operations_port "$k")/healthz" || {
     echo "UNHEALTHY (/healthz)"
     return 1
   }
@@ -252,7 +313,7 @@ peer_health() {
     echo "STOPPED"
     return 1
   fi
-  is_healthy "http://127.0.0.1:$(peer_operations_port "$i")/healthz" || {
+  is_healthy "http://$(org_address "$i"):$(peer_operations_port "$i")/healthz" || {
     echo "UNHEALTHY (/healthz)"
     return 1
   }
@@ -286,12 +347,40 @@ chaincode_health() {
   fi
 }
 
+cmd_link() {
+  local host=${1:-} state=${2:-}
+  case "$state" in
+    up | down) ;;
+    *) fatalln "usage: network.sh link HOST up|down" ;;
+  esac
+  load_multihost_settings link
+  set_host_link "$host" "$state"
+  infoln "link of $host is $state"
+}
+
+cmd_stop() {
+  local name=${1:-}
+  [ -n "$name" ] || fatalln "usage: network.sh stop NODE (e.g. peer0.org2)"
+  [ -f "$SETTINGS_FILE" ] || fatalln "no network in $STATE_DIR"
+  [ -f "$RUN_DIR/$name.cmd" ] || fatalln "this network has no node '$name' (see: network.sh status)"
+  lock_state
+  stop_process "$name"
+}
+
+load_multihost_settings() {
+  [ -f "$SETTINGS_FILE" ] || fatalln "no network in $STATE_DIR (run: network.sh up --multihost)"
+  ORGS='' ORDERERS='' CORROBORATE_PORT_BASE='' CORROBORATE_TOPOLOGY='' CORROBORATE_SUBNET=''
+  resolve_settings
+  is_multihost || fatalln "'$1' needs the multi-host topology; the network in $STATE_DIR is $TOPOLOGY"
+  require_multihost_tools
+}
+
 cmd_env() {
   local org=${1:-} identity=User1
   [ -n "$org" ] || fatalln "usage: network.sh env ORG [--admin] (ORG is org1, org2, ...)"
   [ "${2:-}" = --admin ] && identity=Admin
   [ -f "$SETTINGS_FILE" ] || fatalln "no network in $STATE_DIR (run: npm run network:up)"
-  ORGS='' ORDERERS='' CORROBORATE_PORT_BASE=''
+  ORGS='' ORDERERS='' CORROBORATE_PORT_BASE='' CORROBORATE_TOPOLOGY='' CORROBORATE_SUBNET=''
   resolve_settings
   local i=${org#org}
   if ! [[ $i =~ ^[1-9]$ ]] || [ "$i" -gt "$ORGS" ]; then
@@ -307,7 +396,7 @@ cmd_env() {
     CORE_PEER_TLS_ROOTCERT_FILE CORE_PEER_ADDRESS; do
     printf 'export %s=%q\n' "$var" "${!var}"
   done
-  printf 'export ORDERER_ADDRESS=%q\n' "127.0.0.1:$(orderer_port 1)"
+  printf 'export ORDERER_ADDRESS=%q\n' "$(orderer_address 1):$(orderer_port 1)"
   printf 'export ORDERER_TLS_CA=%q\n' "$(orderer_tls_ca_cert)"
   # The peer CLI logs every gRPC connection at INFO; an interactive shell wants warnings only.
   printf 'export FABRIC_LOGGING_SPEC=%q\n' "${FABRIC_LOGGING_SPEC:-warning}"

@@ -259,6 +259,16 @@ export const gatewaySectionSchema = {
     bodyLimitBytes: { ...integerIn(1024, 16_777_216), default: 256 * 1024 },
     defaultDeadlineSeconds: { ...integerIn(10, 2_592_000), default: 3600 },
     maxBatchRecords: { ...integerIn(1, 1000), default: 1000 },
+    tls: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cert', 'key'],
+      description: 'Serve HTTPS with this certificate and key (PEM files, relative to the file).',
+      properties: {
+        cert: { type: 'string', minLength: 1 },
+        key: { type: 'string', minLength: 1 },
+      },
+    },
   },
 } as const;
 

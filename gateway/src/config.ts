@@ -62,7 +62,13 @@ export function parseConfig(raw: unknown, env: ConfigEnvironment, baseDir: strin
   return {
     profilePath: absolute(file.profile),
     logLevel: env.CORROBORATE_LOG_LEVEL ?? file.logLevel,
-    gateway: { ...file.gateway, port: gatewayPort ?? file.gateway.port },
+    gateway: {
+      ...file.gateway,
+      port: gatewayPort ?? file.gateway.port,
+      ...(file.gateway.tls && {
+        tls: { cert: absolute(file.gateway.tls.cert), key: absolute(file.gateway.tls.key) },
+      }),
+    },
     worker: {
       ...file.worker,
       checkpointFile: absolute(file.worker.checkpointFile),

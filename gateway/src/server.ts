@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { newApp } from './app';
 import type { Config } from './config';
@@ -35,13 +37,25 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     channel: profile.channel,
     chaincode: profile.chaincode,
   });
+  // HTTPS when the member gives a certificate (gateways reached across hosts); plain HTTP stays
+  // for a gateway that only its own machine reaches.
+  const tls = config.gateway.tls;
   const server = await new Promise<Server>((resolve, reject) => {
+    if (tls) {
+      const secure = createHttpsServer(
+        { cert: readFileSync(tls.cert), key: readFileSync(tls.key) },
+        app,
+      );
+      secure.once('error', reject);
+      secure.listen(config.gateway.port, config.gateway.host, () => resolve(secure));
+      return;
+    }
     const listening = app.listen(config.gateway.port, config.gateway.host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
     );
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.gateway.host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${config.gateway.host}:${port}`;
   logger.info({ mspId: profile.mspId, url }, 'gateway listening');
 
   return {

@@ -20,7 +20,11 @@ PREFERRED_MAX_BYTES='2 MB'
 # under a ledger that was built from them.
 ensure_artifacts() {
   ensure_node_config
-  ensure_crypto
+  if is_multihost; then
+    ensure_ca_crypto
+  else
+    ensure_crypto
+  fi
   ensure_channel_block
 }
 
@@ -99,7 +103,7 @@ Organizations:
     OrdererEndpoints:
 EOF
   for ((k = 1; k <= ORDERERS; k++)); do
-    printf '      - 127.0.0.1:%s\n' "$(orderer_port "$k")"
+    printf '      - %s:%s\n' "$(orderer_address "$k")" "$(orderer_port "$k")"
   done
   for ((i = 1; i <= ORGS; i++)); do
     local msp
@@ -115,7 +119,7 @@ EOF
       Admins: { Type: Signature, Rule: "OR('$msp.admin')" }
       Endorsement: { Type: Signature, Rule: "OR('$msp.peer')" }
     AnchorPeers:
-      - Host: 127.0.0.1
+      - Host: $(org_address "$i")
         Port: $(peer_port "$i")
 EOF
   done
@@ -178,7 +182,7 @@ EOF
     local tls_cert
     tls_cert="$(orderer_dir "$k")/tls/server.crt"
     cat <<EOF
-          - Host: 127.0.0.1
+          - Host: $(orderer_address "$k")
             Port: $(orderer_port "$k")
             ClientTLSCert: $tls_cert
             ServerTLSCert: $tls_cert

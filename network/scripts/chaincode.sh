@@ -104,13 +104,13 @@ start_chaincode_servers() {
       stop_process "$name"
     fi
     port=$(chaincode_server_port "$i")
-    assert_port_free "$port" "$name (chaincode server)"
+    assert_port_free "$port" "$name (chaincode server)" "$(org_address "$i")"
     tls=$(chaincode_server_tls_dir "$i")
-    infoln "starting $name on 127.0.0.1:$port"
-    start_process "$name" "$CHAINCODE_DIR" \
+    infoln "starting $name on $(org_address "$i"):$port"
+    start_process "$name" "$CHAINCODE_DIR" --netns "$(org_netns "$i")" \
       "CORE_CHAINCODE_LOGGING_LEVEL=${CORROBORATE_CHAINCODE_LOG_LEVEL:-info}" \
       -- "$node_bin" "$cli" server \
-      --chaincode-address "127.0.0.1:$port" \
+      --chaincode-address "$(org_address "$i"):$port" \
       --chaincode-id "$PACKAGE_ID" \
       --chaincode-tls-cert-file "$tls/server.crt" \
       --chaincode-tls-key-file "$tls/server.key" \
@@ -118,7 +118,7 @@ start_chaincode_servers() {
     started+=("$i")
   done
   for i in "${started[@]}"; do
-    wait_for_port "$(chaincode_node_name "$i")" "$(chaincode_server_port "$i")"
+    wait_for_port "$(chaincode_node_name "$i")" "$(chaincode_server_port "$i")" 60 "$(org_address "$i")"
   done
 }
 
@@ -170,7 +170,7 @@ define_chaincode() {
     )
   done
   for ((i = 1; i <= ORGS; i++)); do
-    peer_args+=(--peerAddresses "127.0.0.1:$(peer_port "$i")" --tlsRootCertFiles "$(org_tls_ca_cert "$i")")
+    peer_args+=(--peerAddresses "$(org_address "$i"):$(peer_port "$i")" --tlsRootCertFiles "$(org_tls_ca_cert "$i")")
   done
   infoln "committing $CHAINCODE_NAME $CHAINCODE_VERSION (sequence $sequence) on channel '$CHANNEL_NAME'"
   (
@@ -222,7 +222,7 @@ discover_peers() {
   user_msp=$(org_user_msp "$i" User1)
   FABRIC_LOGGING_SPEC=error "$FABRIC_BIN/discover" --peerTLSCA "$(org_tls_ca_cert "$i")" \
     --userKey "$(key_file "$user_msp")" --userCert "$(cert_file "$user_msp")" \
-    --MSP "$(org_msp_id "$i")" peers --channel "$CHANNEL_NAME" --server "127.0.0.1:$(peer_port "$i")" 2>/dev/null
+    --MSP "$(org_msp_id "$i")" peers --channel "$CHANNEL_NAME" --server "$(org_address "$i"):$(peer_port "$i")" 2>/dev/null
 }
 
 query_metadata() {

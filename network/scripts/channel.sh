@@ -6,7 +6,7 @@
 osnadmin_args() {
   local k=$1 admin_tls
   admin_tls=$(orderer_admin_tls_dir)
-  printf '%s\n' -o "127.0.0.1:$(orderer_admin_port "$k")" --ca-file "$(orderer_tls_ca_cert)" \
+  printf '%s\n' -o "$(orderer_address "$k"):$(orderer_admin_port "$k")" --ca-file "$(orderer_tls_ca_cert)" \
     --client-cert "$admin_tls/client.crt" --client-key "$admin_tls/client.key"
 }
 
@@ -48,7 +48,7 @@ wait_for_raft_leader() {
   local k attempt
   for ((attempt = 0; attempt < 240; attempt++)); do
     for ((k = 1; k <= ORDERERS; k++)); do
-      if curl -fsS --max-time 2 "http://127.0.0.1:$(orderer_operations_port "$k")/metrics" 2>/dev/null |
+      if curl -fsS --max-time 2 "http://$(orderer_address "$k"):$(orderer_operations_port "$k")/metrics" 2>/dev/null |
         grep -q "^consensus_etcdraft_is_leader{channel=\"$CHANNEL_NAME\"} 1$"; then
         return 0
       fi

@@ -10,17 +10,17 @@ start_missing_nodes() {
   for ((k = 1; k <= ORDERERS; k++)); do
     if ! running_pid "$(orderer_node_name "$k")" >/dev/null; then
       to_start_orderers+=("$k")
-      assert_port_free "$(orderer_port "$k")" "$(orderer_node_name "$k") (client and cluster)"
-      assert_port_free "$(orderer_admin_port "$k")" "$(orderer_node_name "$k") (admin)"
-      assert_port_free "$(orderer_operations_port "$k")" "$(orderer_node_name "$k") (operations)"
+      assert_port_free "$(orderer_port "$k")" "$(orderer_node_name "$k") (client and cluster)" "$(orderer_address "$k")"
+      assert_port_free "$(orderer_admin_port "$k")" "$(orderer_node_name "$k") (admin)" "$(orderer_address "$k")"
+      assert_port_free "$(orderer_operations_port "$k")" "$(orderer_node_name "$k") (operations)" "$(orderer_address "$k")"
     fi
   done
   for ((i = 1; i <= ORGS; i++)); do
     if ! running_pid "$(peer_node_name "$i")" >/dev/null; then
       to_start_peers+=("$i")
-      assert_port_free "$(peer_port "$i")" "$(peer_node_name "$i") (peer and gossip)"
-      assert_port_free "$(peer_chaincode_port "$i")" "$(peer_node_name "$i") (chaincode callbacks)"
-      assert_port_free "$(peer_operations_port "$i")" "$(peer_node_name "$i") (operations)"
+      assert_port_free "$(peer_port "$i")" "$(peer_node_name "$i") (peer and gossip)" "$(org_address "$i")"
+      assert_port_free "$(peer_chaincode_port "$i")" "$(peer_node_name "$i") (chaincode callbacks)" "$(org_address "$i")"
+      assert_port_free "$(peer_operations_port "$i")" "$(peer_node_name "$i") (operations)" "$(org_address "$i")"
     fi
   done
   for k in "${to_start_orderers[@]}"; do
@@ -30,10 +30,10 @@ start_missing_nodes() {
     start_peer "$i"
   done
   for k in "${to_start_orderers[@]}"; do
-    wait_for_health "$(orderer_node_name "$k")" "http://127.0.0.1:$(orderer_operations_port "$k")/healthz"
+    wait_for_health "$(orderer_node_name "$k")" "http://$(orderer_address "$k"):$(orderer_operations_port "$k")/healthz"
   done
   for i in "${to_start_peers[@]}"; do
-    wait_for_health "$(peer_node_name "$i")" "http://127.0.0.1:$(peer_operations_port "$i")/healthz"
+    wait_for_health "$(peer_node_name "$i")" "http://$(org_address "$i"):$(peer_operations_port "$i")/healthz"
   done
 }
 
@@ -46,11 +46,11 @@ start_orderer() {
   tls="$dir/tls"
   data="$NODES_DIR/$name"
   mkdir -p "$data"
-  infoln "starting $name on 127.0.0.1:$(orderer_port "$k") (admin $(orderer_admin_port "$k"), operations $(orderer_operations_port "$k"))"
-  start_process "$name" "$data" \
+  infoln "starting $name on $(orderer_address "$k"):$(orderer_port "$k") (admin $(orderer_admin_port "$k"), operations $(orderer_operations_port "$k"))"
+  start_process "$name" "$data" --netns "$(orderer_netns)" \
     "FABRIC_CFG_PATH=$CONFIG_DIR" \
     "FABRIC_LOGGING_SPEC=${CORROBORATE_LOG_SPEC:-info:grpc=warn}" \
-    "ORDERER_GENERAL_LISTENADDRESS=127.0.0.1" \
+    "ORDERER_GENERAL_LISTENADDRESS=$(orderer_address "$k")" \
     "ORDERER_GENERAL_LISTENPORT=$(orderer_port "$k")" \
     "ORDERER_GENERAL_LOCALMSPID=OrdererMSP" \
     "ORDERER_GENERAL_LOCALMSPDIR=$dir/msp" \
@@ -65,13 +65,13 @@ start_orderer() {
     "ORDERER_FILELEDGER_LOCATION=$data/ledger" \
     "ORDERER_CONSENSUS_WALDIR=$data/etcdraft/wal" \
     "ORDERER_CONSENSUS_SNAPDIR=$data/etcdraft/snapshot" \
-    "ORDERER_ADMIN_LISTENADDRESS=127.0.0.1:$(orderer_admin_port "$k")" \
+    "ORDERER_ADMIN_LISTENADDRESS=$(orderer_address "$k"):$(orderer_admin_port "$k")" \
     "ORDERER_ADMIN_TLS_ENABLED=true" \
     "ORDERER_ADMIN_TLS_PRIVATEKEY=$tls/server.key" \
     "ORDERER_ADMIN_TLS_CERTIFICATE=$tls/server.crt" \
     "ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true" \
     "ORDERER_ADMIN_TLS_CLIENTROOTCAS=[$tls/ca.crt]" \
-    "ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:$(orderer_operations_port "$k")" \
+    "ORDERER_OPERATIONS_LISTENADDRESS=$(orderer_address "$k"):$(orderer_operations_port "$k")" \
     "ORDERER_METRICS_PROVIDER=prometheus" \
     -- "$FABRIC_BIN/orderer"
 }
@@ -79,32 +79,32 @@ start_orderer() {
 # No Docker: the Docker endpoint is emptied and chaincode is built only by our chaincode-as-a-
 # service builder, which reads this peer's chaincode server address (and the TLS root that
 # server's certificate chains to) from CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG. Gossip advertises
-# 127.0.0.1 so that other orgs' peers, and the Gateway's discovery, can reach this peer. A peer
-# that joins the channel before the others is refused by them until they join too; Fabric's
-# default retries such a connection after 25 s, which made a fresh network wait that long before
-# its Gateway could endorse across orgs.
+# the peer's host address (127.0.0.1 on the loopback topology) so that other orgs' peers, and the
+# Gateway's discovery, can reach this peer. A peer that joins the channel before the others is
+# refused by them until they join too; Fabric's default retries such a connection after 25 s,
+# which made a fresh network wait that long before its Gateway could endorse across orgs.
 start_peer() {
   local i=$1 name dir data tls address builder_config
   name=$(peer_node_name "$i")
   dir=$(peer_dir "$i")
   tls="$dir/tls"
   data="$NODES_DIR/$name"
-  address="127.0.0.1:$(peer_port "$i")"
+  address="$(org_address "$i"):$(peer_port "$i")"
   builder_config=$(jq -cn \
     --arg peername "$(peer_node_name "$i")" \
-    --arg address "127.0.0.1:$(chaincode_server_port "$i")" \
+    --arg address "$(org_address "$i"):$(chaincode_server_port "$i")" \
     --rawfile root_cert "$(org_tls_ca_cert "$i")" \
     '{peername: $peername, address: $address, root_cert: $root_cert}')
   mkdir -p "$data"
   infoln "starting $name on $address (chaincode $(peer_chaincode_port "$i"), operations $(peer_operations_port "$i"))"
-  start_process "$name" "$data" \
+  start_process "$name" "$data" --netns "$(org_netns "$i")" \
     "FABRIC_CFG_PATH=$CONFIG_DIR" \
     "FABRIC_LOGGING_SPEC=${CORROBORATE_LOG_SPEC:-info:grpc=warn}" \
     "CORE_PEER_ID=$(peer_host "$i")" \
     "CORE_PEER_ADDRESS=$address" \
     "CORE_PEER_LISTENADDRESS=$address" \
-    "CORE_PEER_CHAINCODEADDRESS=127.0.0.1:$(peer_chaincode_port "$i")" \
-    "CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:$(peer_chaincode_port "$i")" \
+    "CORE_PEER_CHAINCODEADDRESS=$(org_address "$i"):$(peer_chaincode_port "$i")" \
+    "CORE_PEER_CHAINCODELISTENADDRESS=$(org_address "$i"):$(peer_chaincode_port "$i")" \
     "CORE_PEER_GOSSIP_BOOTSTRAP=$address" \
     "CORE_PEER_GOSSIP_EXTERNALENDPOINT=$address" \
     "CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s" \
@@ -116,7 +116,7 @@ start_peer() {
     "CORE_PEER_TLS_ROOTCERT_FILE=$tls/ca.crt" \
     "CORE_PEER_FILESYSTEMPATH=$data/ledger" \
     "CORE_LEDGER_SNAPSHOTS_ROOTDIR=$data/snapshots" \
-    "CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:$(peer_operations_port "$i")" \
+    "CORE_OPERATIONS_LISTENADDRESS=$(org_address "$i"):$(peer_operations_port "$i")" \
     "CORE_METRICS_PROVIDER=prometheus" \
     "CORE_VM_ENDPOINT=" \
     "CORE_CHAINCODE_EXTERNALBUILDERS=[{name: corroborate-ccaas, path: $NETWORK_DIR/builders/ccaas, propagateEnvironment: [CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG]}]" \

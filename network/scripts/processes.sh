@@ -12,11 +12,18 @@ PROCESS_MARKER_VAR=CORROBORATE_PROCESS
 
 process_marker() { printf '%s#%s' "$STATE_DIR" "$1"; }
 
-# Starts NAME in its own session, detached from the terminal, logging to logs/NAME.log.
-# Usage: start_process NAME WORKDIR [VAR=value...] -- COMMAND [ARG...]
+# Starts NAME in its own session, detached from the terminal, logging to logs/NAME.log; with
+# --netns NS, inside that network namespace (a host of the multi-host topology; an empty NS is
+# this machine's own network).
+# Usage: start_process NAME WORKDIR [--netns NS] [VAR=value...] -- COMMAND [ARG...]
 start_process() {
   local name=$1 workdir=$2
   shift 2
+  local netns=()
+  if [ "${1:-}" = --netns ]; then
+    [ -n "${2:-}" ] && netns=(ip netns exec "$2")
+    shift 2
+  fi
   local environment=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do
     environment+=("$1")
@@ -38,7 +45,7 @@ start_process() {
     exec 9>&-
     cd "$workdir" || exit 1
     exec env "${environment[@]}" "$PROCESS_MARKER_VAR=$(process_marker "$name")" \
-      setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@"
+      "${netns[@]}" setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@"
   ) >>"$log_file" 2>&1 </dev/null &
   local attempt
   for ((attempt = 0; attempt < 50; attempt++)); do
@@ -114,10 +121,11 @@ stop_process() {
   rm -f "$RUN_DIR/$name.pid"
 }
 
-# Fails with the name of the owner if a TCP port on 127.0.0.1 already accepts connections.
+# Fails with the name of the owner if a TCP port on 127.0.0.1 (or HOST) already accepts
+# connections.
 assert_port_free() {
-  local port=$1 purpose=$2 owner
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  local port=$1 purpose=$2 host=${3:-127.0.0.1} owner
+  if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
     owner=$(port_owner "$port")
     fatalln "port $port, needed for $purpose, is already in use${owner:+ by $owner}; stop that process or choose another CORROBORATE_PORT_BASE (for a new network)"
   fi
@@ -148,12 +156,12 @@ is_healthy() {
   curl -fsS --max-time 2 "$1" 2>/dev/null | grep -q '"status":"OK"'
 }
 
-# Waits until something accepts TCP connections on 127.0.0.1:PORT (chaincode servers have no
-# health endpoint).
+# Waits until something accepts TCP connections on 127.0.0.1:PORT, or HOST:PORT (chaincode
+# servers have no health endpoint).
 wait_for_port() {
-  local name=$1 port=$2 timeout=${3:-60} attempt
+  local name=$1 port=$2 timeout=${3:-60} host=${4:-127.0.0.1} attempt
   for ((attempt = 0; attempt < timeout * 4; attempt++)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
       return 0
     fi
     if ! running_pid "$name" >/dev/null; then

@@ -46,7 +46,7 @@ org_profile() {
   jq -n \
     --arg org "$(org_name "$i")" \
     --arg mspId "$(org_msp_id "$i")" \
-    --arg peerEndpoint "127.0.0.1:$(peer_port "$i")" \
+    --arg peerEndpoint "$(org_address "$i"):$(peer_port "$i")" \
     --arg peerHostAlias "$(peer_host "$i")" \
     --arg tlsRootCertPath "$(org_tls_ca_cert "$i")" \
     --arg certPath "$(cert_file "$user_msp")" \
@@ -68,10 +68,10 @@ network_profile() {
       --arg org "$(org_name "$i")" \
       --arg mspId "$(org_msp_id "$i")" \
       --arg profilePath "$PROFILE_DIR/$(org_name "$i").json" \
-      --arg peerEndpoint "127.0.0.1:$(peer_port "$i")" \
+      --arg peerEndpoint "$(org_address "$i"):$(peer_port "$i")" \
       --arg peerHostAlias "$(peer_host "$i")" \
-      --arg operationsEndpoint "127.0.0.1:$(peer_operations_port "$i")" \
-      --arg chaincodeServerAddress "127.0.0.1:$(chaincode_server_port "$i")" \
+      --arg operationsEndpoint "$(org_address "$i"):$(peer_operations_port "$i")" \
+      --arg chaincodeServerAddress "$(org_address "$i"):$(chaincode_server_port "$i")" \
       --arg caCertPath "$(org_ca_cert "$i")" \
       --arg tlsCaCertPath "$(org_tls_ca_cert "$i")" \
       --arg userMspPath "$(org_user_msp "$i" User1)" \
@@ -81,18 +81,22 @@ network_profile() {
         chaincodeServerAddress: $chaincodeServerAddress, caCertPath: $caCertPath,
         tlsCaCertPath: $tlsCaCertPath, userMspPath: $userMspPath, adminMspPath: $adminMspPath}]' \
       <<<"$orgs")
+    if is_multihost; then
+      orgs=$(multihost_org_fields "$i" <<<"$orgs")
+    fi
   done
   for ((k = 1; k <= ORDERERS; k++)); do
     orderers=$(jq -c \
       --arg name "$(orderer_node_name "$k")" \
-      --arg endpoint "127.0.0.1:$(orderer_port "$k")" \
+      --arg endpoint "$(orderer_address "$k"):$(orderer_port "$k")" \
       --arg hostAlias "$(orderer_host "$k")" \
-      --arg adminEndpoint "127.0.0.1:$(orderer_admin_port "$k")" \
-      --arg operationsEndpoint "127.0.0.1:$(orderer_operations_port "$k")" \
+      --arg adminEndpoint "$(orderer_address "$k"):$(orderer_admin_port "$k")" \
+      --arg operationsEndpoint "$(orderer_address "$k"):$(orderer_operations_port "$k")" \
       '. + [{name: $name, endpoint: $endpoint, hostAlias: $hostAlias, adminEndpoint: $adminEndpoint,
         operationsEndpoint: $operationsEndpoint}]' <<<"$orderers")
   done
-  jq -n \
+  local network
+  network=$(jq -n \
     --arg channel "$CHANNEL_NAME" \
     --arg chaincode "$CHAINCODE_NAME" \
     --arg chaincodeVersion "${CHAINCODE_VERSION:-}" \
@@ -108,5 +112,36 @@ network_profile() {
       chaincodePackageId: $chaincodePackageId, stateDir: $stateDir, portBase: $portBase,
       orgs: $orgs,
       orderer: {mspId: $ordererMspId, caCertPath: $ordererCaCertPath,
-        tlsCaCertPath: $ordererTlsCaCertPath, nodes: $orderers}}'
+        tlsCaCertPath: $ordererTlsCaCertPath, nodes: $orderers}}')
+  if is_multihost; then
+    jq --arg bridge "$(bridge_address)" --arg netns "$(orderer_netns)" \
+      '. + {topology: "multihost", bridgeAddress: $bridge} | .orderer += {netns: $netns}' <<<"$network"
+  else
+    printf '%s\n' "$network"
+  fi
+}
+
+# Where the multi-host topology puts an org (the last entry of the org list on stdin): its host's
+# namespace and address, its CA, and the ports and TLS material its gateway, worker and database
+# are meant to use on that host.
+multihost_org_fields() {
+  local i=$1 gateway_tls database_tls
+  gateway_tls=$(org_gateway_tls_dir "$i")
+  database_tls=$(org_database_tls_dir "$i")
+  jq -c \
+    --arg netns "$(org_netns "$i")" \
+    --arg address "$(org_address "$i")" \
+    --arg caUrl "$(ca_url "org$i")" \
+    --arg caName "$(ca_name "org$i")" \
+    --argjson gatewayPort "$(org_gateway_port "$i")" \
+    --argjson workerPort "$(org_worker_port "$i")" \
+    --argjson databasePort "$(org_database_port "$i")" \
+    --arg gatewayCert "$gateway_tls/server.crt" \
+    --arg gatewayKey "$gateway_tls/server.key" \
+    --arg databaseCert "$database_tls/server.crt" \
+    --arg databaseKey "$database_tls/server.key" \
+    '.[-1] += {host: {netns: $netns, address: $address, caUrl: $caUrl, caName: $caName,
+      gatewayPort: $gatewayPort, workerPort: $workerPort, databasePort: $databasePort,
+      gatewayTls: {cert: $gatewayCert, key: $gatewayKey},
+      databaseTls: {cert: $databaseCert, key: $databaseKey}}}'
 }
