@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { SAMPLE_COLUMNS, SAMPLE_ROWS, waitForOutcome, type ErrorBody } from '@corroborate/dev';
+import { SAMPLE_COLUMNS, SAMPLE_ROWS, waitForOutcome } from '@corroborate/dev';
 import {
   home,
   reachable,
@@ -35,10 +35,11 @@ describe('a consortium across hosts: each organisation on its own host, with its
     for (const org of readNetwork().orgs) {
       members.set(org.org, await startHostMember(org));
     }
-    const init = await member('org1').client.request<ErrorBody>('POST', '/v1/admin/participants', {
+    const init = await member('org1').client.send('POST', '/v1/admin/participants', {
       body: { participants: [...members.values()].map(({ org }) => org.mspId) },
     });
-    if (init.status !== 201 && init.body.error?.code !== 'ALREADY_INITIALISED') {
+    const code = (init.body as { error?: { code?: string } } | undefined)?.error?.code;
+    if (init.status !== 201 && code !== 'ALREADY_INITIALISED') {
       throw new Error(`participant set: ${init.status} ${JSON.stringify(init.body)}`);
     }
   });
@@ -55,22 +56,20 @@ describe('a consortium across hosts: each organisation on its own host, with its
   }
 
   async function submit(org: string, index: number): Promise<string> {
-    const response = await member(org).client.request<{ id: string } & ErrorBody>(
-      'POST',
-      '/v1/requests',
-      { body: { sourceId: 'customers', read: sqlRead(index) } },
-    );
-    expect(response.status, JSON.stringify(response.body)).to.equal(202);
-    return response.body.id;
+    const submitted = await member(org).client.submit({
+      sourceId: 'customers',
+      read: sqlRead(index),
+    });
+    return submitted.id;
   }
 
   /** The outcome, then every participant's verdict: nothing of a request is left pending. */
   async function settle(org: string, id: string, timeoutMs = 240_000): Promise<RequestView> {
     const client = member(org).client;
-    await waitForOutcome<RequestView>(client, id, timeoutMs);
+    await waitForOutcome(client, id, timeoutMs);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { body } = await client.request<RequestView>('GET', `/v1/requests/${id}`);
+      const body = await client.getRequest(id);
       if (body.verdicts.length >= body.block.participants.length) return body;
       if (Date.now() > deadline) {
         throw new Error(`${id}: verdicts still missing: ${JSON.stringify(body.verdicts)}`);
@@ -147,13 +146,11 @@ describe('a consortium across hosts: each organisation on its own host, with its
     members.set('org4', await startHostMember(org4));
 
     const proposalId = `add-org4-${process.pid}-${Date.now()}`;
-    const proposed = await member('org1').client.request<ErrorBody>(
-      'POST',
-      '/v1/admin/participant-changes',
-      { body: { proposalId, add: [org4.mspId] } },
-    );
+    const proposed = await member('org1').client.send('POST', '/v1/admin/participant-changes', {
+      body: { proposalId, add: [org4.mspId] },
+    });
     expect(proposed.status, JSON.stringify(proposed.body)).to.equal(201);
-    const approved = await member('org2').client.request<ErrorBody>(
+    const approved = await member('org2').client.send(
       'POST',
       `/v1/admin/participant-changes/${proposalId}/approve`,
     );
@@ -172,7 +169,7 @@ describe('a consortium across hosts: each organisation on its own host, with its
     let id: string;
     try {
       id = await submit('org1', 1);
-      view = await waitForOutcome<RequestView>(member('org1').client, id, 240_000);
+      view = await waitForOutcome(member('org1').client, id, 240_000);
       expect(view.status).to.equal('accepted');
       expect(view.verdicts.map((verdict) => verdict.participant)).to.not.include('Org3MSP');
     } finally {

@@ -5,7 +5,6 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { hashApiKey } from '@corroborate/gateway';
 import {
   SAMPLE_DDL,
   SAMPLE_ROWS,
@@ -14,7 +13,7 @@ import {
   sampleTableConfig,
   waitForHealthy,
 } from '@corroborate/dev';
-import type { GatewayClient, GatewayResponse } from '@corroborate/dev';
+import { hashApiKey, newGatewayClient, type GatewayClient } from '@corroborate/gateway';
 
 export const repoDir = resolve(__dirname, '..', '..');
 export const home = process.env.CORROBORATE_HOME ?? join(repoDir, '.corroborate', 'multihost');
@@ -244,7 +243,7 @@ async function waitForHttps(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode})`);
     try {
-      const response = await client.request('GET', '/healthz');
+      const response = await client.send('GET', '/healthz');
       if (response.status === 200) return;
     } catch {
       // Not listening yet.
@@ -255,51 +254,45 @@ async function waitForHttps(
 }
 
 /**
- * A gateway client that verifies the gateway's certificate against its org's CA (and nothing
- * else): the address it dials must be named in that certificate.
+ * The project's gateway client over HTTPS that verifies the gateway's certificate against its
+ * org's CA (and nothing else): the address it dials must be named in that certificate.
  */
 export function newHttpsClient(baseUrl: string, ca: Buffer, apiKey: string): GatewayClient {
-  return {
-    request<T>(
-      method: string,
-      path: string,
-      options: { body?: unknown; headers?: Record<string, string> } = {},
-    ): Promise<GatewayResponse<T>> {
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${apiKey}`,
-        ...options.headers,
-      };
-      const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-      if (payload !== undefined) headers['content-type'] = 'application/json';
-      return new Promise((resolveResponse, reject) => {
-        const request = httpsRequest(
-          new URL(path, baseUrl),
-          // No kept-alive sockets: one that the server closes while idle fails the next request.
-          { method, headers, ca, agent: false, timeout: 120_000 },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              const responseHeaders = new Headers();
-              for (const [name, value] of Object.entries(response.headers)) {
-                if (typeof value === 'string') responseHeaders.set(name, value);
-              }
-              resolveResponse({
-                status: response.statusCode ?? 0,
-                body: (text ? JSON.parse(text) : undefined) as T,
-                headers: responseHeaders,
-              });
-            });
-            response.on('error', reject);
-          },
-        );
-        request.on('timeout', () => request.destroy(new Error(`${method} ${path} timed out`)));
-        request.on('error', reject);
-        request.end(payload);
-      });
-    },
-  };
+  return newGatewayClient({
+    url: baseUrl,
+    apiKey,
+    fetch: (url, init) => httpsFetch(url, init, ca),
+  });
+}
+
+/** The part of fetch the gateway client uses, over node:https with a CA of its own. */
+function httpsFetch(url: string, init: RequestInit, ca: Buffer): Promise<Response> {
+  const headers = Object.fromEntries(new Headers(init.headers).entries());
+  const payload = typeof init.body === 'string' ? init.body : undefined;
+  return new Promise((resolveResponse, reject) => {
+    const request = httpsRequest(
+      new URL(url),
+      // No kept-alive sockets: one that the server closes while idle fails the next request.
+      { method: init.method ?? 'GET', headers, ca, agent: false, timeout: 120_000 },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (typeof value === 'string') responseHeaders.set(name, value);
+          }
+          const status = response.statusCode ?? 0;
+          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+          resolveResponse(new Response(body, { status, headers: responseHeaders }));
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`${url} timed out`)));
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 /** Whether a TCP connection to ADDRESS:PORT opens within a second. */
