@@ -99,6 +99,13 @@ require_fabric() {
   fi
 }
 
+has_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || return 1
+  done
+}
+
 require_tools() {
   local tool missing=()
   for tool in "$@"; do
@@ -119,6 +126,11 @@ cmd_up() {
     shift
   done
   local started_at=$SECONDS
+  # On a fresh clone, install what the network needs (tools, npm dependencies) as npm start does.
+  if [ ! -x "$REPO_DIR/node_modules/.bin/tsc" ] || ! has_tools jq curl flock setsid; then
+    infoln "installing what the network needs first (scripts/setup.sh)"
+    bash "$REPO_DIR/scripts/setup.sh" || fatalln "scripts/setup.sh failed; see above"
+  fi
   require_tools jq curl tar gzip node npx flock setsid sha256sum
   lock_state
   resolve_settings
@@ -297,6 +309,8 @@ cmd_env() {
   done
   printf 'export ORDERER_ADDRESS=%q\n' "127.0.0.1:$(orderer_port 1)"
   printf 'export ORDERER_TLS_CA=%q\n' "$(orderer_tls_ca_cert)"
+  # The peer CLI logs every gRPC connection at INFO; an interactive shell wants warnings only.
+  printf 'export FABRIC_LOGGING_SPEC=%q\n' "${FABRIC_LOGGING_SPEC:-warning}"
 }
 
 main "$@"

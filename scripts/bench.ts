@@ -15,7 +15,12 @@ import {
   type FabricConnection,
 } from '../gateway/src/fabric/connection';
 import { newLedger, type EventStream } from '../gateway/src/fabric/ledger';
-import { newGatewayClient, type ErrorBody, type GatewayClient } from '@corroborate/dev';
+import {
+  newGatewayClient,
+  type ErrorBody,
+  type GatewayClient,
+  type Submitted,
+} from '@corroborate/gateway';
 import {
   readLocalNetwork,
   runNetworkScript,
@@ -333,12 +338,10 @@ async function findSaturation(write: (index: number) => Promise<number>): Promis
 
 async function submitRequest(client: GatewayClient, body: unknown): Promise<string> {
   for (let attempt = 1; ; attempt++) {
-    const response = await client.request<{ id: string } & ErrorBody>('POST', '/v1/requests', {
-      body,
-    });
-    if (response.status === 202) return response.body.id;
+    const response = await client.send('POST', '/v1/requests', { body });
+    if (response.status === 202) return (response.body as Submitted).id;
     if (attempt >= 5 || response.status < 500) {
-      throw new Error(`submission failed: ${response.status} ${JSON.stringify(response.body)}`);
+      throw new Error(`submission failed: ${response.status} ${response.text}`);
     }
   }
 }
@@ -551,12 +554,19 @@ async function main(): Promise<void> {
       sources: benchSource,
     });
     const [requester] = consortium.members;
-    const client = newGatewayClient(requester!.gatewayUrl, requester!.apiKey);
-    const init = await client.request<ErrorBody>('POST', '/v1/admin/participants', {
+    const client = newGatewayClient({
+      url: requester!.gatewayUrl,
+      apiKey: requester!.apiKey,
+      timeoutMs: 120_000,
+    });
+    const init = await client.send('POST', '/v1/admin/participants', {
       body: { participants: consortium.members.map((member) => member.mspId) },
     });
-    if (init.status !== 201 && init.body.error?.code !== 'ALREADY_INITIALISED')
-      throw new Error(JSON.stringify(init.body));
+    if (
+      init.status !== 201 &&
+      (init.body as Partial<ErrorBody> | undefined)?.error?.code !== 'ALREADY_INITIALISED'
+    )
+      throw new Error(init.text);
     const height = await newLedger(connection).height();
     await outcomes.start(connection, height);
     await counter.start(connection, height);

@@ -1,5 +1,6 @@
-import { Context, Contract, Info, Param, Transaction } from 'fabric-contract-api';
+import { Context, Info, Param, Transaction } from 'fabric-contract-api';
 import { assertIdentifier } from './arguments';
+import { CodedContract } from './dispatch';
 import { ContractError } from './errors';
 import { Ledger } from './ledger';
 
@@ -11,7 +12,7 @@ const maxValueBytes = 1024;
  * on the same network, through the same client path. It touches nothing of Corroborate's state.
  */
 @Info({ title: 'Baseline', description: 'A raw blind write, for measuring the network itself' })
-export class BaselineContract extends Contract {
+export class BaselineContract extends CodedContract {
   constructor() {
     super('baseline');
   }

@@ -1,4 +1,4 @@
-import { Context, Contract, Info, Param, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Param, Returns, Transaction } from 'fabric-contract-api';
 import {
   assertIdentifier,
   decodeBookmark,
@@ -11,6 +11,7 @@ import {
   limits,
   parseJsonArgument,
 } from './arguments';
+import { CodedContract } from './dispatch';
 import { ContractError } from './errors';
 import {
   assertDeadline,
@@ -62,7 +63,7 @@ import { assertVerdictFitsBlock, newVerdict } from './verdict';
   title: 'Corroborate',
   description: 'Consortium agreement that a record read from a source is authentic',
 })
-export class CorroborateContract extends Contract {
+export class CorroborateContract extends CodedContract {
   constructor() {
     super('corroborate');
   }

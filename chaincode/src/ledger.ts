@@ -1,4 +1,5 @@
 import type { Context } from 'fabric-contract-api';
+import { ContractError } from './errors';
 import type { ChaincodeStub, Iterators } from 'fabric-shim-api';
 import { canonicalJson } from '@corroborate/protocol';
 import type { LedgerEventName, LedgerEventPayloads } from '@corroborate/protocol';
@@ -142,6 +143,10 @@ export class Ledger {
     pageSize: number,
     bookmark: string,
   ): Promise<FirstBlockPage> {
+    // A bookmark is the key to resume from; one outside this index would page through raw state.
+    if (bookmark !== '' && !bookmark.startsWith(this.#key(keyTypes.status, [status]))) {
+      throw new ContractError('INVALID_ARGUMENT', `bookmark: not a position in the ${status} list`);
+    }
     const { iterator, metadata } = await this.#stub.getStateByPartialCompositeKeyWithPagination(
       keyTypes.status,
       [status],
@@ -157,7 +162,8 @@ export class Ledger {
     } finally {
       await iterator.close();
     }
-    return { items, bookmark: metadata.bookmark };
+    // The peer sends no pagination metadata for an empty page, and the shim then gives none.
+    return { items, bookmark: metadata?.bookmark ?? '' };
   }
 
   /** Sets the transaction's event; Fabric keeps one event per transaction. */

@@ -25,6 +25,8 @@ export const errorCatalogue = {
   INVALID_VALUE: { status: 422, retryable: false },
   // Chaincode.
   INVALID_ARGUMENT: { status: 400, retryable: false },
+  ARGUMENT_COUNT: { status: 400, retryable: false },
+  UNKNOWN_TRANSACTION: { status: 400, retryable: false },
   UNSUPPORTED_SCHEME: { status: 400, retryable: false },
   NOT_INITIALISED: { status: 409, retryable: false },
   ALREADY_INITIALISED: { status: 409, retryable: false },

@@ -9,8 +9,7 @@
  */
 export { startGateway } from './server';
 export type { RunningGateway } from './server';
-export { startWorker } from './worker/main';
-export type { RunningWorker } from './worker/main';
+export * from './worker';
 export { ConfigError, loadConfig, parseConfig, roles } from './config';
 export type {
   ApiKeyConfig,
@@ -21,6 +20,27 @@ export type {
   WorkerConfig,
 } from './config';
 export { hashApiKey } from './auth';
+export { GatewayError, newGatewayClient } from './client';
+export type {
+  GatewayClient,
+  GatewayClientOptions,
+  GatewayResponse,
+  ListRequestsQuery,
+  SendOptions,
+} from './client';
+export type {
+  ApiSchema,
+  ErrorBody,
+  InitParticipantsRequest,
+  ParticipantChangeRequest,
+  ParticipantSetView,
+  ProposalView,
+  RequestPage,
+  RequestStatus,
+  RequestView,
+  SubmitRequest,
+  Submitted,
+} from './api';
 export { classify, CorroborateError, errorCatalogue, isErrorCode } from './errors';
 export type { Classification, ErrorCode } from './errors';
 export { newLedger } from './fabric/ledger';

@@ -1,5 +1,12 @@
-import { LIMITS, MODES } from '@corroborate/protocol';
-import { errorCatalogue } from './errors';
+import {
+  CONNECTOR_KINDS,
+  LIMITS,
+  MODES,
+  SCHEME,
+  VERDICT_REASONS,
+  VERDICT_RESULTS,
+} from '@corroborate/protocol';
+import { errorCatalogue, type ErrorCode } from './errors';
 
 const identifier = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' } as const;
 const mspId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } as const;
@@ -7,7 +14,7 @@ const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
 });
-const json = (schema: object, description: string) => ({
+const json = <Schema extends object>(schema: Schema, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
@@ -17,6 +24,13 @@ const idParameter = {
   required: true,
   schema: { $ref: '#/components/schemas/RequestId' },
 } as const;
+const ref = <Name extends string>(name: Name) =>
+  ({ $ref: `#/components/schemas/${name}` }) as const;
+const strings = { type: 'array', items: { type: 'string' } } as const;
+const closed = <const Properties extends object, const Required extends readonly string[]>(
+  required: Required,
+  properties: Properties,
+) => ({ type: 'object', additionalProperties: false, required, properties }) as const;
 const commonErrors = {
   '400': errorResponse('Invalid input'),
   '401': errorResponse('Missing or unknown API key'),
@@ -183,7 +197,10 @@ export const openApiDocument = {
             'application/json': { schema: { $ref: '#/components/schemas/InitParticipants' } },
           },
         },
-        responses: { '201': json({ type: 'object' }, 'The participant set'), ...commonErrors },
+        responses: {
+          '201': json(ref('ParticipantSet'), 'The participant set'),
+          ...commonErrors,
+        },
       },
     },
     '/v1/admin/participant-changes': {
@@ -197,7 +214,7 @@ export const openApiDocument = {
             'application/json': { schema: { $ref: '#/components/schemas/ParticipantChange' } },
           },
         },
-        responses: { '201': json({ type: 'object' }, 'The proposal'), ...commonErrors },
+        responses: { '201': json(ref('Proposal'), 'The proposal'), ...commonErrors },
       },
     },
     '/v1/admin/participant-changes/{proposalId}/approve': {
@@ -213,7 +230,7 @@ export const openApiDocument = {
             schema: { $ref: '#/components/schemas/RequestId' },
           },
         ],
-        responses: { '200': json({ type: 'object' }, 'The proposal'), ...commonErrors },
+        responses: { '200': json(ref('Proposal'), 'The proposal'), ...commonErrors },
       },
     },
     '/healthz': {
@@ -318,38 +335,191 @@ export const openApiDocument = {
           hashOnly: { type: 'boolean' },
         },
       },
-      Submitted: {
-        type: 'object',
-        required: ['id', 'status'],
-        properties: {
-          id: { $ref: '#/components/schemas/RequestId' },
-          status: { $ref: '#/components/schemas/Status' },
-          records: { type: 'integer' },
-          batchRoot: { type: 'string' },
-          transactionId: { type: 'string' },
-          blockNumber: { type: 'string' },
-        },
-      },
-      RequestView: {
-        type: 'object',
-        required: ['id', 'status', 'block', 'verdicts', 'outcome', 'progress'],
-        properties: {
+      Submitted: closed(['id', 'status', 'records', 'batchRoot', 'replayed'], {
+        id: ref('RequestId'),
+        status: ref('Status'),
+        records: { type: 'integer' },
+        batchRoot: { type: 'string' },
+        /** The transaction that stored the block. */
+        transactionId: { type: 'string' },
+        /** The ledger block that holds it, as decimal text; absent on a replay. */
+        blockNumber: { type: 'string', pattern: '^\\d+$' },
+        replayed: { type: 'boolean' },
+      }),
+      FirstBlockRecord: closed(['read', 'recordHash', 'fieldHashes'], {
+        read: ref('ReadParameter'),
+        recordHash: { type: 'string' },
+        fieldHashes: { type: 'object', additionalProperties: { type: 'string' } },
+        /** The canonical record; absent exactly when the block is hash-only. */
+        data: { type: 'object' },
+      }),
+      FirstBlockContent: closed(
+        [
+          'id',
+          'scheme',
+          'mode',
+          'hashOnly',
+          'deadline',
+          'requester',
+          'interface',
+          'records',
+          'batchRoot',
+        ],
+        {
           id: { type: 'string' },
-          status: { $ref: '#/components/schemas/Status' },
-          block: { type: 'object' },
-          verdicts: { type: 'array', items: { type: 'object' } },
-          outcome: { type: 'object' },
-          progress: { type: 'object' },
+          scheme: { const: SCHEME },
+          mode: { enum: [...MODES] },
+          hashOnly: { type: 'boolean' },
+          deadline: { type: 'string' },
+          requester: closed(['mspId', 'certFingerprint'], {
+            mspId: { type: 'string' },
+            certFingerprint: { type: 'string' },
+          }),
+          interface: closed(['sourceId', 'connector'], {
+            sourceId: { type: 'string' },
+            connector: { enum: [...CONNECTOR_KINDS] },
+          }),
+          records: { type: 'array', items: ref('FirstBlockRecord') },
+          batchRoot: { type: 'string' },
         },
-      },
-      Page: {
-        type: 'object',
-        required: ['items', 'bookmark'],
-        properties: {
-          items: { type: 'array', items: { type: 'object' } },
-          bookmark: { type: 'string' },
+      ),
+      StoredFirstBlock: closed(
+        [
+          'content',
+          'signature',
+          'requesterCertificate',
+          'contentHash',
+          'participants',
+          'threshold',
+          'quorumRatio',
+          'createdAt',
+          'txId',
+        ],
+        {
+          content: ref('FirstBlockContent'),
+          signature: { type: 'string' },
+          requesterCertificate: { type: 'string' },
+          contentHash: { type: 'string' },
+          participants: strings,
+          threshold: { type: 'integer' },
+          quorumRatio: { type: 'string' },
+          createdAt: { type: 'string' },
+          txId: { type: 'string' },
         },
-      },
+      ),
+      Verdict: closed(
+        [
+          'blockId',
+          'participant',
+          'result',
+          'observedHash',
+          'reason',
+          'attempts',
+          'failedRecords',
+          'recordedAt',
+          'txId',
+        ],
+        {
+          blockId: { type: 'string' },
+          participant: { type: 'string' },
+          result: { enum: [...VERDICT_RESULTS] },
+          observedHash: { type: 'string' },
+          reason: { enum: [...VERDICT_REASONS] },
+          attempts: { type: 'integer' },
+          failedRecords: { type: 'array', items: { type: 'integer' } },
+          recordedAt: { type: 'string' },
+          txId: { type: 'string' },
+        },
+      ),
+      OutcomeView: closed(['status', 'recorded', 'valid', 'invalid', 'participants', 'threshold'], {
+        status: ref('Status'),
+        recorded: { type: 'boolean' },
+        valid: { type: 'integer' },
+        invalid: { type: 'integer' },
+        participants: { type: 'integer' },
+        threshold: { type: 'integer' },
+        decidedAt: { type: 'string' },
+        txId: { type: 'string' },
+      }),
+      Progress: closed(['participants', 'threshold', 'valid', 'invalid', 'awaiting'], {
+        participants: { type: 'integer' },
+        threshold: { type: 'integer' },
+        valid: { type: 'integer' },
+        invalid: { type: 'integer' },
+        awaiting: { type: 'integer' },
+      }),
+      RequestView: closed(['id', 'status', 'block', 'verdicts', 'outcome', 'progress'], {
+        id: { type: 'string' },
+        status: ref('Status'),
+        block: ref('StoredFirstBlock'),
+        verdicts: { type: 'array', items: ref('Verdict') },
+        outcome: ref('OutcomeView'),
+        progress: ref('Progress'),
+      }),
+      FirstBlockListItem: closed(
+        [
+          'blockId',
+          'requester',
+          'mode',
+          'sourceId',
+          'records',
+          'participants',
+          'threshold',
+          'deadline',
+          'createdAt',
+          'status',
+        ],
+        {
+          blockId: { type: 'string' },
+          requester: { type: 'string' },
+          mode: { enum: [...MODES] },
+          sourceId: { type: 'string' },
+          records: { type: 'integer' },
+          participants: { type: 'integer' },
+          threshold: { type: 'integer' },
+          deadline: { type: 'string' },
+          createdAt: { type: 'string' },
+          status: ref('Status'),
+        },
+      ),
+      Page: closed(['items', 'bookmark'], {
+        items: { type: 'array', items: ref('FirstBlockListItem') },
+        bookmark: { type: 'string' },
+      }),
+      ParticipantSet: closed(['participants', 'quorumRatio', 'threshold', 'version'], {
+        participants: strings,
+        quorumRatio: { type: 'string' },
+        threshold: { type: 'integer' },
+        version: { type: 'integer' },
+      }),
+      Proposal: closed(
+        [
+          'proposalId',
+          'change',
+          'proposer',
+          'approvals',
+          'baseVersion',
+          'status',
+          'createdAt',
+          'txId',
+        ],
+        {
+          proposalId: { type: 'string' },
+          change: closed(['add', 'remove'], {
+            add: strings,
+            remove: strings,
+            quorumRatio: { type: 'string' },
+          }),
+          proposer: { type: 'string' },
+          approvals: strings,
+          baseVersion: { type: 'integer' },
+          status: { enum: ['open', 'applied', 'closed'] },
+          createdAt: { type: 'string' },
+          txId: { type: 'string' },
+          appliedAt: { type: 'string' },
+          appliedVersion: { type: 'integer' },
+        },
+      ),
       InitParticipants: {
         type: 'object',
         additionalProperties: false,
@@ -384,7 +554,7 @@ export const openApiDocument = {
             type: 'object',
             required: ['code', 'message'],
             properties: {
-              code: { enum: Object.keys(errorCatalogue) },
+              code: { enum: Object.keys(errorCatalogue) as ErrorCode[] },
               message: { type: 'string' },
               requestId: { type: 'string' },
               transactionId: { type: 'string' },

@@ -1,34 +1,18 @@
-import { canonicalJson, sha256Hex, type Mode, type ReadParameter } from '@corroborate/protocol';
+import { canonicalJson, sha256Hex, type ReadParameter } from '@corroborate/protocol';
 import { randomUUID } from 'node:crypto';
 import { acquireFirstBlock } from './acquisition';
+import type { SubmitRequest, Submitted } from './api';
 import { classify, CorroborateError } from './errors';
 import type { MemberIdentity } from './fabric/connection';
 import type { Ledger } from './fabric/ledger';
-import type { FirstBlockView, OutcomeStatus } from '@corroborate/protocol';
+import type { FirstBlockView } from '@corroborate/protocol';
 import { signFirstBlock } from './signing';
 import type { SourceRegistry } from './sources/source';
 
 /** A validated submission, as the requests API takes it. */
-export interface Submission {
-  readonly id?: string;
-  readonly sourceId: string;
-  readonly read?: ReadParameter;
-  readonly reads?: ReadParameter[];
-  readonly mode?: Mode;
-  readonly deadlineSeconds?: number;
-  readonly hashOnly?: boolean;
-}
+export type Submission = SubmitRequest;
 
-export interface Submitted {
-  readonly id: string;
-  readonly status: OutcomeStatus;
-  readonly records: number;
-  readonly batchRoot: string;
-  readonly transactionId?: string;
-  readonly blockNumber?: string;
-  /** True when this answer repeats an earlier submission with the same idempotency key. */
-  readonly replayed: boolean;
-}
+export type { Submitted };
 
 export interface RequestServiceOptions {
   readonly ledger: Ledger;

@@ -1,14 +1,15 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import type { ApiSchema } from './api';
 import { CorroborateError } from './errors';
 import { openApiDocument } from './openapi';
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 ajv.addSchema(openApiDocument, 'openapi.json');
 
-function compile<T>(
-  schemaName: keyof typeof openApiDocument.components.schemas,
-): ValidateFunction<T> {
-  return ajv.compile<T>({ $ref: `openapi.json#/components/schemas/${schemaName}` });
+function compile<Name extends keyof typeof openApiDocument.components.schemas>(
+  schemaName: Name,
+): ValidateFunction<ApiSchema<Name>> {
+  return ajv.compile<ApiSchema<Name>>({ $ref: `openapi.json#/components/schemas/${schemaName}` });
 }
 
 /** Validators compiled from the OpenAPI document's schemas: the one definition of valid input. */
@@ -21,8 +22,8 @@ export const validators = {
 };
 
 /** Returns `value` typed, or throws INVALID_REQUEST naming every offending field. */
-export function assertValid<T>(validate: ValidateFunction, value: unknown, what: string): T {
-  if (validate(value)) return value as T;
+export function assertValid<T>(validate: ValidateFunction<T>, value: unknown, what: string): T {
+  if (validate(value)) return value;
   throw new CorroborateError(
     'INVALID_REQUEST',
     `${what}: ${describeErrors(validate.errors ?? [])}`,

@@ -4,32 +4,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitForOutcome, type ErrorBody } from '@corroborate/dev';
+import { waitForOutcome } from '@corroborate/dev';
 import { startServiceProcess, waitForHealthy } from '@corroborate/dev';
 import { SAMPLE_COLUMNS, SAMPLE_ROWS } from '@corroborate/dev';
+import type { ErrorBody, RequestView, SubmitRequest, Submitted } from '@corroborate/gateway';
 import { cliPath, readerOnlyKey, requesterOnlyKey, startWorld, type E2eWorld } from './harness';
-
-interface RequestView {
-  id: string;
-  status: string;
-  verdicts: Array<{
-    participant: string;
-    result: string;
-    reason: string;
-    attempts: number;
-    failedRecords: number[];
-  }>;
-  outcome: { valid: number; invalid: number; recorded: boolean };
-  block: {
-    participants: string[];
-    content: { mode: string; hashOnly: boolean; records: Array<{ data?: unknown }> };
-  };
-}
 
 const [first, second, third] = SAMPLE_ROWS;
 const columns = [...SAMPLE_COLUMNS];
 const sqlRead = (id: string, table = 'customers') => ({
-  kind: 'sql',
+  kind: 'sql' as const,
   table,
   key: { id },
   columns,
@@ -50,21 +34,18 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
     await world?.consortium.stop();
   });
 
-  async function submit(body: Record<string, unknown>, headers?: Record<string, string>) {
-    const response = await world.org1.request<{ id: string } & ErrorBody>('POST', '/v1/requests', {
-      body,
-      ...(headers ? { headers } : {}),
-    });
-    expect(response.status, JSON.stringify(response.body)).to.equal(202);
-    return response.body.id;
+  async function submit(body: SubmitRequest) {
+    const response = await world.org1.send('POST', '/v1/requests', { body });
+    expect(response.status, response.text).to.equal(202);
+    return (response.body as Submitted).id;
   }
 
   /** Waits for the outcome and for every participant's verdict, so no test leaves work behind. */
   async function settle(id: string): Promise<RequestView> {
-    await waitForOutcome<RequestView>(world.org1, id, 180_000);
+    await waitForOutcome(world.org1, id, 180_000);
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const { body } = await world.org1.request<RequestView>('GET', `/v1/requests/${id}`);
+      const body = await world.org1.getRequest(id);
       if (body.verdicts.length === body.block.participants.length) return body;
       if (Date.now() > deadline)
         throw new Error(`${id}: verdicts still missing: ${JSON.stringify(body.verdicts)}`);
@@ -164,30 +145,21 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
   it('answers a retried request with the same Idempotency-Key with the same id and no second block', async function () {
     const key = unique('idem');
     const body = { sourceId: 'customers', read: sqlRead(first!.id) };
-    const [a, b] = await Promise.all([
-      world.org1.request<{ id: string }>('POST', '/v1/requests', {
-        body,
+    const post = (submission: SubmitRequest) =>
+      world.org1.send('POST', '/v1/requests', {
+        body: submission,
         headers: { 'idempotency-key': key },
-      }),
-      world.org1.request<{ id: string }>('POST', '/v1/requests', {
-        body,
-        headers: { 'idempotency-key': key },
-      }),
-    ]);
-    const c = await world.org1.request<{ id: string; replayed: boolean }>('POST', '/v1/requests', {
-      body,
-      headers: { 'idempotency-key': key },
-    });
+      });
+    const [a, b] = await Promise.all([post(body), post(body)]);
+    const c = await post(body);
+    const [original, concurrent, retried] = [a, b, c].map((answer) => answer.body as Submitted);
     expect([a.status, b.status, c.status]).to.deep.equal([202, 202, 202]);
-    expect(new Set([a.body.id, b.body.id, c.body.id]).size).to.equal(1);
-    expect(c.body.replayed).to.be.true;
-    const reused = await world.org1.request<ErrorBody>('POST', '/v1/requests', {
-      body: { ...body, read: sqlRead(second!.id) },
-      headers: { 'idempotency-key': key },
-    });
+    expect(new Set([original!.id, concurrent!.id, retried!.id]).size).to.equal(1);
+    expect(retried!.replayed).to.be.true;
+    const reused = await post({ ...body, read: sqlRead(second!.id) });
     expect(reused.status).to.equal(422);
-    expect(reused.body.error.code).to.equal('IDEMPOTENCY_KEY_REUSED');
-    await settle(a.body.id);
+    expect((reused.body as ErrorBody).error.code).to.equal('IDEMPOTENCY_KEY_REUSED');
+    await settle(original!.id);
   });
 
   it('gives every block exactly one verdict from a worker killed with SIGKILL mid-stream and restarted', async function () {
@@ -343,20 +315,21 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
             ? world.org1
             : world.client('org1', testCase.apiKey ?? undefined);
         const response = await (testCase.apiKey === null
-          ? world.client('org1', '').request<ErrorBody>('POST', testCase.path ?? '/v1/requests', {
+          ? world.client('org1', '').send('POST', testCase.path ?? '/v1/requests', {
               body: testCase.body?.(id),
             })
-          : client.request<ErrorBody>('POST', testCase.path ?? '/v1/requests', {
+          : client.send('POST', testCase.path ?? '/v1/requests', {
               body: testCase.body?.(id),
             }));
-        expect(response.status, JSON.stringify(response.body)).to.equal(testCase.status);
-        expect(response.body.error.code).to.equal(testCase.code);
-        expect(response.body.error.message).to.be.a('string').and.not.empty;
+        const refusal = response.body as ErrorBody;
+        expect(response.status, response.text).to.equal(testCase.status);
+        expect(refusal.error.code).to.equal(testCase.code);
+        expect(refusal.error.message).to.be.a('string').and.not.empty;
 
-        const onLedger = await world.org1.request<ErrorBody>('GET', `/v1/requests/${id}`);
+        const onLedger = await world.org1.send('GET', `/v1/requests/${id}`);
         expect(onLedger.status).to.equal(404);
-        expect(onLedger.body.error.code).to.equal('FIRST_BLOCK_NOT_FOUND');
-        const proposal = await world.org1.request<ErrorBody>('GET', '/v1/participants');
+        expect((onLedger.body as ErrorBody).error.code).to.equal('FIRST_BLOCK_NOT_FOUND');
+        const proposal = await world.org1.send('GET', '/v1/participants');
         expect(proposal.status).to.equal(200);
       });
     }
@@ -380,11 +353,9 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
     before(async function () {
       const id = await submit({ sourceId: 'customers', read: sqlRead(first!.id) });
       await settle(id);
-      const org1 = world.consortium.members[0]!;
-      const response = await fetch(`${org1.gatewayUrl}/v1/requests/${id}/receipt?proof=0:name`, {
-        headers: { authorization: `Bearer ${org1.apiKey}` },
-      });
-      const receiptText = await response.text();
+      // Taken as sent, byte for byte: the canonical encoding is what verifies.
+      const response = await world.org1.send('GET', `/v1/requests/${id}/receipt?proof=0:name`);
+      const receiptText = response.text;
       expect(response.status, receiptText).to.equal(200);
       const dir = mkdtempSync(join(tmpdir(), 'corroborate-receipt-'));
       receiptFile = join(dir, 'receipt.json');

@@ -2,7 +2,12 @@ import Database from 'better-sqlite3';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { newGatewayClient, type GatewayClient } from '@corroborate/dev';
+import {
+  newGatewayClient,
+  type ErrorBody,
+  type GatewayClient,
+  type SourceConfig,
+} from '@corroborate/gateway';
 import { runNetworkScript, startLocalConsortium, type LocalConsortium } from '@corroborate/dev';
 import {
   SAMPLE_DDL,
@@ -12,11 +17,13 @@ import {
   SAMPLE_ROWS,
   seedSqliteSample,
 } from '@corroborate/dev';
-import type { SourceConfig } from '../../gateway/src/sources/source';
 
 export const repoDir = resolve(__dirname, '..', '..');
 export const home = process.env.CORROBORATE_HOME ?? join(repoDir, '.corroborate', 'test');
 export const cliPath = join(repoDir, 'gateway', 'dist', 'cli.js');
+// Above the test network's own ports (`npm test` sets its base), so that test runs with
+// different bases can share a machine.
+const portBase = Number(process.env.CORROBORATE_PORT_BASE ?? 27000);
 
 /** Keys with fewer roles than the operator key, to test authorisation. */
 export const requesterOnlyKey = 'cbk_requester_only_test_key_000000000000';
@@ -137,8 +144,8 @@ export async function startWorld(): Promise<E2eWorld> {
   const consortium = await startLocalConsortium({
     repoDir,
     home,
-    gatewayPortBase: 28101,
-    workerPortBase: 28201,
+    gatewayPortBase: portBase + 500,
+    workerPortBase: portBase + 600,
     logLevel: 'info',
     worker: { maxAttempts: 3, initialBackoffMs: 200, maxBackoffMs: 1000, finalizeGraceMs: 2000 },
     gateway: { bodyLimitBytes: 65536 },
@@ -153,22 +160,27 @@ export async function startWorld(): Promise<E2eWorld> {
     if (!member) throw new Error(`no member ${org}`);
     return member;
   };
+  const client = (org: string, apiKey?: string) =>
+    newGatewayClient({
+      url: byOrg(org).gatewayUrl,
+      apiKey: apiKey ?? byOrg(org).apiKey,
+      timeoutMs: 120_000,
+    });
   const world: E2eWorld = {
     consortium,
-    org1: newGatewayClient(byOrg('org1').gatewayUrl, byOrg('org1').apiKey),
-    client: (org, apiKey) => newGatewayClient(byOrg(org).gatewayUrl, apiKey ?? byOrg(org).apiKey),
+    org1: client('org1'),
+    client,
     sqliteFile: (org) => join(byOrg(org).dir, 'customers.sqlite'),
   };
-  const init = await world.org1.request<{ error?: { code: string } }>(
-    'POST',
-    '/v1/admin/participants',
-    {
-      body: { participants: consortium.members.map((member) => member.mspId) },
-    },
-  );
-  if (init.status !== 201 && init.body.error?.code !== 'ALREADY_INITIALISED') {
+  const init = await world.org1.send('POST', '/v1/admin/participants', {
+    body: { participants: consortium.members.map((member) => member.mspId) },
+  });
+  if (
+    init.status !== 201 &&
+    (init.body as Partial<ErrorBody> | undefined)?.error?.code !== 'ALREADY_INITIALISED'
+  ) {
     await consortium.stop();
-    throw new Error(`participant set: ${init.status} ${JSON.stringify(init.body)}`);
+    throw new Error(`participant set: ${init.status} ${init.text}`);
   }
   return world;
 }

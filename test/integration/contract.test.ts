@@ -219,6 +219,61 @@ describe('the contract deployed on the network', function () {
     });
   });
 
+  describe('malformed calls', function () {
+    it('refuses an unknown transaction with UNKNOWN_TRANSACTION through the peer CLI', async function () {
+      const result = await cli.query('org2', ['NoSuchFn']);
+      expect(result.ok).to.be.false;
+      expect(result.ok ? '' : result.output).to.match(/UNKNOWN_TRANSACTION: NoSuchFn: /);
+    });
+
+    it('refuses a wrong argument count with ARGUMENT_COUNT through the peer CLI', async function () {
+      const result = await cli.invoke('org1', ['InitParticipants']);
+      expect(result.ok).to.be.false;
+      expect(result.ok ? '' : result.output).to.match(
+        /ARGUMENT_COUNT: InitParticipants takes 2 argument\(s\) \(participantsJson, quorumRatio\), 0 given/,
+      );
+    });
+
+    it('refuses both with their codes through the Gateway', async function () {
+      const contract = gateway('org3').contract;
+      const unknown = await contract.evaluateTransaction('NoSuchFn').then(
+        () => undefined,
+        (error: unknown) => chaincodeErrorCode(error),
+      );
+      const count = await contract.evaluateTransaction('ListFirstBlocks', 'pending').then(
+        () => undefined,
+        (error: unknown) => chaincodeErrorCode(error),
+      );
+      expect([unknown, count]).to.deep.equal(['UNKNOWN_TRANSACTION', 'ARGUMENT_COUNT']);
+    });
+  });
+
+  describe('listing', function () {
+    it('answers an empty page with an empty bookmark', async function () {
+      // A bookmark past every block id of the pending list: the page is empty whatever the state.
+      const pastTheEnd = '\u0000status\u0000pending\u0000\u{10FFFF}';
+      const page = parse<{ items: unknown[]; bookmark: string }>(
+        await gateway('org2').contract.evaluateTransaction(
+          'ListFirstBlocks',
+          'pending',
+          '10',
+          pastTheEnd,
+        ),
+      );
+      expect(page).to.deep.equal({ items: [], bookmark: '' });
+    });
+
+    it('refuses a bookmark outside the listed index with INVALID_ARGUMENT', async function () {
+      const code = await gateway('org2')
+        .contract.evaluateTransaction('ListFirstBlocks', 'pending', '10', '\u0000block\u0000')
+        .then(
+          () => undefined,
+          (error: unknown) => chaincodeErrorCode(error),
+        );
+      expect(code).to.equal('INVALID_ARGUMENT');
+    });
+  });
+
   describe('participants', function () {
     it('holds the three orgs, initialised through the peer CLI', async function () {
       const set = parse<{ participants: string[]; threshold: number }>(

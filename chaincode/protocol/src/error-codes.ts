@@ -4,6 +4,8 @@
  */
 export const contractErrorCatalogue = {
   INVALID_ARGUMENT: 'An argument is malformed or out of range; the message names the field.',
+  ARGUMENT_COUNT: 'The transaction was called with the wrong number of arguments.',
+  UNKNOWN_TRANSACTION: 'The contract has no transaction of that name.',
   PAYLOAD_TOO_LARGE: 'An argument exceeds its size limit.',
   UNSUPPORTED_SCHEME: 'The first block names a hashing scheme this contract does not implement.',
   NOT_INITIALISED: 'The participant set has not been initialised yet.',

@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-export * from './client';
 export * from './cluster';
 export * from './demo';
+export * from './outcome';
 export * from './sample-table';
+export * from './start-sequence';

@@ -1,100 +1,86 @@
 #!/usr/bin/env node
+import { newGatewayClient, type GatewayClient, type RequestView } from '@corroborate/gateway';
 import { resolve } from 'node:path';
-import { newGatewayClient, waitForOutcome, type ErrorBody, type GatewayClient } from './client';
-import { runNetworkScript, startLocalConsortium } from './demo';
+import type { LocalMember } from './cluster';
+import { runNetworkScript, startLocalConsortium, type LocalConsortium } from './demo';
+import { waitForOutcome } from './outcome';
 import { SAMPLE_COLUMNS, SAMPLE_ROWS } from './sample-table';
-
-interface RequestView {
-  id: string;
-  status: string;
-  verdicts: Array<{ participant: string; result: string; reason: string; attempts: number }>;
-  outcome: {
-    valid: number;
-    invalid: number;
-    participants: number;
-    threshold: number;
-    txId?: string;
-  };
-  block: { participants: string[]; content: { batchRoot: string } };
-}
+import { runStartSequence } from './start-sequence';
 
 const repoDir = resolve(__dirname, '..', '..', '..');
 const home = process.env.CORROBORATE_HOME ?? resolve(repoDir, '.corroborate');
-const once = process.argv.includes('--once');
 const say = (message: string): void =>
   void process.stderr.write(`\u001b[34m==>\u001b[0m ${message}\n`);
+const fail = (message: string): void =>
+  void process.stderr.write(`\u001b[31merror:\u001b[0m ${message}\n`);
 
 /**
  * `npm start`: the main job on the embedded defaults. A three-organisation Fabric network, an
  * SQLite copy of a sample table per organisation, a gateway and a worker per organisation; one
  * record submitted by Org1 and corroborated by all, its consensus result printed.
  */
-async function main(): Promise<void> {
-  say(
-    'bringing up the local Fabric network (the first run builds Fabric; later runs take seconds)',
-  );
-  runNetworkScript(repoDir, home, ['up']);
-
-  const consortium = await startLocalConsortium({
-    repoDir,
-    home,
-    logLevel: process.env.CORROBORATE_LOG_LEVEL ?? 'warn',
-    progress: say,
+async function main(): Promise<number> {
+  const stopRequested = new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
   });
-  let stopping = false;
-  const shutdown = async (code: number): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    say('stopping gateways and workers');
-    await consortium.stop();
-    say('stopping the network (its ledger is kept; `npm run network:down -- --purge` removes it)');
-    try {
-      runNetworkScript(repoDir, home, ['down']);
-    } finally {
-      process.exit(code);
-    }
-  };
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  return runStartSequence<LocalConsortium>(
+    {
+      networkUp: () => runNetworkScript(repoDir, home, ['up']),
+      networkDown: () => runNetworkScript(repoDir, home, ['down']),
+      startConsortium: () =>
+        startLocalConsortium({
+          repoDir,
+          home,
+          logLevel: process.env.CORROBORATE_LOG_LEVEL ?? 'warn',
+          progress: say,
+        }),
+      demonstrate,
+      stopRequested,
+      say,
+      fail,
+    },
+    { once: process.argv.includes('--once') },
+  );
+}
 
-  try {
-    const [requester] = consortium.members;
-    if (!requester) throw new Error('the network has no organisation');
-    const client = newGatewayClient(requester.gatewayUrl, requester.apiKey);
-    const mspIds = consortium.members.map((member) => member.mspId);
-    const init = await client.request<ErrorBody>('POST', '/v1/admin/participants', {
-      body: { participants: mspIds, quorumRatio: '0.5' },
-    });
-    if (init.status !== 201 && init.body.error?.code !== 'ALREADY_INITIALISED') {
-      throw new Error(`initialising the participant set failed: ${JSON.stringify(init.body)}`);
-    }
+/** Initialises the participant set, submits one record from Org1 and prints its result. */
+async function demonstrate(consortium: LocalConsortium): Promise<void> {
+  const [requester] = consortium.members;
+  if (!requester) throw new Error('the network has no organisation');
+  const client = newGatewayClient({
+    url: requester.gatewayUrl,
+    apiKey: requester.apiKey,
+    timeoutMs: 120_000,
+  });
+  const init = await client.send('POST', '/v1/admin/participants', {
+    body: {
+      participants: consortium.members.map((member) => member.mspId),
+      quorumRatio: '0.5',
+    },
+  });
+  if (init.status !== 201 && !isAlreadyInitialised(init.body)) {
+    throw new Error(`initialising the participant set failed: ${init.text}`);
+  }
 
-    say(`${requester.org} submits a customer record from its SQLite copy for corroboration`);
-    const submitted = await client.request<{ id: string } & ErrorBody>('POST', '/v1/requests', {
-      body: {
-        sourceId: 'customers',
-        read: {
-          kind: 'sql',
-          table: 'customers',
-          key: { id: SAMPLE_ROWS[0]?.id ?? '1' },
-          columns: [...SAMPLE_COLUMNS],
-        },
-      },
-    });
-    if (submitted.status !== 202)
-      throw new Error(`submission failed: ${JSON.stringify(submitted.body)}`);
-    const decided = await waitForOutcome<RequestView>(client, submitted.body.id, 120_000);
-    printResult(await withEveryVerdict(client, decided), consortium.members);
-  } catch (error) {
-    process.stderr.write(`\u001b[31merror:\u001b[0m ${(error as Error).message}\n`);
-    await shutdown(1);
-    return;
-  }
-  if (once) {
-    await shutdown(0);
-    return;
-  }
-  say('serving until Ctrl-C');
+  say(`${requester.org} submits a customer record from its SQLite copy for corroboration`);
+  const submitted = await client.submit({
+    sourceId: 'customers',
+    read: {
+      kind: 'sql',
+      table: 'customers',
+      key: { id: SAMPLE_ROWS[0]?.id ?? '1' },
+      columns: [...SAMPLE_COLUMNS],
+    },
+  });
+  const decided = await waitForOutcome(client, submitted.id, 120_000);
+  printResult(await withEveryVerdict(client, decided), consortium.members);
+}
+
+function isAlreadyInitialised(body: unknown): boolean {
+  return (
+    (body as { error?: { code?: unknown } } | undefined)?.error?.code === 'ALREADY_INITIALISED'
+  );
 }
 
 /**
@@ -106,19 +92,12 @@ async function withEveryVerdict(client: GatewayClient, view: RequestView): Promi
   let current = view;
   while (current.verdicts.length < current.block.participants.length && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
-    const { status, body } = await client.request<RequestView>(
-      'GET',
-      `/v1/requests/${encodeURIComponent(view.id)}`,
-    );
-    if (status === 200) current = body;
+    current = await client.getRequest(view.id);
   }
   return current;
 }
 
-function printResult(
-  view: RequestView,
-  members: ReadonlyArray<{ org: string; gatewayUrl: string; workerUrl: string; dir: string }>,
-): void {
+function printResult(view: RequestView, members: readonly LocalMember[]): void {
   const lines = [
     '',
     `Consensus result for ${view.id}: ${view.status.toUpperCase()}`,
@@ -144,7 +123,10 @@ function printResult(
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`\u001b[31merror:\u001b[0m ${(error as Error).message}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    fail((error as Error).message);
+    process.exit(1);
+  },
+);

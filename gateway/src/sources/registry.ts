@@ -25,8 +25,9 @@ export function newSourceConnector(config: SourceConfig): SourceConnector {
 
 /**
  * The member's sources by logical id. The configurations are validated first (all problems
- * reported at once); the ledger names a source only by its id, and each member maps that id to
- * its own connection here.
+ * reported at once) unless they are the list a parsed configuration holds, which was validated
+ * with its file; the ledger names a source only by its id, and each member maps that id to its
+ * own connection here.
  *
  * @throws {@link SourceError} `INVALID_CONFIG`.
  */

@@ -7,6 +7,8 @@ import type {
   SqlRead,
 } from '@corroborate/protocol';
 
+import type { SourceConfig as SchemaSourceConfig } from '../config-schema';
+
 export type { CanonicalRecord, ConnectorKind, FieldType, HttpRead, ReadParameter, SqlRead };
 
 /** Options of a single read. */
@@ -114,78 +116,20 @@ export function isSourceError(error: unknown, code?: SourceErrorCode): error is 
   return error instanceof SourceError && (code === undefined || error.code === code);
 }
 
-/** The column allow-list of one table, and optional field types that override the driver's. */
-export interface TableConfig {
-  /** Columns that reads may select or use as key columns. */
-  columns: string[];
-  /**
-   * Field types by column, for what the column metadata cannot tell: booleans stored as
-   * integers (SQLite, MariaDB's TINYINT), exact decimals stored as text in SQLite, JSON in
-   * MariaDB (a LONGTEXT alias).
-   */
-  types?: Record<string, FieldType>;
-}
-
-interface SourceConfigBase {
-  /** Logical source id, /^[a-z0-9][a-z0-9_-]{0,63}$/. */
-  id: string;
-}
-
-export interface SqliteSourceConfig extends SourceConfigBase {
-  kind: 'sqlite';
-  /** Path of an existing database file; opened read-only. */
-  file: string;
-  tables: Record<string, TableConfig>;
-  /** How long a read waits for a writer's lock (default 5000). */
-  busyTimeoutMs?: number;
-}
-
-/** TLS for a database connection: `true` verifies the server against the system CAs. */
-export type DatabaseTls = boolean | { ca?: string; rejectUnauthorized?: boolean };
-
-interface NetworkSqlSourceConfig extends SourceConfigBase {
-  host: string;
-  port?: number;
-  user: string;
-  /** Secret: never logged, redacted from JSON and inspect output of parsed configurations. */
-  password?: string;
-  database: string;
-  tables: Record<string, TableConfig>;
-  /** Server-side limit of one statement (default 5000). */
-  statementTimeoutMs?: number;
-  /** Limit on opening a connection (default 5000). */
-  connectTimeoutMs?: number;
-  /** Pool size (default 4). */
-  maxConnections?: number;
-  tls?: DatabaseTls;
-}
-
-export interface PostgresSourceConfig extends NetworkSqlSourceConfig {
-  kind: 'postgres';
-}
-
-/** MySQL or MariaDB. */
-export interface MysqlSourceConfig extends NetworkSqlSourceConfig {
-  kind: 'mysql';
-}
-
-export interface HttpSourceConfig extends SourceConfigBase {
-  kind: 'http';
-  /** http(s) URL without query, fragment or credentials; read paths are appended to it. */
-  baseUrl: string;
-  /** Sent with every request; values are secrets (e.g. Authorization) and are redacted. */
-  headers?: Record<string, string>;
-  /** Limit on the whole request, body included (default 5000). */
-  timeoutMs?: number;
-  /** Largest accepted response body in bytes (default 1 MiB). */
-  maxBytes?: number;
-  /** Field types by field name; fields without one are typed from their JSON value. */
-  types?: Record<string, FieldType>;
-}
-
+// Source configurations are described once, by the configuration schema; these name its parts.
 /** A member's local configuration of one source. It may hold secrets and never goes on the ledger. */
-export type SourceConfig =
-  SqliteSourceConfig | PostgresSourceConfig | MysqlSourceConfig | HttpSourceConfig;
+export type SourceConfig = SchemaSourceConfig;
+export type SqliteSourceConfig = Extract<SourceConfig, { kind: 'sqlite' }>;
+/** A PostgreSQL source; its password is a secret, redacted from parsed configurations. */
+export type PostgresSourceConfig = Extract<SourceConfig, { kind: 'postgres' }>;
+/** A MySQL or MariaDB source; its password is a secret, redacted from parsed configurations. */
+export type MysqlSourceConfig = Extract<SourceConfig, { kind: 'mysql' }>;
+/** An HTTP JSON source; its header values are secrets, redacted from parsed configurations. */
+export type HttpSourceConfig = Extract<SourceConfig, { kind: 'http' }>;
+/** The column allow-list of one table, and optional field types that override the driver's. */
+export type TableConfig = SqliteSourceConfig['tables'][string];
+/** TLS for a database connection: `true` verifies the server against the system CAs. */
+export type DatabaseTls = NonNullable<PostgresSourceConfig['tls']>;
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_CONNECTIONS = 4;

@@ -149,6 +149,7 @@ export class LedgerDouble {
     const nanos = (this.now % 1000) * 1_000_000;
     stub.getBufferArgs.returns(args.map((arg) => Buffer.from(arg, 'utf8')));
     stub.getArgs.returns(args);
+    stub.getFunctionAndParameters.returns({ fcn: args[0] ?? '', params: args.slice(1) });
     stub.getTxID.returns(txId);
     stub.getChannelID.returns('corroborate');
     stub.getCreator.returns({
@@ -189,9 +190,13 @@ export class LedgerDouble {
         const page = entries.slice(0, pageSize);
         // Like the peer, the bookmark is where the next page starts, empty once all were read.
         const next = entries[pageSize];
+        // An empty last page serialises to empty metadata, which the shim hands on as none.
         const result = {
           iterator: newIterator(page),
-          metadata: { fetchedRecordsCount: page.length, bookmark: next?.key ?? '' },
+          metadata:
+            page.length === 0 && next === undefined
+              ? undefined
+              : { fetchedRecordsCount: page.length, bookmark: next?.key ?? '' },
         };
         return Object.assign(Promise.resolve(result), {
           // eslint-disable-next-line @typescript-eslint/require-await

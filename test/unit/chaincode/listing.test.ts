@@ -4,7 +4,7 @@ import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';
 import type { TestIdentity } from '../../support/identities';
 import { consortium, mspIds, newSignedFirstBlock, refusal } from './fixtures';
-import { LedgerDouble } from './ledger-double';
+import { compositeKey, LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;
@@ -78,6 +78,9 @@ describe('ListFirstBlocks', () => {
     ['a page size above 100', 'pending', '101', ''],
     ['a fractional page size', 'pending', '1.5', ''],
     ['an oversized bookmark', 'pending', '10', 'x'.repeat(1025)],
+    ['a page size that is not a number', 'pending', 'ten', ''],
+    ['a bookmark outside the status index', 'pending', '10', compositeKey('block', 'b-1')],
+    ["a bookmark in another status's list", 'pending', '10', compositeKey('status', 'expired')],
   ] as const) {
     it(`refuses ${title}`, async () => {
       await expect(list(status, pageSize, bookmark)).to.be.rejectedWith(

@@ -1,5 +1,16 @@
+import { sampleTableConfig, writeLocalMember } from '@corroborate/dev';
 import * as chai from 'chai';
-import { ConfigError, parseConfig, type ConfigEnvironment } from '../../../gateway/src/config';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import {
+  ConfigError,
+  loadConfig,
+  parseConfig,
+  type ConfigEnvironment,
+} from '../../../gateway/src/config';
+import { parseSourceConfigs } from '../../../gateway/src/sources';
 
 const { expect } = chai;
 
@@ -91,10 +102,11 @@ describe('parseConfig', () => {
       minimal({ extra: true, gateway: { prot: 8080 }, worker: { retries: 3 } }),
     );
 
-    expect(problems).to.have.lengthOf(3);
-    expect(problems.join('\n')).to.match(/\(root\) must NOT have additional properties/);
-    expect(problems.join('\n')).to.match(/\/gateway must NOT have additional properties/);
-    expect(problems.join('\n')).to.match(/\/worker must NOT have additional properties/);
+    expect(problems).to.deep.equal([
+      '/extra unknown field',
+      '/gateway/prot unknown field',
+      '/worker/retries unknown field',
+    ]);
   });
 
   it('reports every schema problem at once', () => {
@@ -129,23 +141,26 @@ describe('parseConfig', () => {
     const text = problems.join('\n');
     expect(text).to.include("CORROBORATE_GATEWAY_PORT must be a port number, got 'http'");
     expect(text).to.include("CORROBORATE_WORKER_PORT must be a port number, got '65536'");
-    expect(text).to.include('/sources has duplicate ids: bank');
-    expect(text).to.include('/gateway/apiKeys has duplicate ids');
-    expect(text).to.include('initialBackoffMs must not exceed maxBackoffMs');
+    expect(text).to.include('/sources/1/id duplicate source id "bank"');
+    expect(text).to.include('/gateway/apiKeys/1/id duplicate API key id "ops"');
+    expect(text).to.include('/worker/initialBackoffMs must not exceed maxBackoffMs');
   });
 
   it('reports a bad environment port together with the problems of the file', () => {
     const problems = problemsOf(minimal({ extra: true }), { CORROBORATE_GATEWAY_PORT: 'http' });
 
-    expect(problems.join('\n')).to.include('must NOT have additional properties');
+    expect(problems.join('\n')).to.include('/extra unknown field');
     expect(problems.join('\n')).to.include('CORROBORATE_GATEWAY_PORT must be a port number');
   });
 
-  it('reports a bad source configuration with its path', () => {
+  it('reports each problem of a source configuration with its path', () => {
     const problems = problemsOf(minimal({ sources: [{ id: 'Bad Id', kind: 'sqlite' }] }));
 
-    expect(problems).to.have.lengthOf(1);
-    expect(problems[0]).to.match(/^\/sources INVALID_CONFIG: .*sources\[0\]/);
+    expect(problems).to.deep.equal([
+      "/sources/0 must have required property 'file'",
+      "/sources/0 must have required property 'tables'",
+      '/sources/0/id must match /^[a-z0-9][a-z0-9_-]{0,63}$/',
+    ]);
   });
 
   it('refuses an API key given in clear instead of its SHA-256, and an unknown role', () => {
@@ -157,5 +172,167 @@ describe('parseConfig', () => {
 
     expect(problems.join('\n')).to.include('/gateway/apiKeys/0/sha256');
     expect(problems.join('\n')).to.include('/gateway/apiKeys/0/roles/0');
+  });
+
+  it('reports problems of the gateway, the worker and the sources together, in file order', () => {
+    const problems = problemsOf({
+      profile: 'profile.json',
+      gateway: { port: 'http', apiKeys: [{ id: 'ci', sha256: 'a'.repeat(64), roles: [] }] },
+      worker: { maxAttempts: 0, initialBackoffMs: 9000 },
+      sources: [
+        {
+          id: 'crm',
+          kind: 'postgres',
+          host: 'db',
+          user: 'reader',
+          database: 'crm',
+          tls: { ca: 1, verify: true },
+          tables: { customers: { columns: ['id', 'id'], types: { email: 'text' } } },
+        },
+        { id: 'registry', kind: 'http', baseUrl: 'https://api.example.org/?page=1' },
+        { id: 'ledger', kind: 'ftp' },
+      ],
+    });
+
+    expect(problems).to.deep.equal([
+      '/gateway/port must be an integer in 0..65535',
+      '/gateway/apiKeys/0/roles must NOT have fewer than 1 items',
+      '/worker/maxAttempts must be an integer in 1..100',
+      '/worker/initialBackoffMs must not exceed maxBackoffMs',
+      '/sources/0/tls/verify unknown field',
+      '/sources/0/tls/ca must be string',
+      '/sources/0/tables/customers/columns lists a column twice',
+      "/sources/0/tables/customers/types/email not in the table's columns",
+      '/sources/1/baseUrl must not have a query or fragment',
+      "/sources/2/kind must be one of 'sqlite', 'postgres', 'mysql', 'http'",
+    ]);
+  });
+
+  it('never quotes a password, a header value or URL credentials in a problem', () => {
+    const problems = problemsOf(
+      minimal({
+        sources: [
+          { id: 'crm', kind: 'postgres', host: 'db', user: 'u', password: 7, database: 'd' },
+          {
+            id: 'api',
+            kind: 'http',
+            baseUrl: 'https://user:url-secret@api.example.org',
+            headers: { authorization: 'Bearer header-secret\n' },
+          },
+        ],
+      }),
+    );
+
+    expect(problems.join('\n')).to.include('/sources/0/password must be string');
+    expect(problems.join('\n')).to.include('/sources/1/headers/authorization must be a string');
+    expect(problems.join('\n')).not.to.match(/url-secret|header-secret/);
+  });
+
+  it('leaves the object it parses as it was', () => {
+    const raw = minimal();
+    const before = JSON.stringify(raw);
+
+    parseConfig(raw, {}, baseDir);
+
+    expect(JSON.stringify(raw)).to.equal(before);
+  });
+
+  it('parses the sources once: the source registry takes the parsed list as it is', () => {
+    const config = parseConfig(minimal(), {}, baseDir);
+
+    expect(parseSourceConfigs(config.sources)).to.equal(config.sources);
+  });
+
+  it('redacts source secrets from JSON and inspect output of the parsed configuration', () => {
+    const config = parseConfig(
+      minimal({
+        sources: [
+          {
+            id: 'crm',
+            kind: 'mysql',
+            host: 'db',
+            user: 'u',
+            password: 'mysql-secret',
+            database: 'd',
+            tables: { t: { columns: ['id'] } },
+          },
+        ],
+      }),
+      {},
+      baseDir,
+    );
+
+    expect(JSON.stringify(config)).not.to.include('mysql-secret');
+    expect(inspect(config, { depth: 10 })).not.to.include('mysql-secret');
+    expect(config.sources[0]).to.include({ password: 'mysql-secret' });
+  });
+
+  it('accepts the configuration that the local consortium harness writes, sources of every kind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corroborate-config-'));
+    try {
+      const member = writeLocalMember({
+        org: 'org1',
+        mspId: 'Org1MSP',
+        dir,
+        profilePath: join(dir, 'profile.json'),
+        gatewayPort: 18080,
+        workerPort: 19090,
+        logLevel: 'warn',
+        worker: { maxAttempts: 2, initialBackoffMs: 50, maxBackoffMs: 200, finalizeGraceMs: 100 },
+        gateway: { rateLimit: { windowMs: 60_000, max: 100_000 } },
+        extraApiKeys: [{ id: 'reader-only', key: 'cbk_reader', roles: ['reader'] }],
+        sources: [
+          {
+            id: 'customers',
+            kind: 'sqlite',
+            file: join(dir, 'customers.sqlite'),
+            tables: { customers: sampleTableConfig('sqlite') },
+          },
+          {
+            id: 'crossdb',
+            kind: 'postgres',
+            host: '127.0.0.1',
+            port: 55432,
+            user: 'corroborate',
+            password: 'pg-password',
+            database: 'corroborate',
+            tables: { customers_e2e: sampleTableConfig('postgres') },
+          },
+          {
+            id: 'shop',
+            kind: 'mysql',
+            host: '127.0.0.1',
+            user: 'corroborate',
+            database: 'shop',
+            tls: { rejectUnauthorized: false },
+            tables: { customers_e2e: sampleTableConfig('mysql') },
+          },
+          {
+            id: 'registry',
+            kind: 'http',
+            baseUrl: 'http://127.0.0.1:18999/v1',
+            headers: { authorization: 'Bearer token' },
+            types: { balance: 'number' },
+          },
+        ],
+      });
+
+      const config = loadConfig({}, member.configPath);
+
+      expect(config.profilePath).to.equal(join(dir, 'profile.json'));
+      expect(config.gateway.apiKeys.map((key) => key.id)).to.deep.equal([
+        'org1-operator',
+        'reader-only',
+      ]);
+      expect(config.worker).to.include({ port: 19090, maxAttempts: 2 });
+      expect(config.sources.map((source) => source.kind)).to.deep.equal([
+        'sqlite',
+        'postgres',
+        'mysql',
+        'http',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,9 @@
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import { inspect } from 'node:util';
+import { identifierPattern } from '../../../gateway/src/config-schema';
 import type { SourceConfig } from '../../../gateway/src/sources';
+import { isIdentifier } from '../../../gateway/src/sources/identifiers';
 import {
   isSourceError,
   newSourceRegistry,
@@ -108,6 +110,36 @@ describe('source configuration', function () {
     );
     expect(error.message).to.include('headers.authorization: must be a string without line breaks');
     expect(error.message).not.to.include('Bearer');
+  });
+
+  it('checks table and column names by the same rule that guards the SQL', function () {
+    const schemaRule = new RegExp(identifierPattern);
+    [
+      'id',
+      '_x9',
+      'A'.repeat(63),
+      'A'.repeat(64),
+      '9id',
+      'a b',
+      'id;--',
+      'é',
+      '',
+      'a"b',
+      'a`b',
+    ].forEach((name) => {
+      expect(schemaRule.test(name), name).to.equal(isIdentifier(name));
+    });
+  });
+
+  it('accepts TLS as true, false or CA and verification settings', function () {
+    [true, false, { ca: '-----BEGIN CERTIFICATE-----' }, { rejectUnauthorized: false }].forEach(
+      (tls) => {
+        expect(parseSourceConfig({ ...postgres, tls }), JSON.stringify(tls)).to.include({ tls });
+      },
+    );
+    expect(() => parseSourceConfig({ ...postgres, tls: 'yes' })).to.throw(
+      /source.tls: must be true, false or \{ ca\?, rejectUnauthorized\? \}/,
+    );
   });
 
   it('redacts passwords from JSON and inspect output of a parsed configuration', function () {

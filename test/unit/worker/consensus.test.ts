@@ -1,6 +1,18 @@
 import { expect } from 'chai';
-import type { FirstBlockView, OutcomeView, Verdict } from '@corroborate/protocol';
-import { designatedFinalizer, needsFinalizing } from '../../../gateway/src/worker/consensus';
+import fc from 'fast-check';
+import {
+  decideByCounts,
+  decideOutcome,
+  type FirstBlockView,
+  type OutcomeView,
+  type Verdict,
+} from '@corroborate/protocol';
+import {
+  decisionOf,
+  designatedFinalizer,
+  needsFinalizing,
+  newTally,
+} from '../../../gateway/src/worker/consensus';
 import { newScenario, type Scenario } from '../receipt/fixture';
 
 describe('consensus', () => {
@@ -112,5 +124,41 @@ describe('consensus', () => {
     );
 
     expect([...answers]).to.deep.equal(['Org2MSP']);
+  });
+
+  it('decides from a tally exactly what the counting rule decides, for every size, threshold and count', () => {
+    const before = 1n;
+    const after = 2n;
+    const counts = fc
+      .integer({ min: 1, max: 40 })
+      .chain((n) =>
+        fc.tuple(
+          fc.constant(n),
+          fc.integer({ min: 0, max: n }),
+          fc.integer({ min: 0, max: n }),
+          fc.integer({ min: 0, max: n }),
+        ),
+      )
+      .filter(([n, , valid, invalid]) => valid + invalid <= n);
+
+    fc.assert(
+      fc.property(counts, ([n, threshold, valid, invalid]) => {
+        const snapshot = Array.from({ length: n }, (_, index) => `Org${index + 1}MSP`);
+        const tally = newTally(snapshot, threshold, 'parallel');
+        snapshot.slice(0, valid).forEach((mspId) => tally.valid.add(mspId));
+        snapshot.slice(valid, valid + invalid).forEach((mspId) => tally.invalid.add(mspId));
+        const rule = { participants: n, threshold, valid, invalid };
+
+        const decision = decisionOf(tally);
+
+        expect(decision?.status).to.equal(decideByCounts(rule));
+        // Before its deadline a block is what the counts make it, pending while they decide nothing.
+        expect(decision?.status ?? 'pending').to.equal(decideOutcome(rule, after, before));
+        if (decision) {
+          const voters = decision.status === 'accepted' ? tally.valid : tally.invalid;
+          expect(decision.voters).to.have.members([...voters]);
+        }
+      }),
+    );
   });
 });

@@ -1,7 +1,13 @@
-import type { ReadParameter } from '@corroborate/protocol';
 import { Option, type Command } from 'commander';
+import type {
+  ReadParameter,
+  RequestPage,
+  RequestStatus,
+  RequestView,
+  SubmitRequest,
+} from '../../api';
+import { newGatewayClient, type GatewayClient } from '../../client';
 import { serializeReceipt, verifyReceipt, type Receipt } from '../../receipt';
-import { newGatewayClient, type GatewayClient, type RequestView, type SubmitBody } from '../client';
 import { CliError } from '../environment';
 import { collect, formatRows, printResult, type CliContext } from '../output';
 import { describeFailures, readInput } from './receipts';
@@ -72,8 +78,8 @@ export function addRequestCommands(program: Command, context: CliContext): void 
           formatRows([
             ['id', submitted.id],
             ['status', submitted.status],
-            ['transaction', submitted.transactionId],
-            ['block', String(submitted.blockNumber)],
+            ['transaction', submitted.transactionId ?? '-'],
+            ['block', submitted.blockNumber ?? '-'],
           ]),
         );
         return;
@@ -90,7 +96,7 @@ export function addRequestCommands(program: Command, context: CliContext): void 
     .description('show a request: its first block, verdicts and outcome')
     .argument('<id>', 'request id')
     .action(async (id: string, options: ClientOptions, command: Command) => {
-      const view = await clientFor(context, options).get(id);
+      const view = await clientFor(context, options).getRequest(id);
       printResult(context, command, view, () => describeRequest(view));
     });
 
@@ -105,10 +111,10 @@ export function addRequestCommands(program: Command, context: CliContext): void 
     .option('--bookmark <bookmark>', 'continue after a previous page')
     .action(
       async (
-        options: ClientOptions & { status: string; pageSize: string; bookmark?: string },
+        options: ClientOptions & { status: RequestStatus; pageSize: string; bookmark?: string },
         command: Command,
       ) => {
-        const page = await clientFor(context, options).list({
+        const page = await clientFor(context, options).listRequests({
           status: options.status,
           pageSize: positiveInteger(options.pageSize, '--page-size'),
           ...(options.bookmark ? { bookmark: options.bookmark } : {}),
@@ -140,7 +146,7 @@ export function addRequestCommands(program: Command, context: CliContext): void 
         command: Command,
       ) => {
         options.proof.forEach(assertProofSpec);
-        const receipt = await clientFor(context, options).receipt(id, options.proof);
+        const receipt = await clientFor(context, options).getReceipt(id, options.proof);
         const verification = verifyReceipt(receipt);
         if (!verification.valid) {
           throw new CliError(
@@ -180,7 +186,7 @@ function clientFor(context: CliContext, options: ClientOptions): GatewayClient {
   });
 }
 
-async function submitBodyOf(context: CliContext, options: SubmitOptions): Promise<SubmitBody> {
+async function submitBodyOf(context: CliContext, options: SubmitOptions): Promise<SubmitRequest> {
   const kinds = [
     options.table !== undefined,
     options.path !== undefined,
@@ -268,7 +274,7 @@ async function waitForOutcome(
   const interval = positiveInteger(options.interval, '--interval');
   const giveUpAt = cli.now() + timeout;
   for (;;) {
-    const view = await client.get(id);
+    const view = await client.getRequest(id);
     const status = view.outcome?.status ?? 'pending';
     if (status !== 'pending') return view;
     if (cli.now() + interval > giveUpAt) {
@@ -294,70 +300,45 @@ function usage(message: string): CliError {
 }
 
 function describeRequest(view: RequestView): string {
-  const block = (view.block ?? {}) as {
-    content?: {
-      mode?: string;
-      hashOnly?: boolean;
-      deadline?: string;
-      batchRoot?: string;
-      requester?: { mspId?: string };
-      interface?: { sourceId?: string; connector?: string };
-      records?: unknown[];
-    };
-    participants?: string[];
-    createdAt?: string;
-  };
-  const content = block.content ?? {};
-  const outcome = (view.outcome ?? {}) as Record<string, unknown>;
+  const { block, outcome, verdicts } = view;
+  const { content } = block;
   const rows: Array<[string, string]> = [
     ['request', view.id],
     [
       'status',
-      `${text(outcome.status)}${outcome.recorded ? ' (recorded)' : ''}: ` +
-        `${text(outcome.valid, '0')} valid, ${text(outcome.invalid, '0')} invalid ` +
-        `of ${text(outcome.participants)}, threshold ${text(outcome.threshold)}`,
+      `${outcome.status}${outcome.recorded ? ' (recorded)' : ''}: ` +
+        `${outcome.valid} valid, ${outcome.invalid} invalid ` +
+        `of ${outcome.participants}, threshold ${outcome.threshold}`,
     ],
     [
       'source',
-      `${content.interface?.sourceId ?? '?'} (${content.interface?.connector ?? '?'}), ` +
-        `${content.records?.length ?? 0} record(s)${content.hashOnly ? ', hash-only' : ''}`,
+      `${content.interface.sourceId} (${content.interface.connector}), ` +
+        `${content.records.length} record(s)${content.hashOnly ? ', hash-only' : ''}`,
     ],
-    ['mode', content.mode ?? '?'],
-    ['requester', content.requester?.mspId ?? '?'],
-    ['created', block.createdAt ?? '?'],
-    ['deadline', content.deadline ?? '?'],
-    ['batch root', content.batchRoot ?? '?'],
+    ['mode', content.mode],
+    ['requester', content.requester.mspId],
+    ['created', block.createdAt],
+    ['deadline', content.deadline],
+    ['batch root', content.batchRoot],
   ];
-  const verdicts = (view.verdicts ?? []).map(
+  const described = verdicts.map(
     (verdict) =>
       [
-        text(verdict.participant),
-        `${text(verdict.result)} ${text(verdict.reason)} (attempts ${text(verdict.attempts)}, ${text(verdict.recordedAt)})`,
+        verdict.participant,
+        `${verdict.result} ${verdict.reason} (attempts ${verdict.attempts}, ${verdict.recordedAt})`,
       ] as const,
   );
-  const waiting = (block.participants ?? []).filter(
-    (participant) => !(view.verdicts ?? []).some((verdict) => verdict.participant === participant),
+  const waiting = block.participants.filter(
+    (participant) => !verdicts.some((verdict) => verdict.participant === participant),
   );
   return [
     formatRows(rows),
     'verdicts',
-    verdicts.length > 0 ? formatRows(verdicts, '  ') : '  none yet',
+    described.length > 0 ? formatRows(described, '  ') : '  none yet',
     ...(waiting.length > 0 ? [`waiting for ${waiting.join(', ')}`] : []),
   ].join('\n');
 }
 
-function describeListItem(item: Record<string, unknown>): string {
-  const nested = item.block as { content?: { id?: string }; createdAt?: string } | undefined;
-  const outcome = item.outcome as { status?: string } | undefined;
-  const id = item.blockId ?? item.id ?? nested?.content?.id ?? '?';
-  const status = item.status ?? outcome?.status ?? '?';
-  const createdAt = item.createdAt ?? nested?.createdAt ?? '';
-  return `${text(id)}  ${text(status)}  ${text(createdAt, '')}`.trimEnd();
-}
-
-/** A scalar from a loosely typed response, as text. */
-function text(value: unknown, fallback = '?'): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? String(value)
-    : fallback;
+function describeListItem(item: RequestPage['items'][number]): string {
+  return `${item.blockId}  ${item.status}  ${item.createdAt}`.trimEnd();
 }

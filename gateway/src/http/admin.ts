@@ -1,0 +1,54 @@
+import { Router } from 'express';
+import type { ParticipantSetView, ProposalView } from '../api';
+import { requireRole } from '../auth';
+import type { Ledger } from '../fabric/ledger';
+import { assertValid, validators } from '../validation';
+import { assertJson } from './parameters';
+
+/**
+ * The participant set and its governance: `GET /participants` for readers; under `/admin` for
+ * the member's administrators, initialising the set and proposing and approving changes to it.
+ */
+export function newParticipantRoutes(options: Readonly<{ ledger: Ledger }>): Router {
+  const { ledger } = options;
+  const routes = Router();
+
+  routes.get('/participants', requireRole('reader'), async (_request, response) => {
+    const set: ParticipantSetView = await ledger.getParticipants();
+    response.json(set);
+  });
+
+  const admin = Router();
+  admin.use(requireRole('admin'));
+  admin.post('/participants', async (request, response) => {
+    assertJson(request);
+    const body = assertValid(validators.InitParticipants, request.body, 'body');
+    const set: ParticipantSetView = await ledger.initParticipants(
+      body.participants,
+      body.quorumRatio ?? '0.5',
+    );
+    response.status(201).json(set);
+  });
+  admin.post('/participant-changes', async (request, response) => {
+    assertJson(request);
+    const { proposalId, ...change } = assertValid(
+      validators.ParticipantChange,
+      request.body,
+      'body',
+    );
+    const proposal: ProposalView = await ledger.proposeParticipantChange(proposalId, {
+      add: change.add ?? [],
+      remove: change.remove ?? [],
+      ...(change.quorumRatio ? { quorumRatio: change.quorumRatio } : {}),
+    });
+    response.status(201).json(proposal);
+  });
+  admin.post('/participant-changes/:proposalId/approve', async (request, response) => {
+    const proposalId = assertValid(validators.RequestId, request.params.proposalId, 'proposalId');
+    const proposal: ProposalView = await ledger.approveParticipantChange(proposalId);
+    response.json(proposal);
+  });
+  routes.use('/admin', admin);
+
+  return routes;
+}

@@ -1,0 +1,56 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The gateway's Prometheus metrics: HTTP traffic by route, and submissions by result code. */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly submissions: Counter<'code'>;
+  /** Counts and times every request under the route that served it. */
+  readonly observe: RequestHandler;
+  /** `GET /metrics`. */
+  readonly routes: Router;
+}
+
+export function newGatewayMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'corroborate_gateway_' });
+  const httpRequests = new Counter({
+    name: 'corroborate_gateway_http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: 'corroborate_gateway_http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['route', 'method'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const submissions = new Counter({
+    name: 'corroborate_gateway_submissions_total',
+    help: 'First blocks submitted, by result code',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const observe: RequestHandler = (request, response, next) => {
+    const end = httpDuration.startTimer({ method: request.method });
+    response.on('finish', () => {
+      const route = routeOf(request);
+      end({ route });
+      httpRequests.inc({ route, method: request.method, status: String(response.statusCode) });
+    });
+    next();
+  };
+  const routes = Router();
+  routes.get('/metrics', async (_request, response) => {
+    response.type(registry.contentType).send(await registry.metrics());
+  });
+  return { registry, submissions, observe, routes };
+}
+
+// The route template, not the path: one series per route, however many ids are asked for.
+function routeOf(request: Request): string {
+  const route = (request.route as { path?: string } | undefined)?.path;
+  return route ? `${request.baseUrl}${route}` : 'unmatched';
+}

@@ -1,0 +1,69 @@
+import type { Request } from 'express';
+import { CorroborateError } from '../errors';
+
+/**
+ * Query, header and media-type checks that the OpenAPI schemas cannot express for Express (a
+ * query value arrives as a string, an array or an object). Each refusal is INVALID_REQUEST
+ * naming the parameter, or UNSUPPORTED_MEDIA_TYPE.
+ */
+
+export function assertJson(request: Request): void {
+  if (!request.is('application/json')) {
+    throw new CorroborateError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
+  }
+}
+
+export function stringParam(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string')
+    throw new CorroborateError('INVALID_REQUEST', 'repeated query parameter');
+  return value;
+}
+
+export function integerParam(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const text = stringParam(value);
+  if (text === undefined) return undefined;
+  const number = Number(text);
+  if (!/^\d+$/.test(text) || number < min || number > max) {
+    throw new CorroborateError('INVALID_REQUEST', `${name}: an integer in ${min}..${max}`);
+  }
+  return number;
+}
+
+/** `?proof=RECORD` or `?proof=RECORD:FIELD`, repeatable. */
+export function proofParams(value: unknown): Array<{ record: number; field?: string }> {
+  const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  if (items.length > 64) throw new CorroborateError('INVALID_REQUEST', 'proof: at most 64');
+  return items.map((item) => {
+    const match = typeof item === 'string' ? /^(\d{1,4})(?::(.{1,128}))?$/s.exec(item) : null;
+    if (!match?.[1]) {
+      throw new CorroborateError('INVALID_REQUEST', 'proof: RECORD or RECORD:FIELD, e.g. 0:email');
+    }
+    return { record: Number(match[1]), ...(match[2] ? { field: match[2] } : {}) };
+  });
+}
+
+export function idempotencyKeyOf(request: Request): string | undefined {
+  const key = request.get('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
+    throw new CorroborateError(
+      'INVALID_REQUEST',
+      'Idempotency-Key: 1..128 visible ASCII characters',
+    );
+  }
+  return key;
+}
+
+/** The SSE `Last-Event-ID`, `BLOCK:TRANSACTION_ID` as the event stream writes it. */
+export function parseEventId(text: string): { block: bigint; tx: string } {
+  const match = /^(\d{1,20}):([0-9a-f]{64})$/.exec(text);
+  if (!match?.[1] || !match[2]) {
+    throw new CorroborateError('INVALID_REQUEST', 'Last-Event-ID: BLOCK:TRANSACTION_ID');
+  }
+  return { block: BigInt(match[1]), tx: match[2] };
+}

@@ -1,0 +1,107 @@
+import { Router } from 'express';
+import type { Counter } from 'prom-client';
+import type { RequestPage, RequestView, Submitted } from '../api';
+import { requireRole } from '../auth';
+import type { GatewayConfig } from '../config';
+import { classify, CorroborateError } from '../errors';
+import type { Ledger } from '../fabric/ledger';
+import { buildReceipt, serializeReceipt } from '../receipt';
+import type { RequestService } from '../requests';
+import { assertValid, validators } from '../validation';
+import { assertJson, idempotencyKeyOf, integerParam, proofParams, stringParam } from './parameters';
+
+export interface RequestRoutesOptions {
+  readonly config: Pick<GatewayConfig, 'maxBatchRecords'>;
+  readonly ledger: Ledger;
+  readonly requests: RequestService;
+  /** Counts submissions by result code. */
+  readonly submissions: Counter<'code'>;
+  /** Named in receipts, so that a verifier knows where to find the transactions. */
+  readonly channel?: string;
+  readonly chaincode?: string;
+}
+
+/** `/requests`: submit a record for corroboration, follow it, list them, export its receipt. */
+export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Router {
+  const { config, ledger, requests, submissions } = options;
+  const routes = Router();
+
+  routes.post('/requests', requireRole('requester'), async (request, response) => {
+    assertJson(request);
+    const submission = assertValid(validators.SubmitRequest, request.body, 'body');
+    const readCount = submission.reads?.length ?? 1;
+    if (readCount > config.maxBatchRecords) {
+      throw new CorroborateError(
+        'INVALID_REQUEST',
+        `reads: at most ${config.maxBatchRecords} records per request`,
+      );
+    }
+    const idempotencyKey = idempotencyKeyOf(request);
+    let submitted: Submitted;
+    try {
+      submitted = await requests.submit(submission, idempotencyKey);
+    } catch (error) {
+      submissions.inc({ code: classify(error).code });
+      throw error;
+    }
+    submissions.inc({ code: submitted.replayed ? 'REPLAYED' : 'OK' });
+    request.log.info(
+      { blockId: submitted.id, tx: submitted.transactionId },
+      'first block submitted',
+    );
+    response
+      .status(202)
+      .location(`/v1/requests/${encodeURIComponent(submitted.id)}`)
+      .json(submitted);
+  });
+
+  routes.get('/requests', requireRole('reader'), async (request, response) => {
+    const status = assertValid(
+      validators.Status,
+      stringParam(request.query.status) ?? 'pending',
+      'status',
+    );
+    const pageSize = integerParam(request.query.pageSize, 'pageSize', 1, 100) ?? 20;
+    const bookmark = stringParam(request.query.bookmark) ?? '';
+    if (bookmark.length > 2048) throw new CorroborateError('INVALID_REQUEST', 'bookmark: too long');
+    const page: RequestPage = await ledger.listFirstBlocks(status, pageSize, bookmark);
+    response.json(page);
+  });
+
+  routes.get('/requests/:id', requireRole('reader'), async (request, response) => {
+    const id = assertValid(validators.RequestId, request.params.id, 'id');
+    const { block, verdicts, outcome } = await ledger.getFirstBlock(id);
+    const view: RequestView = {
+      id,
+      status: outcome.status,
+      block,
+      verdicts,
+      outcome,
+      progress: {
+        participants: outcome.participants,
+        threshold: outcome.threshold,
+        valid: outcome.valid,
+        invalid: outcome.invalid,
+        awaiting: outcome.participants - outcome.valid - outcome.invalid,
+      },
+    };
+    response.json(view);
+  });
+
+  routes.get('/requests/:id/receipt', requireRole('reader'), async (request, response) => {
+    const id = assertValid(validators.RequestId, request.params.id, 'id');
+    const proofs = proofParams(request.query.proof);
+    // The canonical encoding is the receipt's only valid form: saved as served, it verifies.
+    response.type('application/json').send(
+      serializeReceipt(
+        await buildReceipt(ledger, id, {
+          proofs,
+          ...(options.channel ? { channel: options.channel } : {}),
+          ...(options.chaincode ? { chaincode: options.chaincode } : {}),
+        }),
+      ),
+    );
+  });
+
+  return routes;
+}
