@@ -5,6 +5,7 @@
  * `@corroborate/protocol`.
  *
  * @packageDocumentation
+ * @module @corroborate/gateway
  */
 export { startGateway } from './server';
 export type { RunningGateway } from './server';

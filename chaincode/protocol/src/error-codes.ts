@@ -30,8 +30,10 @@ export const contractErrorCatalogue = {
   DUPLICATE_APPROVAL: 'This participant has approved the proposal already.',
 } as const;
 
+/** A code from {@link contractErrorCatalogue}. */
 export type ContractErrorCode = keyof typeof contractErrorCatalogue;
 
+/** True when `value` is a code from {@link contractErrorCatalogue}. */
 export function isContractErrorCode(value: string): value is ContractErrorCode {
   return Object.hasOwn(contractErrorCatalogue, value);
 }

@@ -8,7 +8,10 @@ import type { OutcomeStatus } from './threshold';
  * {@link decodeLedgerEvent}, so the shape is written once.
  */
 export interface LedgerEventPayloads {
-  /** A first block was stored; its participants are the block's snapshot. */
+  /**
+   * `CreateFirstBlock` stored a first block. `participants` and `threshold` are the block's
+   * snapshot; `records` is the number of records.
+   */
   readonly FirstBlockCreated: {
     readonly blockId: string;
     readonly requester: string;
@@ -20,7 +23,7 @@ export interface LedgerEventPayloads {
     readonly records: number;
     readonly txId: string;
   };
-  /** A participant recorded its verdict on a block. */
+  /** `RecordVerdict`: a participant recorded its verdict on a block. */
   readonly VerdictRecorded: {
     readonly blockId: string;
     readonly participant: string;
@@ -28,7 +31,7 @@ export interface LedgerEventPayloads {
     readonly reason: VerdictReason;
     readonly txId: string;
   };
-  /** A block's outcome was recorded. */
+  /** `FinalizeOutcome` recorded a block's outcome; once per block. */
   readonly OutcomeDecided: {
     readonly blockId: string;
     readonly status: Exclude<OutcomeStatus, 'pending'>;
@@ -36,12 +39,17 @@ export interface LedgerEventPayloads {
     readonly invalid: number;
     readonly txId: string;
   };
-  /** The participant set was initialised or changed; the payload is the new set. */
+  /**
+   * `InitParticipants`, or the proposal or approval that brought a change to its threshold, set
+   * the participants; the payload is the new set.
+   */
   readonly ParticipantsChanged: ParticipantSet;
 }
 
+/** The name of one of the contract's events. */
 export type LedgerEventName = keyof LedgerEventPayloads;
 
+/** Every {@link LedgerEventName}. */
 export const LEDGER_EVENT_NAMES: readonly LedgerEventName[] = [
   'FirstBlockCreated',
   'VerdictRecorded',
@@ -54,6 +62,7 @@ export type LedgerEventBody = {
   [Name in LedgerEventName]: { readonly name: Name; readonly payload: LedgerEventPayloads[Name] };
 }[LedgerEventName];
 
+/** True when `name` is an event this protocol defines. */
 export function isLedgerEventName(name: string): name is LedgerEventName {
   return (LEDGER_EVENT_NAMES as readonly string[]).includes(name);
 }

@@ -2,6 +2,7 @@
 export type FieldType =
   'null' | 'boolean' | 'number' | 'text' | 'bytes' | 'date' | 'timestamp' | 'json';
 
+/** Every field type, in the order the rule documents them. */
 export const FIELD_TYPES: readonly FieldType[] = [
   'null',
   'boolean',
@@ -15,6 +16,7 @@ export const FIELD_TYPES: readonly FieldType[] = [
 
 const fieldTypeSet: ReadonlySet<string> = new Set(FIELD_TYPES);
 
+/** True when `value` names a field type of the rule. */
 export function isFieldType(value: unknown): value is FieldType {
   return typeof value === 'string' && fieldTypeSet.has(value);
 }

@@ -5,6 +5,7 @@
  * and its error codes. Deterministic: no clock, no randomness, no I/O, no Fabric.
  *
  * @packageDocumentation
+ * @module @corroborate/protocol
  */
 export { SCHEME } from './scheme';
 export type { Scheme } from './scheme';

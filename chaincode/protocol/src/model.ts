@@ -4,6 +4,7 @@ import type { Scheme } from './scheme';
 /** How participants take turns: all at once, or each after its predecessor in the snapshot. */
 export type Mode = 'parallel' | 'relay';
 
+/** The kinds of source connector a first block may name in its interface parameter. */
 export type ConnectorKind = 'sqlite' | 'postgres' | 'mysql' | 'http';
 
 /** A primary-key value as it appears in a read; identifies, and is not itself hashed. */
@@ -27,6 +28,7 @@ export interface HttpRead {
 /** Where a participant finds a record in its own copy of the source. */
 export type ReadParameter = SqlRead | HttpRead;
 
+/** Who asked: the submitter's MSP id and the SHA-256 fingerprint of its certificate. */
 export interface Requester {
   mspId: string;
   certFingerprint: string;
@@ -38,6 +40,7 @@ export interface SourceInterface {
   connector: ConnectorKind;
 }
 
+/** One record of a first block: how to read it, and its record and field hashes. */
 export interface FirstBlockRecord {
   read: ReadParameter;
   recordHash: string;
@@ -60,8 +63,10 @@ export interface FirstBlockContent {
   batchRoot: string;
 }
 
+/** A participant's judgement of a first block. */
 export type VerdictResult = 'valid' | 'invalid';
 
+/** Why a participant judged as it did: `OK`, or the code of the check that failed. */
 export type VerdictReason =
   | 'OK'
   | 'HASH_MISMATCH'
@@ -83,9 +88,13 @@ export interface VerdictInput {
   failedRecords?: number[];
 }
 
+/** Every {@link Mode}. */
 export const MODES: readonly Mode[] = ['parallel', 'relay'];
+/** Every {@link ConnectorKind}. */
 export const CONNECTOR_KINDS: readonly ConnectorKind[] = ['sqlite', 'postgres', 'mysql', 'http'];
+/** Every {@link VerdictResult}. */
 export const VERDICT_RESULTS: readonly VerdictResult[] = ['valid', 'invalid'];
+/** Every {@link VerdictReason}. */
 export const VERDICT_REASONS: readonly VerdictReason[] = [
   'OK',
   'HASH_MISMATCH',

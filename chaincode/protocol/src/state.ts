@@ -10,14 +10,20 @@ export interface ParticipantSet {
   readonly version: number;
 }
 
+/** A proposed change to the participant set: members to add or remove, or a new ratio. */
 export interface ParticipantChange {
   readonly add: string[];
   readonly remove: string[];
   readonly quorumRatio?: string;
 }
 
+/**
+ * `open` while it collects approvals; `applied` once they reach the threshold; `closed` when the
+ * set changed under it.
+ */
 export type ProposalStatus = 'open' | 'applied' | 'closed';
 
+/** A participant change under vote, and the approvals it has so far. */
 export interface Proposal {
   readonly proposalId: string;
   readonly change: ParticipantChange;
@@ -32,6 +38,10 @@ export interface Proposal {
   readonly appliedVersion?: number;
 }
 
+/**
+ * A first block as stored: the signed content with the participant snapshot and threshold taken at
+ * creation.
+ */
 export interface StoredFirstBlock {
   readonly content: FirstBlockContent;
   readonly signature: string;
@@ -66,6 +76,7 @@ export interface FirstBlockMeta {
   readonly createdAt: string;
 }
 
+/** A participant's verdict as recorded, with the transaction that recorded it. */
 export interface Verdict {
   readonly blockId: string;
   readonly participant: string;
@@ -78,6 +89,7 @@ export interface Verdict {
   readonly txId: string;
 }
 
+/** A decided outcome as recorded, once per block. */
 export interface Outcome {
   readonly blockId: string;
   readonly status: Exclude<OutcomeStatus, 'pending'>;
@@ -93,6 +105,10 @@ export interface Outcome {
   readonly txId: string;
 }
 
+/**
+ * A block's outcome as returned: the recorded one, or a live count that is not on the ledger yet
+ * (`recorded: false`).
+ */
 export interface OutcomeView {
   readonly status: OutcomeStatus;
   readonly recorded: boolean;
@@ -121,6 +137,7 @@ export interface FirstBlockListItem extends FirstBlockSummary {
   readonly status: OutcomeStatus;
 }
 
+/** One page of {@link FirstBlockListItem}s; `bookmark` is empty after the last page. */
 export interface FirstBlockPage {
   readonly items: FirstBlockListItem[];
   readonly bookmark: string;

@@ -3,8 +3,10 @@ import type { Instant } from './time';
 /** The agreement level when none is given: at least half of all participants. */
 export const defaultQuorumRatio = '0.5';
 
+/** A block's status: pending until the counts or the deadline decide it. */
 export type OutcomeStatus = 'pending' | 'accepted' | 'rejected' | 'expired';
 
+/** Every {@link OutcomeStatus}. */
 export const outcomeStatuses: readonly OutcomeStatus[] = [
   'pending',
   'accepted',
@@ -12,6 +14,7 @@ export const outcomeStatuses: readonly OutcomeStatus[] = [
   'expired',
 ];
 
+/** True when `value` is an {@link OutcomeStatus}. */
 export function isOutcomeStatus(value: string): value is OutcomeStatus {
   return (outcomeStatuses as readonly string[]).includes(value);
 }
@@ -55,6 +58,10 @@ export function computeThreshold(participants: number, ratio: QuorumRatio): numb
   return Number((product + ratio.denominator - 1n) / ratio.denominator);
 }
 
+/**
+ * The counts an outcome is decided from: every participant of the snapshot, its threshold, and the
+ * verdicts so far.
+ */
 export interface Tally {
   readonly participants: number;
   readonly threshold: number;

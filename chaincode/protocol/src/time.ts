@@ -8,6 +8,7 @@ export type Instant = bigint;
 const nanosPerSecond = 1_000_000_000n;
 const secondsPerDay = 86_400n;
 
+/** How far after its creation a first block's deadline may lie: 30 days. */
 export const maxDeadlineAhead: Instant = 30n * secondsPerDay * nanosPerSecond;
 
 const utcTimestampPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
