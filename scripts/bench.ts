@@ -266,7 +266,11 @@ function benchSource(org: string, dir: string): SourceConfig[] {
       kind: 'sqlite',
       file,
       tables: {
-        items: { columns: itemColumns, types: { price: 'number', updated_at: 'timestamp' } },
+        items: {
+          key: ['id'],
+          columns: itemColumns,
+          types: { price: 'number', updated_at: 'timestamp' },
+        },
       },
     },
   ];

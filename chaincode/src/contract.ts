@@ -188,9 +188,19 @@ export class CorroborateContract extends CodedContract {
   @Param('signature', 'string', 'base64 DER ECDSA P-256 signature over the canonical content')
   @Returns('string')
   async CreateFirstBlock(ctx: Context, contentJson: string, signature: string): Promise<string> {
+    // Who calls, and whether they belong, costs one state read; parsing and hashing a block of
+    // several MiB costs far more. A non-participant is refused before it can spend that.
+    const caller = callerOf(ctx);
+    const ledger = new Ledger(ctx);
+    const set = await requireParticipants(ledger);
+    if (!isParticipant(set, caller.mspId)) {
+      throw new ContractError(
+        'NOT_A_PARTICIPANT',
+        `requester.mspId: ${caller.mspId} is not a participant`,
+      );
+    }
     const { content, payload } = decodeFirstBlockContent(contentJson);
     decodeSignature(signature);
-    const caller = callerOf(ctx);
     assertRequester(content, caller);
     if (!verifySignature(payload, signature, caller.certificate)) {
       throw new ContractError(
@@ -199,8 +209,7 @@ export class CorroborateContract extends CodedContract {
       );
     }
     const contentHash = sha256Hex(payload);
-    const ledger = new Ledger(ctx);
-    // Before time and membership checks, so that a retry is always recognised as one.
+    // Before the time check, so that a retry after the deadline is recognised as one.
     const existing = await ledger.getBlock(content.id);
     if (existing) {
       throw existing.contentHash === contentHash
@@ -212,13 +221,6 @@ export class CorroborateContract extends CodedContract {
             'FIRST_BLOCK_EXISTS',
             `id: ${content.id} exists with different content`,
           );
-    }
-    const set = await requireParticipants(ledger);
-    if (!isParticipant(set, caller.mspId)) {
-      throw new ContractError(
-        'NOT_A_PARTICIPANT',
-        `requester.mspId: ${caller.mspId} is not a participant`,
-      );
     }
     assertDeadline(content, ledger.txTime());
 

@@ -38,13 +38,32 @@ const fieldTypeMap = {
 } as const;
 
 const tableSchema = {
-  description: 'The column allow-list of one table, and field types that override the driver.',
+  description:
+    'The column allow-list of one table, its key, and field types that override the driver.',
   type: 'object',
   additionalProperties: false,
-  required: ['columns'],
+  required: ['columns', 'key'],
   properties: {
+    key: {
+      description:
+        "The columns of the table's primary key or unique keys, the only ones a read may key on, " +
+        'so that a read finds a row by its key and cannot search the table by any other column.',
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: {
+        type: 'string',
+        pattern: identifierPattern,
+        errorMessage: `column name must match /${identifierPattern}/`,
+      },
+      errorMessage: {
+        type: 'must be a non-empty array of column names',
+        minItems: 'must be a non-empty array of column names',
+        uniqueItems: 'lists a column twice',
+      },
+    },
     columns: {
-      description: 'Columns that reads may select or use as key columns.',
+      description: 'Columns that reads may select.',
       type: 'array',
       minItems: 1,
       uniqueItems: true,
@@ -107,6 +126,10 @@ const sqliteSourceSchema = {
     busyTimeoutMs: {
       ...integerIn(0, 600_000),
       description: "How long a read waits for a writer's lock (default 5000).",
+    },
+    statementTimeoutMs: {
+      ...integerIn(1, 600_000),
+      description: 'Limit of one statement, lock wait included (default 5000).',
     },
   },
 } as const;

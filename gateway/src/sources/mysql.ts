@@ -6,7 +6,11 @@ import type { Connection as CallbackConnection } from 'mysql2';
 import type { SqlColumn, SqlDialect, SqlResult, SqlStatement } from './sql';
 import { classifyDriverError, newSqlConnector } from './sql';
 import type { MysqlSourceConfig, SourceConnector, SourceError } from './source';
-import { DEFAULT_MAX_CONNECTIONS, DEFAULT_TIMEOUT_MS } from './source';
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_TIMEOUT_MS,
+  PREPARED_STATEMENT_CACHE_SIZE,
+} from './source';
 
 // MySQL protocol column types (include/mysql_com.h, enum_field_types).
 const mysqlTypes = {
@@ -97,6 +101,9 @@ class MysqlDialect implements SqlDialect {
       jsonStrings: true,
       rowsAsArray: true,
       multipleStatements: false,
+      // mysql2 keeps 16000 per connection by default, and the server counts them all against
+      // its global max_prepared_stmt_count (16382 by default), shared with every other client.
+      maxPreparedStatements: PREPARED_STATEMENT_CACHE_SIZE,
     };
     if (config.password !== undefined) {
       options.password = config.password;

@@ -134,3 +134,8 @@ export type DatabaseTls = NonNullable<PostgresSourceConfig['tls']>;
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_CONNECTIONS = 4;
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
+/**
+ * Prepared statements kept per connection. Reads choose their columns, so the distinct statement
+ * texts are unbounded; the least recently used statements are closed beyond this many.
+ */
+export const PREPARED_STATEMENT_CACHE_SIZE = 256;

@@ -100,9 +100,18 @@ export function assertAllowedSqlRead(
   if (keyColumns.length < 1 || keyColumns.length > LIMITS.maxKeyColumns) {
     refuse(`key must name 1..${LIMITS.maxKeyColumns} columns`);
   }
+  // Only the columns configured as the table's primary or unique keys: keyed on any other
+  // column, a read would search the table (a scan, and a probe of values it may not select).
+  const tableKey = new Set(tableConfig?.key);
   for (const column of keyColumns) {
-    // A key column outside the allow-list would let a read probe values it may not select.
-    assertAllowedColumn(column, allowed, 'key column', refuse);
+    if (!isIdentifier(column)) {
+      refuse(`key column ${describe(column)} is not a valid identifier`);
+    }
+    if (!tableKey.has(column)) {
+      refuse(
+        `key column ${describe(column)} is not in the key of ${describe(table)} (${[...tableKey].join(', ')})`,
+      );
+    }
     const value = (key as Record<string, unknown>)[column];
     const isValue =
       typeof value === 'boolean' ||

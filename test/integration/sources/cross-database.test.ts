@@ -51,9 +51,9 @@ function networkConfig(kind: 'postgres' | 'mysql', url: string, id: string): Sou
     connectTimeoutMs: 2000,
     tables: {
       [SAMPLE_TABLE]: sampleTableConfig(kind),
-      duplicates: { columns: ['k', 'v'] },
-      missing_table: { columns: ['id'] },
-      side_effect: { columns: ['id', 'n'] },
+      duplicates: { key: ['k'], columns: ['k', 'v'] },
+      missing_table: { key: ['id'], columns: ['id'] },
+      side_effect: { key: ['id'], columns: ['id', 'n'] },
     },
   };
 }
@@ -130,8 +130,8 @@ describe('source connectors on real databases', function () {
         file: sqliteFile,
         tables: {
           [SAMPLE_TABLE]: sampleTableConfig('sqlite'),
-          duplicates: { columns: ['k', 'v'] },
-          missing_table: { columns: ['id'] },
+          duplicates: { key: ['k'], columns: ['k', 'v'] },
+          missing_table: { key: ['id'], columns: ['id'] },
         },
       },
       networkConfig('postgres', pgUrl, 'postgres'),
@@ -208,6 +208,18 @@ describe('source connectors on real databases', function () {
           .get(dialect)
           .read({ kind: 'sql', table: 'missing_table', key: { id: 1 }, columns: ['id'] });
         await expect(read).to.be.rejectedWith(SourceError, /^READ_REFUSED/);
+      });
+
+      it("refuses a key on a selectable column outside the table's configured key", async function () {
+        const read = registry.get(dialect).read({
+          kind: 'sql',
+          table: SAMPLE_TABLE,
+          key: { name: SAMPLE_ROWS[0]!.name },
+          columns: ['id'],
+        });
+        await expect(read)
+          .to.be.rejectedWith(SourceError, /^READ_REFUSED: .*key column "name" is not in the key/)
+          .and.eventually.include({ retryable: false });
       });
 
       it('answers a ping', async function () {

@@ -270,6 +270,33 @@ describe('CreateFirstBlock', () => {
       );
     });
 
+    it("refuses a non-participant's malformed block of several MiB before parsing it", async () => {
+      const outsider = await identityOf('OutsiderMSP');
+      const malformed = `{"id":"block-1","records":[${' '.repeat(7 * 1024 * 1024)}`;
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(outsider, 'CreateFirstBlock', malformed, 'not base64!'),
+        'NOT_A_PARTICIPANT',
+      );
+    });
+
+    it("refuses a non-participant's largest block before checking its hashes", async () => {
+      const outsider = await identityOf('OutsiderMSP');
+      const content = newFirstBlockContent(outsider, { records: 1000 });
+      const tampered = {
+        ...content,
+        records: content.records.map((record) => ({ ...record, recordHash: '0'.repeat(64) })),
+      };
+      const { contentJson, signature } = signFirstBlock(outsider, tampered);
+
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(outsider, 'CreateFirstBlock', contentJson, signature),
+        'NOT_A_PARTICIPANT',
+      );
+    });
+
     it('refuses before the participant set is initialised', async () => {
       const empty = new LedgerDouble();
       const { contentJson, signature } = newSignedFirstBlock(org1);

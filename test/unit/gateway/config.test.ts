@@ -19,7 +19,7 @@ const sqliteSource = {
   id: 'bank',
   kind: 'sqlite',
   file: 'data/bank.db',
-  tables: { accounts: { columns: ['id', 'name'] } },
+  tables: { accounts: { key: ['id'], columns: ['id', 'name'] } },
 };
 
 function minimal(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -187,7 +187,7 @@ describe('parseConfig', () => {
           user: 'reader',
           database: 'crm',
           tls: { ca: 1, verify: true },
-          tables: { customers: { columns: ['id', 'id'], types: { email: 'text' } } },
+          tables: { customers: { key: ['id'], columns: ['id', 'id'], types: { email: 'text' } } },
         },
         { id: 'registry', kind: 'http', baseUrl: 'https://api.example.org/?page=1' },
         { id: 'ledger', kind: 'ftp' },
@@ -254,7 +254,7 @@ describe('parseConfig', () => {
             user: 'u',
             password: 'mysql-secret',
             database: 'd',
-            tables: { t: { columns: ['id'] } },
+            tables: { t: { key: ['id'], columns: ['id'] } },
           },
         ],
       }),

@@ -33,7 +33,7 @@ const postgres: SourceConfig = {
   user: 'reader',
   password: 's3cret-pg-password',
   database: 'crm',
-  tables: { customers: { columns: ['id', 'name'], types: { name: 'text' } } },
+  tables: { customers: { key: ['id'], columns: ['id', 'name'], types: { name: 'text' } } },
 };
 
 const http: SourceConfig = {
@@ -46,7 +46,12 @@ const http: SourceConfig = {
 describe('source configuration', function () {
   it('accepts one configuration of each kind', function () {
     const configs = parseSourceConfigs([
-      { id: 'local', kind: 'sqlite', file: '/data/local.db', tables: { t: { columns: ['id'] } } },
+      {
+        id: 'local',
+        kind: 'sqlite',
+        file: '/data/local.db',
+        tables: { t: { key: ['id'], columns: ['id'] } },
+      },
       postgres,
       { ...postgres, id: 'shop', kind: 'mysql' },
       http,
@@ -83,11 +88,24 @@ describe('source configuration', function () {
       parseSourceConfig({
         ...postgres,
         passwd: 'x',
-        tables: { t: { columns: ['id'], types: { other: 'text', id: 'integer' } } },
+        tables: { t: { key: ['id'], columns: ['id'], types: { other: 'text', id: 'integer' } } },
       }),
     ).to.throw(
       /source.passwd: unknown field.*types.other: not in the table's columns.*types.id: must be one of/,
     );
+  });
+
+  it('refuses a table without a key, and a key that is not a list of column names', function () {
+    expect(() => parseSourceConfig({ ...postgres, tables: { t: { columns: ['id'] } } })).to.throw(
+      SourceError,
+      /source.tables.t: must have required property 'key'/,
+    );
+    expect(() =>
+      parseSourceConfig({ ...postgres, tables: { t: { key: [], columns: ['id'] } } }),
+    ).to.throw(/source.tables.t.key: must be a non-empty array of column names/);
+    expect(() =>
+      parseSourceConfig({ ...postgres, tables: { t: { key: ['id; --'], columns: ['id'] } } }),
+    ).to.throw(/source.tables.t.key\[0\]: column name must match/);
   });
 
   it('refuses a base URL with credentials, a query or another scheme', function () {

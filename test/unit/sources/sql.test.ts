@@ -16,6 +16,7 @@ const { expect } = chai;
 
 const tables = {
   customers: {
+    key: ['id', 'region'],
     columns: ['id', 'region', 'name', 'active', 'balance'],
     types: { active: 'boolean' as const },
   },
@@ -119,7 +120,25 @@ describe('SQL reads', function () {
         /column "password" is not in the allow-list/,
       );
       expect(refusal(sqlRead({ key: { password: 'x' } }))).to.throw(
-        /key column "password" is not in the allow-list/,
+        /key column "password" is not in the key of "customers" \(id, region\)/,
+      );
+    });
+
+    it('refuses a key on a selectable column that is not configured as a key', function () {
+      ['name', 'balance', 'active'].forEach((column) => {
+        expect(refusal(sqlRead({ key: { id: 7, [column]: 1 } })))
+          .to.throw(
+            SourceError,
+            new RegExp(`^READ_REFUSED: .*key column "${column}" is not in the key`),
+          )
+          .with.property('retryable', false);
+      });
+    });
+
+    it('refuses every key column when the table configuration names no key', function () {
+      const unkeyed = { customers: { columns: ['id', 'name'] } } as never;
+      expect(() => assertAllowedSqlRead(sqlRead(), unkeyed, 'crm')).to.throw(
+        /key column "id" is not in the key of "customers"/,
       );
     });
 
@@ -277,6 +296,16 @@ describe('SQL reads', function () {
       await expect(
         connector.read(sqlRead({ table: 'x; DROP TABLE customers' })),
       ).to.be.rejectedWith(/^READ_REFUSED/);
+      expect(dialect.query.called).to.be.false;
+    });
+
+    it('does not query for a read keyed on a column outside the configured key', async function () {
+      const dialect = stubDialect({ columns: [], rows: [] });
+      const connector = newSqlConnector({ id: 'crm', tables }, dialect);
+      await expect(connector.read(sqlRead({ key: { balance: '10.5' } }))).to.be.rejectedWith(
+        SourceError,
+        /^READ_REFUSED: source crm: key column "balance" is not in the key/,
+      );
       expect(dialect.query.called).to.be.false;
     });
 

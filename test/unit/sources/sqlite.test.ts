@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceConnector, SqliteSourceConfig } from '../../../gateway/src/sources';
 import { newSqliteConnector, SourceError } from '../../../gateway/src/sources';
+import { PREPARED_STATEMENT_CACHE_SIZE } from '../../../gateway/src/sources/source';
 import {
   SAMPLE_COLUMNS,
   SAMPLE_FIRST_RECORD,
@@ -31,9 +32,13 @@ describe('SQLite connector', function () {
       file,
       tables: {
         [SAMPLE_TABLE]: sampleTableConfig('sqlite'),
-        loose: { columns: ['id', 'anything', 'period', 'flag'], types: { flag: 'boolean' } },
-        dupes: { columns: ['k', 'v'] },
-        absent: { columns: ['id'] },
+        loose: {
+          key: ['id', 'flag'],
+          columns: ['id', 'anything', 'period', 'flag'],
+          types: { flag: 'boolean' },
+        },
+        dupes: { key: ['k'], columns: ['k', 'v'] },
+        absent: { key: ['id'], columns: ['id'] },
       },
       ...overrides,
     };
@@ -79,8 +84,8 @@ describe('SQLite connector', function () {
   });
 
   it('finds a row by a boolean key', async function () {
-    const record = await read({ active: false }, ['id']);
-    expect(record).to.deep.equal({ id: { t: 'number', v: '9223372036854775807' } });
+    const record = await read({ flag: false }, ['id'], 'loose');
+    expect(record).to.deep.equal({ id: { t: 'number', v: '2' } });
   });
 
   it('hashes equal rows equally and different rows differently', async function () {
@@ -158,5 +163,67 @@ describe('SQLite connector', function () {
 
   it('answers a ping', async function () {
     await connector.ping();
+  });
+
+  it('gives up on a statement past its time limit as retryable SOURCE_UNAVAILABLE, then reads again', async function () {
+    const limited = newSqliteConnector(config({ statementTimeoutMs: 100, busyTimeoutMs: 60_000 }));
+    const writer = new Database(file);
+    try {
+      // The reader waits for the writer's lock far longer than its statement may take.
+      writer.exec('BEGIN EXCLUSIVE');
+      const error = await limited
+        .read({
+          kind: 'sql',
+          table: SAMPLE_TABLE,
+          key: { id: SAMPLE_ROWS[0]!.id },
+          columns: ['id'],
+        })
+        .catch((caught: unknown) => caught);
+      expect(error).to.be.instanceOf(SourceError);
+      expect(error).to.include({ code: 'SOURCE_UNAVAILABLE', retryable: true });
+      expect((error as Error).message).to.match(/statement timed out/);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+    const record = await limited.read({
+      kind: 'sql',
+      table: SAMPLE_TABLE,
+      key: { id: SAMPLE_ROWS[0]!.id },
+      columns: ['id'],
+    });
+    expect(record).to.deep.equal({ id: SAMPLE_FIRST_RECORD.id });
+    await limited.close();
+  });
+
+  it('refuses reads in flight and after close', async function () {
+    const pending = read({ id: SAMPLE_ROWS[0]!.id }, ['name']);
+    await connector.close();
+    await expect(pending).to.be.rejectedWith(SourceError, /connector is closed/);
+    await expect(read({ id: SAMPLE_ROWS[0]!.id }, ['name'])).to.be.rejectedWith(
+      /connector is closed/,
+    );
+  });
+
+  it('keeps answering past the prepared-statement cache bound, whichever statements it evicts', async function () {
+    const columns = [...SAMPLE_COLUMNS];
+    const orders: string[][] = [];
+    // Every ordering of 3 of the columns is a distinct statement text, more than the cache holds.
+    const pick = (chosen: string[]): void => {
+      if (chosen.length === 3) {
+        orders.push(chosen);
+        return;
+      }
+      columns.filter((column) => !chosen.includes(column)).forEach((c) => pick([...chosen, c]));
+    };
+    pick([]);
+    expect(orders.length).to.be.greaterThan(PREPARED_STATEMENT_CACHE_SIZE);
+    for (const order of orders) {
+      const record = await read({ id: SAMPLE_ROWS[0]!.id }, order);
+      expect(Object.keys(record)).to.have.members(order);
+    }
+    expect(await read({ id: SAMPLE_ROWS[0]!.id }, [...SAMPLE_COLUMNS])).to.deep.equal(
+      SAMPLE_FIRST_RECORD,
+    );
   });
 });
