@@ -33,7 +33,7 @@ export async function expectRefusedWithoutWrites(
       const [key] = call.args;
       return { call, key, value: undefined };
     }),
-  ].sort((a, b) => a.call.callId - b.call.callId);
+  ].sort((a, b) => (a.call.calledBefore(b.call) ? -1 : 1));
   const after = new Map(before);
   for (const { key, value } of writes) {
     if (value === undefined) {
