@@ -12,7 +12,7 @@ import path from 'node:path';
 
 const sandbox = process.cwd();
 const packages = ['.', 'chaincode/protocol', 'chaincode', 'gateway', 'gateway/dev'];
-const compiled = ['chaincode/protocol', 'chaincode', 'gateway'];
+const compiled = ['chaincode/protocol', 'chaincode', 'gateway', 'gateway/dev'];
 
 function originalRoot(): string {
   for (let dir = path.dirname(sandbox); dir !== path.dirname(dir); dir = path.dirname(dir)) {
