@@ -105,6 +105,20 @@ describe('signatures', () => {
     expect(verifySignature(payload, signature, p384.certificate)).to.be.false;
   });
 
+  it('refuses a good signature in any but strict base64, which Buffer would still decode', () => {
+    const payload = firstBlockSigningPayload(content);
+    const signature = signPayload(requester, payload);
+    const unpadded = signature.replace(/=+$/, '');
+    const urlSafe = signature.replace(/\+/g, '-').replace(/\//g, '_');
+    const variants = [`${signature.slice(0, 8)}\n${signature.slice(8)}`, ` ${signature}`, urlSafe];
+    if (unpadded !== signature) variants.push(unpadded);
+    for (const variant of variants) {
+      if (variant === signature) continue;
+      expect(Buffer.from(variant, 'base64').equals(Buffer.from(signature, 'base64'))).to.be.true;
+      expect(verifySignature(payload, variant, requester.certificate), variant).to.be.false;
+    }
+  });
+
   it('signs the canonical JSON of the content, independent of key order', () => {
     const reordered = Object.fromEntries(
       Object.entries(content).reverse(),
