@@ -74,7 +74,14 @@ const chaincodeRestrictions = {
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.corroborate/**', 'eslint.config.mjs'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.corroborate/**',
+      '.stryker-tmp/**',
+      'reports/**',
+      'eslint.config.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -107,6 +107,12 @@ const values: ValueCase[] = [
     raw: { '\u20ac': 1, '\ud83d\ude00': 2, z: 3 },
     type: 'json',
   },
+  { name: 'February 29 of a year divisible by 400', raw: '2000-02-29', type: 'date' },
+  {
+    name: 'timestamp on February 29 of a year divisible by 400',
+    raw: '2000-02-29T12:00:00Z',
+    type: 'timestamp',
+  },
 ];
 
 const invalidValues: ValueCase[] = [
@@ -140,6 +146,17 @@ const invalidValues: ValueCase[] = [
   { name: 'json text that does not parse', raw: '{a:1}', type: 'json' },
   { name: 'null type with a value', raw: 1, type: 'null' },
   { name: 'unknown type', raw: 1, type: 'decimal' as FieldType },
+  { name: 'February 29 of a century year not divisible by 400', raw: '1900-02-29', type: 'date' },
+  {
+    name: 'timestamp on February 29 of a century year not divisible by 400',
+    raw: '1900-02-29T12:00:00Z',
+    type: 'timestamp',
+  },
+  { name: 'empty number text', raw: '', type: 'number' },
+  { name: 'number text of a sign alone', raw: '-', type: 'number' },
+  { name: 'number text of a point alone', raw: '.', type: 'number' },
+  { name: 'number text of a sign and a point', raw: '+.', type: 'number' },
+  { name: 'number text of an exponent without digits', raw: 'e5', type: 'number' },
 ];
 
 interface DriverCase {

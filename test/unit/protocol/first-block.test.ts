@@ -231,11 +231,8 @@ describe('parseFirstBlockContent', () => {
     expect(() => parseFirstBlockContent(content)).to.throw(RuleError, /^PAYLOAD_TOO_LARGE: /);
   });
 
-  it('checks a batch of 1000 records quickly', () => {
+  it('accepts a batch of the largest size, 1000 records', () => {
     const content = asJson(newContent(LIMITS.maxRecords));
-    const started = process.hrtime.bigint();
-    parseFirstBlockContent(content);
-    const elapsedMillis = Number(process.hrtime.bigint() - started) / 1e6;
-    expect(elapsedMillis).to.be.below(2000);
+    expect(parseFirstBlockContent(content).records).to.have.length(LIMITS.maxRecords);
   });
 });

@@ -1,6 +1,8 @@
+// First: it installs the Reflect metadata API that @peculiar/x509 needs when it loads.
+import { newIdentity, signPayload, type TestIdentity } from '../../support/identities';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
+import { createHash, verify, X509Certificate } from 'node:crypto';
 import {
   certificateFingerprint,
   firstBlockSigningPayload,
@@ -8,7 +10,6 @@ import {
   verifySignature,
 } from '@corroborate/protocol';
 import type { FirstBlockContent } from '@corroborate/protocol';
-import { newIdentity, signPayload, type TestIdentity } from '../../support/identities';
 
 // Order of the P-256 group, to turn a signature into its high-S twin.
 const p256Order = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
@@ -92,7 +93,30 @@ describe('signatures', () => {
     expect(verifySignature(payload, 'not base64!', requester.certificate)).to.be.false;
     expect(verifySignature(payload, '', requester.certificate)).to.be.false;
     expect(verifySignature(payload, signature, 'not a certificate')).to.be.false;
+  });
+
+  it('refuses a signature that is valid for its P-384 certificate, because the curve is not P-256', () => {
+    const payload = firstBlockSigningPayload(content);
+    const signature = signPayload(p384, payload);
+    // The signature is good for that key: only the curve can make verifySignature refuse it.
+    const publicKey = new X509Certificate(p384.certificate).publicKey;
+    expect(verify('sha256', Buffer.from(payload), publicKey, Buffer.from(signature, 'base64'))).to
+      .be.true;
     expect(verifySignature(payload, signature, p384.certificate)).to.be.false;
+  });
+
+  it('refuses a good signature in any but strict base64, which Buffer would still decode', () => {
+    const payload = firstBlockSigningPayload(content);
+    const signature = signPayload(requester, payload);
+    const unpadded = signature.replace(/=+$/, '');
+    const urlSafe = signature.replace(/\+/g, '-').replace(/\//g, '_');
+    const variants = [`${signature.slice(0, 8)}\n${signature.slice(8)}`, ` ${signature}`, urlSafe];
+    if (unpadded !== signature) variants.push(unpadded);
+    for (const variant of variants) {
+      if (variant === signature) continue;
+      expect(Buffer.from(variant, 'base64').equals(Buffer.from(signature, 'base64'))).to.be.true;
+      expect(verifySignature(payload, variant, requester.certificate), variant).to.be.false;
+    }
   });
 
   it('signs the canonical JSON of the content, independent of key order', () => {

@@ -141,6 +141,34 @@ describe('toCanonicalValue', () => {
     }
   });
 
+  it('has February 29 only in leap years: every fourth year, and a century year only if divisible by 400', () => {
+    for (const day of ['2000-02-29', '2024-02-29', '2400-02-29', '1600-02-29']) {
+      expect(toCanonicalValue(day, 'date'), day).to.deep.equal({ t: 'date', v: day });
+    }
+    for (const day of ['1900-02-29', '2100-02-29', '2023-02-29', '1800-02-29']) {
+      expect(() => toCanonicalValue(day, 'date'), day).to.throw(
+        RuleError,
+        `INVALID_VALUE: no such date ${day}`,
+      );
+    }
+    expect(toCanonicalValue('2000-02-29T23:59:59Z', 'timestamp')).to.deep.equal({
+      t: 'timestamp',
+      v: '2000-02-29T23:59:59.000000Z',
+    });
+    expect(() => toCanonicalValue('1900-02-29T00:00:00Z', 'timestamp')).to.throw(RuleError);
+  });
+
+  it('refuses number text without a digit rather than reading it as zero', () => {
+    for (const text of ['', '-', '+', '.', '-.', '+.', 'e5', '.e1', '-E+2']) {
+      expect(() => toCanonicalValue(text, 'number'), JSON.stringify(text)).to.throw(
+        RuleError,
+        /^INVALID_VALUE: not a finite decimal number/,
+      );
+    }
+    expect(toCanonicalValue('0.', 'number')).to.deep.equal({ t: 'number', v: '0' });
+    expect(toCanonicalValue('-.5', 'number')).to.deep.equal({ t: 'number', v: '-0.5' });
+  });
+
   it('refuses a Date for a date field unless it is at UTC midnight', () => {
     expect(toCanonicalValue(new Date('2024-02-29T00:00:00Z'), 'date')).to.deep.equal({
       t: 'date',

@@ -43,6 +43,8 @@ export interface ScenarioOptions {
   /** Per participant of `participants`, in order, its verdict; undefined = no verdict yet. */
   readonly results?: Array<'valid' | 'invalid' | undefined>;
   readonly recorded?: boolean;
+  /** When the sweep recorded the block as expired; the deadline is 2030-01-01T00:00:00Z. */
+  readonly expiredAt?: string;
 }
 
 /** A first block, its verdicts and its outcome, built with the real rule and a real signature. */
@@ -110,7 +112,8 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
   });
   const valid = verdicts.filter((verdict) => verdict.result === 'valid').length;
   const invalid = verdicts.length - valid;
-  const status = valid >= 2 ? 'accepted' : invalid > 2 ? 'rejected' : 'pending';
+  const decided = valid >= 2 ? 'accepted' : invalid > 2 ? 'rejected' : 'pending';
+  const status = options.expiredAt === undefined ? decided : 'expired';
   const recorded = (options.recorded ?? true) && status !== 'pending';
   const outcome: OutcomeView = recorded
     ? {
@@ -120,7 +123,7 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
         invalid,
         participants: participants.length,
         threshold: 2,
-        decidedAt: '2025-06-01T10:00:05Z',
+        decidedAt: options.expiredAt ?? '2025-06-01T10:00:05Z',
         txId: txIdOf('outcome'),
       }
     : { status, recorded, valid, invalid, participants: participants.length, threshold: 2 };

@@ -1,5 +1,6 @@
 import { expect, use } from 'chai';
 import chaiAsPromised from 'chai-as-promised';
+import { X509Certificate } from 'node:crypto';
 import * as sinon from 'sinon';
 import {
   canonicalJson,
@@ -201,6 +202,57 @@ describe('receipts', () => {
       const stranger = await newAuthority('Org9MSP');
       const untrusted = verifyReceipt(receipt, { trustedCertificates: [stranger.certificate] });
       expect(failedChecks(untrusted)).to.deep.equal(['certificateChain']);
+    });
+
+    it('refuses a CA of the same name that did not sign the requester certificate', async () => {
+      const impostor = await newAuthority('Org1MSP');
+      const requester = new X509Certificate(scenario.requester.certificate);
+      // By name alone the impostor passes for the issuer: only its key can tell them apart.
+      expect(requester.checkIssued(new X509Certificate(impostor.certificate))).to.be.true;
+      const verification = verifyReceipt(receipt, { trustedCertificates: [impostor.certificate] });
+      expect(failedChecks(verification)).to.deep.equal(['certificateChain']);
+    });
+
+    describe('an expired outcome', () => {
+      // The scenario's deadline is 2030-01-01T00:00:00Z.
+      const expired = async (expiredAt: string): Promise<Receipt> =>
+        buildReceipt(
+          newFakeLedger(
+            await newScenario({ results: ['valid', 'invalid', undefined, undefined], expiredAt }),
+          ),
+          'req-accounts-1',
+        );
+
+      it('is accepted when the sweep recorded it after the deadline', async () => {
+        const verification = verifyReceipt(await expired('2030-01-01T00:00:00.000000001Z'));
+        expect(failedChecks(verification)).to.deep.equal([]);
+        expect(verification).to.include({ valid: true, status: 'expired' });
+      });
+
+      it('is refused when recorded at its deadline or before', async () => {
+        for (const decidedAt of ['2030-01-01T00:00:00Z', '2029-12-31T23:59:59.999999999Z']) {
+          const verification = verifyReceipt(await expired(decidedAt));
+          expect(failedChecks(verification), decidedAt).to.deep.equal(['outcome']);
+          expect(verification.checks.find((check) => check.name === 'outcome')?.detail).to.match(
+            /expires only after the deadline/,
+          );
+        }
+      });
+
+      it('is refused when it leaves out a verdict, since none can come after the deadline', async () => {
+        const verification = verifyReceipt(
+          edited(await expired('2030-01-02T00:00:00Z'), (copy) => {
+            copy.outcome.invalid = 0;
+          }),
+        );
+        expect(failedChecks(verification)).to.deep.equal(['outcome']);
+      });
+
+      it('is refused when acceptance or rejection was already decided', async () => {
+        const decided = await newScenario({ expiredAt: '2030-01-02T00:00:00Z' });
+        const built = await buildReceipt(newFakeLedger(decided), 'req-accounts-1');
+        expect(failedChecks(verifyReceipt(built))).to.deep.equal(['outcome']);
+      });
     });
 
     it('refuses any edit that keeps the old digest', () => {

@@ -1,0 +1,345 @@
+import {
+  batchRoot,
+  canonicalJson,
+  canonicalRecord,
+  certificateFingerprint,
+  firstBlockSigningPayload,
+  hashRecord,
+  type FirstBlockContent,
+  type Mode,
+  type OutcomeView,
+  type ParticipantSet,
+  type Proposal,
+} from '@corroborate/protocol';
+import * as chai from 'chai';
+import chaiAsPromised from 'chai-as-promised';
+import { randomBytes, sign } from 'node:crypto';
+import {
+  chaincodeErrorCode,
+  explained,
+  loadOrgUser,
+  newGatewayClient,
+  type GatewayClient,
+  type OrgUser,
+} from './clients';
+import { ensureNetwork, releaseNetwork, type TestNetwork } from './network';
+
+chai.use(chaiAsPromised);
+const { expect } = chai;
+
+const utf8 = new TextDecoder();
+const orgs = ['org1', 'org2', 'org3'] as const;
+type Org = (typeof orgs)[number];
+
+// The set contract.test.ts initialises and the end-to-end suite, which runs next on the same
+// network, counts on: whatever this file changes, it puts back.
+const consortium = ['Org1MSP', 'Org2MSP', 'Org3MSP'];
+const consortiumRatio = '0.5';
+
+function parse<T>(bytes: Uint8Array): T {
+  return JSON.parse(utf8.decode(bytes)) as T;
+}
+
+function uniqueId(purpose: string): string {
+  return `lc-${purpose}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A one-record first block requested by `requester`, signed as a client does. */
+function newFirstBlock(
+  id: string,
+  requester: OrgUser,
+  mode: Mode,
+): { content: FirstBlockContent; signature: string } {
+  const data = canonicalRecord({ id: 7, name: 'Grace Hopper', balance: '0.10' });
+  const hashes = hashRecord(data);
+  const content: FirstBlockContent = {
+    id,
+    scheme: 'corroborate-v1',
+    mode,
+    hashOnly: false,
+    deadline: new Date(Date.now() + 15 * 60_000).toISOString(),
+    requester: {
+      mspId: requester.mspId,
+      certFingerprint: certificateFingerprint(requester.certificatePem),
+    },
+    interface: { sourceId: 'customers', connector: 'sqlite' },
+    records: [
+      {
+        read: {
+          kind: 'sql',
+          table: 'customers',
+          key: { id: 7 },
+          columns: ['balance', 'id', 'name'],
+        },
+        recordHash: hashes.recordHash,
+        fieldHashes: hashes.fieldHashes,
+        data,
+      },
+    ],
+    batchRoot: batchRoot([hashes.recordHash]),
+  };
+  const signature = sign('sha256', Buffer.from(firstBlockSigningPayload(content), 'utf8'), {
+    key: requester.privateKey,
+    dsaEncoding: 'der',
+  }).toString('base64');
+  return { content, signature };
+}
+
+function validVerdict(content: FirstBlockContent): string {
+  return canonicalJson({
+    result: 'valid',
+    observedHash: content.batchRoot,
+    reason: 'OK',
+    attempts: 1,
+  });
+}
+
+function invalidVerdict(): string {
+  return canonicalJson({
+    result: 'invalid',
+    observedHash: '',
+    reason: 'RECORD_NOT_FOUND',
+    attempts: 3,
+    failedRecords: [0],
+  });
+}
+
+describe('the lifecycle on the network: governance, rejection and relay order', function () {
+  let network: TestNetwork | undefined;
+  const users = new Map<Org, OrgUser>();
+  const clients = new Map<Org, GatewayClient>();
+
+  function user(org: Org): OrgUser {
+    const found = users.get(org);
+    if (!found) throw new Error(`no user for ${org}`);
+    return found;
+  }
+
+  function client(org: Org): GatewayClient {
+    const found = clients.get(org);
+    if (!found) throw new Error(`no gateway client for ${org}`);
+    return found;
+  }
+
+  async function submit<T>(org: Org, name: string, ...args: string[]): Promise<T> {
+    return parse<T>(await explained(client(org).contract.submitTransaction(name, ...args)));
+  }
+
+  async function evaluate<T>(org: Org, name: string, ...args: string[]): Promise<T> {
+    return parse<T>(await explained(client(org).contract.evaluateTransaction(name, ...args)));
+  }
+
+  async function expectRefusal(promise: Promise<unknown>, code: string): Promise<void> {
+    const error: unknown = await expect(promise).to.be.rejected;
+    expect(chaincodeErrorCode(error), String(error)).to.equal(code);
+  }
+
+  async function createFirstBlock(purpose: string, mode: Mode): Promise<FirstBlockContent> {
+    const { content, signature } = newFirstBlock(uniqueId(purpose), user('org1'), mode);
+    await submit('org1', 'CreateFirstBlock', canonicalJson(content), signature);
+    return content;
+  }
+
+  /** Puts the consortium's set back, by proposal and every org's approval, if it differs. */
+  async function restoreConsortium(): Promise<void> {
+    const set = await evaluate<ParticipantSet>('org1', 'GetParticipants');
+    const ratioDiffers = set.quorumRatio !== consortiumRatio;
+    const membersDiffer = canonicalJson(set.participants) !== canonicalJson(consortium);
+    if (!ratioDiffers && !membersDiffer) return;
+    if (membersDiffer) {
+      throw new Error(`the participant set is ${canonicalJson(set)}; restore it by hand`);
+    }
+    const proposalId = uniqueId('restore');
+    const proposal = await submit<Proposal>(
+      'org1',
+      'ProposeParticipantChange',
+      proposalId,
+      canonicalJson({ quorumRatio: consortiumRatio }),
+    );
+    for (const org of ['org2', 'org3'] as const) {
+      if (proposal.status === 'applied') break;
+      const approved = await submit<Proposal>(org, 'ApproveParticipantChange', proposalId);
+      if (approved.status === 'applied') break;
+    }
+  }
+
+  before(async function () {
+    // A first run builds Fabric (minutes on two cores) before the network can start.
+    this.timeout(30 * 60_000);
+    network = ensureNetwork();
+    for (const org of orgs) {
+      const profile = network.org(org);
+      users.set(org, loadOrgUser(profile));
+      clients.set(org, newGatewayClient(profile, user(org)));
+    }
+    const set = await evaluate<ParticipantSet>('org1', 'GetParticipants');
+    expect(set.participants, 'the participant set contract.test.ts initialised').to.deep.equal(
+      consortium,
+    );
+  });
+
+  after(async function () {
+    this.timeout(180_000);
+    try {
+      await restoreConsortium();
+    } finally {
+      for (const gatewayClient of clients.values()) {
+        gatewayClient.close();
+      }
+      releaseNetwork(network);
+    }
+  });
+
+  describe('a participant-set change', function () {
+    let before: ParticipantSet;
+    const raise = uniqueId('raise');
+    const restore = uniqueId('restore');
+
+    it('stays open with the proposer as its only approval', async function () {
+      before = await evaluate<ParticipantSet>('org2', 'GetParticipants');
+      expect(before).to.include({ quorumRatio: consortiumRatio, threshold: 2 });
+      const proposal = await submit<Proposal>(
+        'org1',
+        'ProposeParticipantChange',
+        raise,
+        canonicalJson({ quorumRatio: '1' }),
+      );
+      expect(proposal).to.include({ status: 'open', proposer: 'Org1MSP' });
+      expect(proposal.approvals).to.deep.equal(['Org1MSP']);
+      const stored = await evaluate<Proposal>('org3', 'GetParticipantChange', raise);
+      expect(stored).to.include({ status: 'open', baseVersion: before.version });
+      const unchanged = await evaluate<ParticipantSet>('org3', 'GetParticipants');
+      expect(unchanged).to.deep.equal(before);
+    });
+
+    it('refuses a second approval from the proposer', async function () {
+      await expectRefusal(
+        client('org1').contract.submitTransaction('ApproveParticipantChange', raise),
+        'DUPLICATE_APPROVAL',
+      );
+    });
+
+    it('is applied by a majority: a second organisation of three', async function () {
+      const applied = await submit<Proposal>('org2', 'ApproveParticipantChange', raise);
+      expect(applied).to.include({ status: 'applied', appliedVersion: before.version + 1 });
+      expect(applied.approvals).to.deep.equal(['Org1MSP', 'Org2MSP']);
+      const after = await evaluate<ParticipantSet>('org3', 'GetParticipants');
+      expect(after).to.deep.include({
+        participants: consortium,
+        quorumRatio: '1',
+        threshold: 3,
+        version: before.version + 1,
+      });
+    });
+
+    it('refuses an approval once applied', async function () {
+      await expectRefusal(
+        client('org3').contract.submitTransaction('ApproveParticipantChange', raise),
+        'PROPOSAL_CLOSED',
+      );
+    });
+
+    it('is changed back only when all three approve, under the threshold it set', async function () {
+      const proposal = await submit<Proposal>(
+        'org3',
+        'ProposeParticipantChange',
+        restore,
+        canonicalJson({ quorumRatio: consortiumRatio }),
+      );
+      expect(proposal.status).to.equal('open');
+      const second = await submit<Proposal>('org1', 'ApproveParticipantChange', restore);
+      expect(second.status, 'two approvals of a threshold of three').to.equal('open');
+      const third = await submit<Proposal>('org2', 'ApproveParticipantChange', restore);
+      expect(third.status).to.equal('applied');
+      const restored = await evaluate<ParticipantSet>('org1', 'GetParticipants');
+      expect(restored).to.deep.include({
+        participants: consortium,
+        quorumRatio: consortiumRatio,
+        threshold: 2,
+        version: before.version + 2,
+      });
+    });
+  });
+
+  describe('a first block rejected by two of three', function () {
+    let content: FirstBlockContent;
+
+    before(async function () {
+      content = await createFirstBlock('rejected', 'parallel');
+    });
+
+    it('is not decided by one invalid verdict: a voter list of one is refused', async function () {
+      await submit('org2', 'RecordVerdict', content.id, invalidVerdict());
+      await expectRefusal(
+        client('org2').contract.submitTransaction(
+          'FinalizeOutcome',
+          content.id,
+          canonicalJson(['Org2MSP']),
+        ),
+        'OUTCOME_PENDING',
+      );
+      const outcome = await evaluate<OutcomeView>('org1', 'GetOutcome', content.id);
+      expect(outcome).to.include({ status: 'pending', recorded: false, invalid: 1 });
+    });
+
+    it('is recorded as rejected from the voter list that decides it', async function () {
+      await submit('org3', 'RecordVerdict', content.id, invalidVerdict());
+      const outcome = await submit<OutcomeView>(
+        'org3',
+        'FinalizeOutcome',
+        content.id,
+        canonicalJson(['Org2MSP', 'Org3MSP']),
+      );
+      expect(outcome).to.include({ status: 'rejected', recorded: true, valid: 0, invalid: 2 });
+      const read = await evaluate<OutcomeView>('org2', 'GetOutcome', content.id);
+      expect(read).to.deep.equal(outcome);
+    });
+
+    it('keeps its outcome when a late valid verdict arrives', async function () {
+      await submit('org1', 'RecordVerdict', content.id, validVerdict(content));
+      const outcome = await evaluate<OutcomeView>('org1', 'GetOutcome', content.id);
+      expect(outcome).to.include({ status: 'rejected', recorded: true, invalid: 2, valid: 0 });
+    });
+  });
+
+  describe('a relay first block', function () {
+    let content: FirstBlockContent;
+
+    before(async function () {
+      content = await createFirstBlock('relay', 'relay');
+    });
+
+    it('refuses a verdict before its predecessor in the snapshot has recorded one', async function () {
+      await expectRefusal(
+        client('org3').contract.submitTransaction(
+          'RecordVerdict',
+          content.id,
+          validVerdict(content),
+        ),
+        'RELAY_OUT_OF_ORDER',
+      );
+      await expectRefusal(
+        client('org2').contract.submitTransaction(
+          'RecordVerdict',
+          content.id,
+          validVerdict(content),
+        ),
+        'RELAY_OUT_OF_ORDER',
+      );
+      const view = await evaluate<{ verdicts: unknown[] }>('org1', 'GetFirstBlock', content.id);
+      expect(view.verdicts).to.deep.equal([]);
+    });
+
+    it('takes the verdicts in snapshot order', async function () {
+      for (const org of orgs) {
+        await submit(org, 'RecordVerdict', content.id, validVerdict(content));
+      }
+      const view = await evaluate<{ verdicts: { participant: string }[] }>(
+        'org2',
+        'GetFirstBlock',
+        content.id,
+      );
+      expect(view.verdicts.map((verdict) => verdict.participant)).to.have.members(consortium);
+    });
+  });
+});
