@@ -87,6 +87,8 @@ class ParticipantImpl implements Participant {
 
   #whySkip(view: FirstBlockView): string | undefined {
     if (!view.block.participants.includes(this.mspId)) return 'not a participant of this block';
+    // The requester vouched for the record by signing it; only the others corroborate it.
+    if (view.block.content.requester.mspId === this.mspId) return 'own request';
     if (view.verdicts.some((verdict) => verdict.participant === this.mspId)) {
       return 'already-recorded';
     }
@@ -104,6 +106,7 @@ class ParticipantImpl implements Participant {
         // A redelivered event or a crash between submit and checkpoint: the verdict is there.
         if (code === 'DUPLICATE_VERDICT') return { kind: 'already-recorded' };
         if (code === 'BLOCK_EXPIRED') return { kind: 'skipped', why: 'deadline passed' };
+        if (code === 'OUTCOME_RECORDED') return { kind: 'skipped', why: 'outcome recorded' };
         if (!retryable || attempt >= this.#retry.maxAttempts) throw error;
         this.#onRetry(blockId, attempt, code);
         await this.#sleep(this.#backoff(attempt));
