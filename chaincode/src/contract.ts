@@ -52,7 +52,7 @@ import type {
   StoredFirstBlock,
   Verdict,
 } from '@corroborate/protocol';
-import { defaultQuorumRatio } from '@corroborate/protocol';
+import { defaultQuorumRatio, votersOf } from '@corroborate/protocol';
 import { assertVerdictFitsBlock, newVerdict } from './verdict';
 
 /**
@@ -492,10 +492,13 @@ function assertCurrentParticipant(set: ParticipantSet, mspId: string): void {
   }
 }
 
-/** Point reads over the block's snapshot, in snapshot order: bounded and deterministic. */
+/**
+ * Point reads over the block's voters, in snapshot order: bounded and deterministic. The
+ * requester records no verdict on its own block, so its key is not read.
+ */
 async function readVerdicts(ledger: Ledger, meta: FirstBlockMeta): Promise<Verdict[]> {
   const verdicts: Verdict[] = [];
-  for (const participant of meta.participants) {
+  for (const participant of votersOf(meta.participants, meta.requester)) {
     const verdict = await ledger.getVerdict(meta.blockId, participant);
     if (verdict) {
       verdicts.push(verdict);

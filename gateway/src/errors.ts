@@ -46,8 +46,6 @@ export const errorCatalogue = {
   PROPOSAL_NOT_FOUND: { status: 404, retryable: false },
   PROPOSAL_CLOSED: { status: 409, retryable: false },
   DUPLICATE_APPROVAL: { status: 409, retryable: false },
-  NOT_AN_ADMIN: { status: 403, retryable: false },
-  PROPOSAL_EXPIRED: { status: 409, retryable: false },
   QUORUM_RATIO_TOO_LOW: { status: 400, retryable: false },
   OUTCOME_PENDING: { status: 409, retryable: false },
   VERDICT_NOT_FOUND: { status: 409, retryable: false },

@@ -31,9 +31,6 @@ export const contractErrorCatalogue = {
   PROPOSAL_NOT_FOUND: 'No proposal has this id.',
   PROPOSAL_CLOSED: 'The proposal was applied, or the participant set changed since it was made.',
   DUPLICATE_APPROVAL: 'This participant has approved the proposal already.',
-  NOT_AN_ADMIN:
-    "Governance needs an identity with its organisation's admin role (certificate OU admin).",
-  PROPOSAL_EXPIRED: 'The proposal was not approved in time; propose the change again.',
   QUORUM_RATIO_TOO_LOW: 'The quorum ratio may not be set below 0.5.',
 } as const;
 

@@ -128,7 +128,9 @@ export function decideByCounts(tally: Tally): Decision | undefined {
   if (tally.threshold > 0 && tally.valid >= tally.threshold) {
     return 'accepted';
   }
-  if (tally.invalid > tally.participants - tally.threshold) {
+  // Rejection takes a negative verdict: a block with fewer voters than its threshold (a
+  // consortium of one has none) can never be accepted, but stays pending until it expires.
+  if (tally.invalid > 0 && tally.invalid > tally.participants - tally.threshold) {
     return 'rejected';
   }
   return undefined;
