@@ -274,20 +274,25 @@ describe('FinalizeOutcome', () => {
   });
 
   it('uses the decided threshold of a non-default ratio', async () => {
-    // Nine voters: ceil(9 × 0.3) = 3.
-    await setUp(10, '0.3');
-    for (const org of orgs.slice(1, 4)) {
+    // Nine voters: ceil(9 × 0.7) = 7.
+    await setUp(10, '0.7');
+    for (const org of orgs.slice(1, 8)) {
       await ledger.submit(org, 'RecordVerdict', 'block-1', validVerdict(content));
     }
 
-    expect(await finalize()).to.include({ status: 'accepted', threshold: 3 });
+    expect(await finalize()).to.include({ status: 'accepted', threshold: 7 });
   });
 
   describe('with a voter list', () => {
     it('records acceptance from the listed verdicts, reading only their keys', async () => {
       await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
       await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(
+        orgs[3] as TestIdentity,
+        'RecordVerdict',
+        'block-1',
+        validVerdict(content),
+      );
 
       const view = await finalizeWith('Org2MSP', 'Org4MSP');
 
@@ -323,7 +328,12 @@ describe('FinalizeOutcome', () => {
     it('refuses with OUTCOME_PENDING when the listed verdicts do not decide', async () => {
       await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
       await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(
+        orgs[3] as TestIdentity,
+        'RecordVerdict',
+        'block-1',
+        validVerdict(content),
+      );
 
       await expectRefusedWithoutWrites(
         ledger,
@@ -489,7 +499,7 @@ describe('FinalizeOutcome', () => {
         const expected =
           valid >= threshold
             ? 'accepted'
-            : invalid > voterCount - threshold
+            : invalid > 0 && invalid > voterCount - threshold
               ? 'rejected'
               : 'pending';
         expect(outcome.status).to.equal(expected);
