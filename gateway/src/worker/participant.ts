@@ -92,6 +92,8 @@ class ParticipantImpl implements Participant {
     if (view.verdicts.some((verdict) => verdict.participant === this.mspId)) {
       return 'already-recorded';
     }
+    // The outcome is final: a verdict now would be refused (OUTCOME_RECORDED).
+    if (view.outcome.recorded) return 'outcome recorded';
     if (Date.parse(view.block.content.deadline) <= this.#now().getTime()) return 'deadline passed';
     return undefined;
   }

@@ -484,7 +484,14 @@ describe('FinalizeOutcome', () => {
           }
           const org = orgs[index] as TestIdentity;
           const verdict = result === 'valid' ? validVerdict(content) : invalidVerdict();
-          await ledger.submit(org, 'RecordVerdict', 'block-1', verdict);
+          // Once the outcome is recorded, later verdicts are refused: it is final.
+          const recorded = outcomeEvents().length > 0;
+          const submitted = ledger.submit(org, 'RecordVerdict', 'block-1', verdict);
+          if (recorded) {
+            await expect(submitted).to.be.rejectedWith(refusal('OUTCOME_RECORDED'));
+            continue;
+          }
+          await submitted;
           voters.push(org.mspId);
           if (!withVoters) {
             await finalize();
