@@ -29,6 +29,7 @@ import { Ledger } from './ledger';
 import {
   assertDecidedByVoters,
   assertVoters,
+  decideBlockOutcome,
   tallyVerdicts,
   viewLiveOutcome,
   viewRecordedOutcome,
@@ -51,7 +52,7 @@ import type {
   StoredFirstBlock,
   Verdict,
 } from '@corroborate/protocol';
-import { decideOutcome, defaultQuorumRatio } from '@corroborate/protocol';
+import { defaultQuorumRatio, votersOf } from '@corroborate/protocol';
 import { assertVerdictFitsBlock, newVerdict } from './verdict';
 
 /**
@@ -253,9 +254,10 @@ export class CorroborateContract extends CodedContract {
   }
 
   /**
-   * Reads only the block's meta, the caller's own verdict key and, in relay mode, the
-   * predecessor's: never the outcome or other verdicts, so verdicts from different participants
-   * never conflict, and never the full block, whose records it does not need.
+   * Reads only the block's meta, the caller's own verdict key, the outcome key and, in relay
+   * mode, the predecessor's: never other verdicts, so verdicts from different participants never
+   * conflict, and never the full block, whose records it does not need. Reading the outcome key
+   * means a verdict committed after the outcome fails, as it must: the outcome is final.
    */
   @Transaction()
   @Param('blockId', 'string', 'id of the first block')
@@ -273,11 +275,24 @@ export class CorroborateContract extends CodedContract {
         `${caller.mspId} is not a participant of block ${blockId}`,
       );
     }
+    if (caller.mspId === meta.requester) {
+      throw new ContractError(
+        'REQUESTER_VERDICT',
+        `${caller.mspId} requested block ${blockId}; only the other participants verify it`,
+      );
+    }
     // Before the deadline check, so that a late retry still learns it was recorded.
     if (await ledger.getVerdict(blockId, caller.mspId)) {
       throw new ContractError(
         'DUPLICATE_VERDICT',
         `${caller.mspId} recorded a verdict on ${blockId} already`,
+      );
+    }
+    // A verdict may only ever add to the counts that decided a recorded outcome.
+    if (await ledger.getOutcome(blockId)) {
+      throw new ContractError(
+        'OUTCOME_RECORDED',
+        `blockId: the outcome of ${blockId} is recorded already`,
       );
     }
     if (ledger.txTime() > deadlineOf(meta)) {
@@ -332,6 +347,14 @@ export class CorroborateContract extends CodedContract {
     const voters = decodeVoters(votersJson);
     const ledger = new Ledger(ctx);
     const meta = await requireMeta(ledger, blockId);
+    const caller = callerOf(ctx);
+    // Only the block's participants have a stake in its outcome; an outsider may not time it.
+    if (!isParticipant(meta, caller.mspId)) {
+      throw new ContractError(
+        'NOT_A_PARTICIPANT',
+        `${caller.mspId} is not a participant of block ${blockId}`,
+      );
+    }
     if (voters !== undefined) {
       assertVoters(meta, voters);
     }
@@ -344,7 +367,7 @@ export class CorroborateContract extends CodedContract {
         ? await readVerdicts(ledger, meta)
         : await requireVerdicts(ledger, blockId, voters);
     const tally = tallyVerdicts(meta, verdicts);
-    const status = decideOutcome(tally, deadlineOf(meta), ledger.txTime());
+    const status = decideBlockOutcome(meta, tally, ledger.txTime());
     if (voters !== undefined) {
       assertDecidedByVoters(status, blockId);
     }
@@ -471,10 +494,13 @@ function assertCurrentParticipant(set: ParticipantSet, mspId: string): void {
   }
 }
 
-/** Point reads over the block's snapshot, in snapshot order: bounded and deterministic. */
+/**
+ * Point reads over the block's voters, in snapshot order: bounded and deterministic. The
+ * requester records no verdict on its own block, so its key is not read.
+ */
 async function readVerdicts(ledger: Ledger, meta: FirstBlockMeta): Promise<Verdict[]> {
   const verdicts: Verdict[] = [];
-  for (const participant of meta.participants) {
+  for (const participant of votersOf(meta.participants, meta.requester)) {
     const verdict = await ledger.getVerdict(meta.blockId, participant);
     if (verdict) {
       verdicts.push(verdict);

@@ -11,7 +11,7 @@ import type {
   Verdict,
 } from '@corroborate/protocol';
 import type { Instant } from '@corroborate/protocol';
-import { maxDeadlineAhead, parseUtcTimestamp } from '@corroborate/protocol';
+import { maxDeadlineAhead, parseUtcTimestamp, thresholdFor, votersOf } from '@corroborate/protocol';
 
 /** Rules for accepting a first block onto the ledger: pure, no ledger access. */
 
@@ -63,6 +63,19 @@ export interface FirstBlockFacts {
   readonly txId: string;
 }
 
+/**
+ * The threshold of a block the caller requests under this participant set: over its voters, the
+ * snapshot without the requester (see `voterThreshold`).
+ */
+export function blockThreshold(set: ParticipantSet, requester: string): number {
+  const threshold = thresholdFor(votersOf(set.participants, requester).length, set.quorumRatio);
+  if (threshold === undefined) {
+    // The stored ratio was checked when it was set; reaching this means the state is corrupt.
+    throw new ContractError('INVALID_ARGUMENT', `quorumRatio: stored ratio is not valid`);
+  }
+  return threshold;
+}
+
 export function newStoredFirstBlock(facts: FirstBlockFacts): StoredFirstBlock {
   return {
     content: facts.content,
@@ -70,7 +83,7 @@ export function newStoredFirstBlock(facts: FirstBlockFacts): StoredFirstBlock {
     requesterCertificate: facts.caller.certificate,
     contentHash: facts.contentHash,
     participants: [...facts.participantSet.participants],
-    threshold: facts.participantSet.threshold,
+    threshold: blockThreshold(facts.participantSet, facts.caller.mspId),
     quorumRatio: facts.participantSet.quorumRatio,
     createdAt: facts.createdAt,
     txId: facts.txId,
@@ -136,11 +149,15 @@ export function summariseFirstBlock(meta: FirstBlockMeta): FirstBlockSummary {
   };
 }
 
-/** Relay mode: the participant that must have recorded before this one, if any. */
+/**
+ * Relay mode: the voter that must have recorded before this one, if any. The relay runs through
+ * the voters in snapshot order; the requester records no verdict, so it is no link of it.
+ */
 export function relayPredecessor(meta: FirstBlockMeta, participant: string): string | undefined {
   if (meta.mode !== 'relay') {
     return undefined;
   }
-  const position = meta.participants.indexOf(participant);
-  return position > 0 ? meta.participants[position - 1] : undefined;
+  const voters = votersOf(meta.participants, meta.requester);
+  const position = voters.indexOf(participant);
+  return position > 0 ? voters[position - 1] : undefined;
 }

@@ -1,44 +1,54 @@
 import { ContractError } from './errors';
 import type { FirstBlockMeta, Outcome, OutcomeView, Verdict } from '@corroborate/protocol';
 import type { OutcomeStatus, Tally } from '@corroborate/protocol';
-import { decideOutcome } from '@corroborate/protocol';
+import { countVerdicts, decideOutcome, expiryOf, votersOf } from '@corroborate/protocol';
 import type { Instant } from '@corroborate/protocol';
 import { deadlineOf } from './first-block';
 
 /** Counting verdicts into an outcome: pure, no ledger access. */
 
-/** Counts only verdicts from the block's snapshot, each participant once. */
+/**
+ * Counts only verdicts of the block's voters (its snapshot without the requester), each voter
+ * once: a verdict of the requester, recorded by an older contract, never counts.
+ */
 export function tallyVerdicts(meta: FirstBlockMeta, verdicts: readonly Verdict[]): Tally {
-  const counted = new Map<string, Verdict['result']>();
-  for (const verdict of verdicts) {
-    if (verdict.blockId === meta.blockId && meta.participants.includes(verdict.participant)) {
-      counted.set(verdict.participant, verdict.result);
-    }
-  }
-  const results = [...counted.values()];
-  return {
-    participants: meta.participants.length,
-    threshold: meta.threshold,
-    valid: results.filter((result) => result === 'valid').length,
-    invalid: results.filter((result) => result === 'invalid').length,
-  };
+  return countVerdicts(
+    votersOf(meta.participants, meta.requester),
+    meta.threshold,
+    verdicts.filter((verdict) => verdict.blockId === meta.blockId),
+  );
 }
 
-/** Voters named to FinalizeOutcome must come from the block's snapshot: no one else counts. */
+/** Voters named to FinalizeOutcome must be the block's voters: no one else counts. */
 export function assertVoters(meta: FirstBlockMeta, voters: readonly string[]): void {
-  const outsider = voters.find((voter) => !meta.participants.includes(voter));
+  const eligible = votersOf(meta.participants, meta.requester);
+  const outsider = voters.find((voter) => !eligible.includes(voter));
   if (outsider !== undefined) {
     throw new ContractError(
       'INVALID_ARGUMENT',
-      `votersJson: ${outsider} is not a participant of block ${meta.blockId}`,
+      `votersJson: ${outsider} is not a voter of block ${meta.blockId}`,
     );
   }
 }
 
 /**
+ * The block's outcome by counts and the transaction time: `expired` only once that time is past
+ * the deadline plus the network's time window, so a client that sets its clock ahead cannot
+ * expire a block while verdicts submitted before the deadline may still be on their way.
+ */
+export function decideBlockOutcome(
+  meta: FirstBlockMeta,
+  tally: Tally,
+  now: Instant,
+): OutcomeStatus {
+  return decideOutcome(tally, expiryOf(deadlineOf(meta)), now);
+}
+
+/**
  * With a voter list, only acceptance or rejection reached by the listed verdicts may be recorded.
  * Expiry is left to a call without a list: it must count every verdict, and reading them all is
- * safe once the deadline has passed because no verdict can be recorded any more.
+ * safe once the deadline plus the time window has passed because no verdict can be recorded
+ * any more.
  */
 export function assertDecidedByVoters(
   status: OutcomeStatus,
@@ -54,7 +64,7 @@ export function assertDecidedByVoters(
 
 export function viewLiveOutcome(meta: FirstBlockMeta, tally: Tally, now: Instant): OutcomeView {
   return {
-    status: decideOutcome(tally, deadlineOf(meta), now),
+    status: decideBlockOutcome(meta, tally, now),
     recorded: false,
     ...tally,
   };

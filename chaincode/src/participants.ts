@@ -1,7 +1,13 @@
 import { ContractError } from './errors';
 import type { ParticipantChange, ParticipantSet, Proposal } from '@corroborate/protocol';
 import type { QuorumRatio } from '@corroborate/protocol';
-import { computeThreshold, parseQuorumRatio } from '@corroborate/protocol';
+import {
+  isGovernanceMajority,
+  meetsMinQuorumRatio,
+  minQuorumRatio,
+  parseQuorumRatio,
+  voterThreshold,
+} from '@corroborate/protocol';
 
 /** Governance rules for the participant set: pure, no ledger access. */
 
@@ -19,6 +25,12 @@ export function assertQuorumRatio(text: string, field: string): QuorumRatio {
     throw new ContractError(
       'INVALID_ARGUMENT',
       `${field}: must be a decimal in (0, 1] with at most 9 fractional digits, got ${JSON.stringify(text)}`,
+    );
+  }
+  if (!meetsMinQuorumRatio(ratio)) {
+    throw new ContractError(
+      'QUORUM_RATIO_TOO_LOW',
+      `${field}: must be at least ${minQuorumRatio}, got ${ratio.text}`,
     );
   }
   return ratio;
@@ -68,7 +80,8 @@ export function newParticipantSet(
   return {
     participants: [...participants],
     quorumRatio: ratio.text,
-    threshold: computeThreshold(participants.length, ratio),
+    // The threshold of a block any member requests: over the others, its voters.
+    threshold: voterThreshold(Math.max(0, participants.length - 1), ratio),
     version,
   };
 }
@@ -156,7 +169,10 @@ export function proposalStatus(proposal: Proposal, current: ParticipantSet): Pro
   return proposal.status;
 }
 
-/** A change passes once approvals reach the current set's threshold (the proposer counts as one). */
+/**
+ * A change passes once more than half of the current participants approved it (the proposer
+ * counts as one), whatever the quorum ratio: no minority can change who votes or how many must.
+ */
 export function isChangeApproved(proposal: Proposal, current: ParticipantSet): boolean {
-  return proposal.approvals.length >= current.threshold;
+  return isGovernanceMajority(proposal.approvals.length, current.participants.length);
 }

@@ -38,6 +38,8 @@ export const errorCatalogue = {
   DUPLICATE_FIRST_BLOCK: { status: 409, retryable: false },
   FIRST_BLOCK_NOT_FOUND: { status: 404, retryable: false },
   DUPLICATE_VERDICT: { status: 409, retryable: false },
+  REQUESTER_VERDICT: { status: 403, retryable: false },
+  OUTCOME_RECORDED: { status: 409, retryable: false },
   RELAY_OUT_OF_ORDER: { status: 409, retryable: true },
   BLOCK_EXPIRED: { status: 409, retryable: false },
   DEADLINE_INVALID: { status: 400, retryable: false },
@@ -45,6 +47,7 @@ export const errorCatalogue = {
   PROPOSAL_NOT_FOUND: { status: 404, retryable: false },
   PROPOSAL_CLOSED: { status: 409, retryable: false },
   DUPLICATE_APPROVAL: { status: 409, retryable: false },
+  QUORUM_RATIO_TOO_LOW: { status: 400, retryable: false },
   OUTCOME_PENDING: { status: 409, retryable: false },
   VERDICT_NOT_FOUND: { status: 409, retryable: false },
   // Ledger transport and commit.

@@ -3,6 +3,11 @@
 # env.sh and processes.sh.
 # shellcheck disable=SC2153 # ORGS, ORDERERS and the paths come from env.sh
 
+# The network's time window: a peer refuses a proposal whose timestamp is further than this from
+# its own clock. The contract's time rules allow for exactly this much (TIME_WINDOW_SECONDS in
+# chaincode/protocol/src/time.ts); a unit test keeps the two equal.
+TIME_WINDOW_SECONDS=60
+
 # Starts the orderers and peers that are not running, after checking that none of the ports they
 # need is taken, so that a conflict stops `up` before anything half-starts.
 start_missing_nodes() {
@@ -110,6 +115,7 @@ start_peer() {
     "CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s" \
     "CORE_PEER_LOCALMSPID=$(org_msp_id "$i")" \
     "CORE_PEER_MSPCONFIGPATH=$dir/msp" \
+    "CORE_PEER_AUTHENTICATION_TIMEWINDOW=${TIME_WINDOW_SECONDS}s" \
     "CORE_PEER_TLS_ENABLED=true" \
     "CORE_PEER_TLS_CERT_FILE=$tls/server.crt" \
     "CORE_PEER_TLS_KEY_FILE=$tls/server.key" \

@@ -366,15 +366,18 @@ describe('the contract deployed on the network', function () {
       }
     });
 
-    it('is accepted when finalised, and the decision is an event', async function () {
+    it("refuses the requester Org1's own verdict with REQUESTER_VERDICT", async function () {
+      await expectRefusal(
+        gateway('org1').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+        'REQUESTER_VERDICT',
+      );
       const view = await readFirstBlock(id);
-      // Two valid verdicts reach the threshold of a 3-org set at ratio 0.5; a reused network
-      // whose set asks for more gets Org1's verdict too.
-      if (view.block.threshold > 2) {
-        await explained(
-          gateway('org1').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
-        );
-      }
+      // Org1 requests: Org2 and Org3 vote, and their threshold is over the two of them.
+      expect(view.block.threshold).to.equal(1);
+      expect(view.outcome).to.include({ participants: 2, threshold: 1 });
+    });
+
+    it('is accepted when finalised, and the decision is an event', async function () {
       // Arguments after the block id are optional ('' selects the default).
       const commit = await explained(
         gateway('org1').contract.submitAsync('FinalizeOutcome', {
@@ -411,6 +414,43 @@ describe('the contract deployed on the network', function () {
       expect(read.ok, read.ok ? '' : read.output).to.be.true;
       const view = JSON.parse(read.ok ? read.stdout : '{}') as FirstBlockView;
       expect(view.outcome).to.include({ status: 'accepted', recorded: true });
+    });
+  });
+
+  describe('a first block decided by one voter', function () {
+    const id = newBlockId('decided');
+    let content: FirstBlockContent;
+
+    before(async function () {
+      content = newContent(id, user('org1'));
+      await explained(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(content),
+          signContent(content, user('org1')),
+        ),
+      );
+      await explained(
+        gateway('org2').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+      );
+    });
+
+    it('is accepted on Org2 alone, since Org1 requested it', async function () {
+      const outcome = parse<OutcomeView>(
+        await explained(
+          gateway('org2').contract.submitTransaction('FinalizeOutcome', id, '["Org2MSP"]'),
+        ),
+      );
+      expect(outcome).to.include({ status: 'accepted', valid: 1, participants: 2, threshold: 1 });
+    });
+
+    it("refuses Org3's verdict after the recorded outcome with OUTCOME_RECORDED", async function () {
+      await expectRefusal(
+        gateway('org3').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+        'OUTCOME_RECORDED',
+      );
+      const view = await readFirstBlock(id);
+      expect(view.verdicts.map((verdict) => verdict.participant)).to.deep.equal(['Org2MSP']);
     });
   });
 

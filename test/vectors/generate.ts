@@ -1,4 +1,4 @@
-// Writes corroborate-v1.json from the cases below. Run it only to add cases
+// Writes corroborate-v1.json and counting.json from the cases below. Run it only to add cases
 // (`npx tsx test/vectors/generate.ts`) and review the diff: an expected value that changes means
 // the rule changed, which needs a new scheme id, not new vectors.
 import { writeFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import {
   batchRoot,
   canonicalJson,
   canonicalRecord,
+  decideByCounts,
   fieldTypeFromDeclared,
   hashField,
   hashRecord,
@@ -15,7 +16,9 @@ import {
   proveRecord,
   SCHEME,
   sha256Hex,
+  thresholdFor,
   toCanonicalValue,
+  votersOf,
 } from '@corroborate/protocol';
 import { encodeRaw } from './encoding';
 
@@ -471,5 +474,47 @@ const vectors = {
 writeFileSync(
   path.join(__dirname, 'corroborate-v1.json'),
   `${JSON.stringify(vectors, null, 2)}\n`,
+  'utf8',
+);
+
+// The counting rule (docs/security.md): a block's voters are its participants other than the
+// requester, and its threshold is max(1, ceil(ratio × voters)). For each consortium size n and
+// ratio: the fewest valid verdicts that accept, and the fewest invalid ones that reject (null
+// where no count can).
+const counting = {
+  description:
+    'Counting vectors: n participants, one of them the requester; voters = n - 1; threshold = ' +
+    'max(1, ceil(ratio × voters)); accepted once valid >= threshold; rejected once invalid > 0 ' +
+    'and invalid > voters - threshold. acceptWith / rejectWith are the fewest verdicts that do it.',
+  cases: ['0.5', '0.67', '1'].flatMap((ratio) =>
+    Array.from({ length: 50 }, (_, index) => {
+      const participants = index + 1;
+      const snapshot = Array.from({ length: participants }, (_, at) => `Org${at + 1}MSP`);
+      const voters = votersOf(snapshot, 'Org1MSP').length;
+      const threshold = thresholdFor(voters, ratio) as number;
+      const tally = (valid: number, invalid: number) =>
+        decideByCounts({ participants: voters, threshold, valid, invalid });
+      const fewest = (decision: 'accepted' | 'rejected') => {
+        for (let count = 0; count <= voters; count++) {
+          const decided = decision === 'accepted' ? tally(count, 0) : tally(0, count);
+          if (decided === decision) return count;
+        }
+        return null;
+      };
+      return {
+        participants,
+        ratio,
+        voters,
+        threshold,
+        acceptWith: fewest('accepted'),
+        rejectWith: fewest('rejected'),
+      };
+    }),
+  ),
+};
+
+writeFileSync(
+  path.join(__dirname, 'counting.json'),
+  `${JSON.stringify(counting, null, 2)}\n`,
   'utf8',
 );

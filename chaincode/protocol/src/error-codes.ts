@@ -17,6 +17,9 @@ export const contractErrorCatalogue = {
   DUPLICATE_FIRST_BLOCK:
     'An identical first block exists already; a retry can treat this as success.',
   FIRST_BLOCK_NOT_FOUND: 'No first block has this id.',
+  REQUESTER_VERDICT:
+    "The block's requester vouches for it by signing it; its own verdict is not recorded.",
+  OUTCOME_RECORDED: 'The outcome of this block is recorded; no verdict can be added.',
   DUPLICATE_VERDICT: 'This participant has recorded its verdict on this block already.',
   RELAY_OUT_OF_ORDER: 'In relay mode the previous participant has not recorded its verdict yet.',
   BLOCK_EXPIRED: "The block's deadline has passed.",
@@ -28,6 +31,7 @@ export const contractErrorCatalogue = {
   PROPOSAL_NOT_FOUND: 'No proposal has this id.',
   PROPOSAL_CLOSED: 'The proposal was applied, or the participant set changed since it was made.',
   DUPLICATE_APPROVAL: 'This participant has approved the proposal already.',
+  QUORUM_RATIO_TOO_LOW: 'The quorum ratio may not be set below 0.5.',
 } as const;
 
 /** A code from {@link contractErrorCatalogue}. */

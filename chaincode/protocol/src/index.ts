@@ -51,16 +51,30 @@ export type { SignedFirstBlockContent } from './first-block';
 export { parseVerdictInput } from './verdict';
 export {
   computeThreshold,
+  countVerdicts,
   decideByCounts,
   decideOutcome,
   defaultQuorumRatio,
+  isGovernanceMajority,
   isOutcomeStatus,
+  meetsMinQuorumRatio,
+  minQuorumRatio,
   outcomeStatuses,
   parseQuorumRatio,
   thresholdFor,
+  voterThreshold,
+  votersOf,
 } from './threshold';
 export type { Decision, OutcomeStatus, QuorumRatio, Tally } from './threshold';
-export { formatInstant, instantFromTimestamp, maxDeadlineAhead, parseUtcTimestamp } from './time';
+export {
+  TIME_WINDOW_SECONDS,
+  expiryOf,
+  formatInstant,
+  instantFromTimestamp,
+  maxDeadlineAhead,
+  parseUtcTimestamp,
+  timeWindow,
+} from './time';
 export type { Instant } from './time';
 export type {
   FirstBlockListItem,

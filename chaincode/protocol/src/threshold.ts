@@ -1,7 +1,13 @@
 import type { Instant } from './time';
 
-/** The agreement level when none is given: at least half of all participants. */
+/** The agreement level when none is given: at least half of a block's voters. */
 export const defaultQuorumRatio = '0.5';
+
+/**
+ * The lowest ratio the participant set may have: below one half, the members that agree with a
+ * requester could be a minority of the others.
+ */
+export const minQuorumRatio = '0.5';
 
 /** A block's status: pending until the counts or the deadline decide it. */
 export type OutcomeStatus = 'pending' | 'accepted' | 'rejected' | 'expired';
@@ -52,17 +58,65 @@ export function parseQuorumRatio(text: string): QuorumRatio | undefined {
   };
 }
 
-/** ceil(participants × ratio), computed on integers. */
-export function computeThreshold(participants: number, ratio: QuorumRatio): number {
-  const product = BigInt(participants) * ratio.numerator;
+/** ceil(count × ratio), computed on integers. */
+export function computeThreshold(count: number, ratio: QuorumRatio): number {
+  const product = BigInt(count) * ratio.numerator;
   return Number((product + ratio.denominator - 1n) / ratio.denominator);
 }
 
+/** Whether a ratio is at least {@link minQuorumRatio}. */
+export function meetsMinQuorumRatio(ratio: QuorumRatio): boolean {
+  // numerator / denominator >= 1 / 2, in integers
+  return ratio.numerator * 2n >= ratio.denominator;
+}
+
 /**
- * The counts an outcome is decided from: every participant of the snapshot, its threshold, and the
- * verdicts so far.
+ * The voters of a block: its participant snapshot without the requester, in snapshot order. The
+ * requester vouches for its record by signing the first block; only the others corroborate it,
+ * so its own verdict never counts.
+ */
+export function votersOf(snapshot: readonly string[], requester: string): string[] {
+  return snapshot.filter((participant) => participant !== requester);
+}
+
+/**
+ * The number of valid verdicts that accepts a block with `voters` voters: `ceil(ratio × voters)`
+ * and at least 1, so a block without voters (a consortium of one) can never be accepted.
+ */
+export function voterThreshold(voters: number, ratio: QuorumRatio): number {
+  return Math.max(1, computeThreshold(voters, ratio));
+}
+
+/**
+ * Counts the verdicts of a block's voters, each voter once (its last verdict in the list): a
+ * verdict of the requester or of anyone outside the snapshot is not counted.
+ */
+export function countVerdicts(
+  voters: readonly string[],
+  threshold: number,
+  verdicts: Iterable<{ readonly participant: string; readonly result: 'valid' | 'invalid' }>,
+): Tally {
+  const counted = new Map<string, 'valid' | 'invalid'>();
+  for (const verdict of verdicts) {
+    if (voters.includes(verdict.participant)) {
+      counted.set(verdict.participant, verdict.result);
+    }
+  }
+  const results = [...counted.values()];
+  return {
+    participants: voters.length,
+    threshold,
+    valid: results.filter((result) => result === 'valid').length,
+    invalid: results.filter((result) => result === 'invalid').length,
+  };
+}
+
+/**
+ * The counts an outcome is decided from: the block's voters (its snapshot without the
+ * requester), their threshold, and the verdicts so far.
  */
 export interface Tally {
+  /** The number of voters: the block's participants other than the requester. */
   readonly participants: number;
   readonly threshold: number;
   readonly valid: number;
@@ -81,22 +135,36 @@ export function decideByCounts(tally: Tally): Decision | undefined {
   if (tally.threshold > 0 && tally.valid >= tally.threshold) {
     return 'accepted';
   }
-  if (tally.invalid > tally.participants - tally.threshold) {
+  // Rejection takes a negative verdict: a block with fewer voters than its threshold (a
+  // consortium of one has none) can never be accepted, but stays pending until it expires.
+  if (tally.invalid > 0 && tally.invalid > tally.participants - tally.threshold) {
     return 'rejected';
   }
   return undefined;
 }
 
-/** The outcome from counts and time alone, so it never depends on the order verdicts arrived in. */
-export function decideOutcome(tally: Tally, deadline: Instant, now: Instant): OutcomeStatus {
-  return decideByCounts(tally) ?? (now > deadline ? 'expired' : 'pending');
+/**
+ * The outcome from counts and time alone, so it never depends on the order verdicts arrived in.
+ * `expiresAt` is the instant after which an undecided block is expired: for a block on the
+ * ledger that is its deadline plus the network's time window ({@link expiryOf}).
+ */
+export function decideOutcome(tally: Tally, expiresAt: Instant, now: Instant): OutcomeStatus {
+  return decideByCounts(tally) ?? (now > expiresAt ? 'expired' : 'pending');
 }
 
 /**
- * The threshold for a number of participants and a ratio given as text, or `undefined` when the
- * text is not a valid ratio (see {@link parseQuorumRatio}).
+ * The threshold for a number of voters and a ratio given as text (see {@link voterThreshold}),
+ * or `undefined` when the text is not a valid ratio (see {@link parseQuorumRatio}).
  */
-export function thresholdFor(participants: number, ratioText: string): number | undefined {
+export function thresholdFor(voters: number, ratioText: string): number | undefined {
   const ratio = parseQuorumRatio(ratioText);
-  return ratio === undefined ? undefined : computeThreshold(participants, ratio);
+  return ratio === undefined ? undefined : voterThreshold(voters, ratio);
+}
+
+/**
+ * Whether approvals from `approvals` distinct current participants change the participant set:
+ * a strict majority of them, whatever the quorum ratio.
+ */
+export function isGovernanceMajority(approvals: number, participants: number): boolean {
+  return approvals * 2 > participants;
 }

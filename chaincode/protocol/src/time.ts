@@ -11,6 +11,25 @@ const secondsPerDay = 86_400n;
 /** How far after its creation a first block's deadline may lie: 30 days. */
 export const maxDeadlineAhead: Instant = 30n * secondsPerDay * nanosPerSecond;
 
+/**
+ * The network's time window, in seconds: every peer refuses a proposal whose timestamp is further
+ * than this from its own clock (Fabric's `peer.authentication.timewindow`, which the network
+ * scripts set from this constant). A transaction's time is asserted by its client, so the
+ * contract can only trust it to within this window, and every time rule allows for it.
+ */
+export const TIME_WINDOW_SECONDS = 60;
+
+export const timeWindow: Instant = BigInt(TIME_WINDOW_SECONDS) * nanosPerSecond;
+
+/**
+ * The instant after which a block's undecided outcome may be recorded as expired: its deadline
+ * plus the time window. A transaction time past it means, on any peer's clock, that the deadline
+ * has truly passed, so no verdict honestly submitted in time can still be waiting to commit.
+ */
+export function expiryOf(deadline: Instant): Instant {
+  return deadline + timeWindow;
+}
+
 const utcTimestampPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */

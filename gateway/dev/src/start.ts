@@ -90,7 +90,8 @@ function isAlreadyInitialised(body: unknown): boolean {
 async function withEveryVerdict(client: GatewayClient, view: RequestView): Promise<RequestView> {
   const deadline = Date.now() + 15_000;
   let current = view;
-  while (current.verdicts.length < current.block.participants.length && Date.now() < deadline) {
+  // `outcome.participants` counts the voters: the requester does not verify its own record.
+  while (current.verdicts.length < current.outcome.participants && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     current = await client.getRequest(view.id);
   }
@@ -101,13 +102,14 @@ function printResult(view: RequestView, members: readonly LocalMember[]): void {
   const lines = [
     '',
     `Consensus result for ${view.id}: ${view.status.toUpperCase()}`,
-    `  ${view.verdicts.filter((verdict) => verdict.result === 'valid').length} of ${view.outcome.participants} participants verified it (threshold ${view.outcome.threshold})`,
+    `  ${view.verdicts.filter((verdict) => verdict.result === 'valid').length} of ${view.outcome.participants} voters verified it (threshold ${view.outcome.threshold})`,
     `  batch root ${view.block.content.batchRoot}`,
     '',
     '  participant   verdict   reason   attempts',
     ...view.block.participants.map((participant) => {
       const verdict = view.verdicts.find((candidate) => candidate.participant === participant);
-      return `  ${participant.padEnd(13)} ${(verdict?.result ?? 'pending').padEnd(9)} ${(verdict?.reason ?? '').padEnd(8)} ${verdict?.attempts ?? ''}`;
+      const requester = participant === view.block.content.requester.mspId;
+      return `  ${participant.padEnd(13)} ${(verdict?.result ?? (requester ? 'requester' : 'pending')).padEnd(9)} ${(verdict?.reason ?? '').padEnd(8)} ${verdict?.attempts ?? ''}`;
     }),
     '',
     'Gateways (API key in each member folder):',

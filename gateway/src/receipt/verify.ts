@@ -18,10 +18,14 @@ import {
 } from '@corroborate/protocol';
 import { X509Certificate } from 'node:crypto';
 import {
+  TIME_WINDOW_SECONDS,
+  countVerdicts,
   decideByCounts,
+  expiryOf,
   outcomeStatuses,
   parseUtcTimestamp,
   thresholdFor,
+  votersOf,
 } from '@corroborate/protocol';
 import type { OutcomeStatus } from '@corroborate/protocol';
 import {
@@ -164,7 +168,7 @@ export function verifyReceipt(
     );
     return parsed.batchRoot;
   });
-  run('participants', () => checkSnapshot(block));
+  run('participants', () => checkSnapshot(parsed, block));
   run('verdicts', () => checkVerdicts(parsed, block, verdicts));
   run('outcome', () => checkOutcome(parsed, block, verdicts, outcome));
   run('proofs', () => checkProofs(parsed, proofs));
@@ -242,7 +246,7 @@ function checkRecords(content: FirstBlockContent): string {
   return `${content.records.length} record(s), ${how}`;
 }
 
-function checkSnapshot(block: Json): string {
+function checkSnapshot(content: FirstBlockContent, block: Json): string {
   const participants = block.participants;
   ensure(
     Array.isArray(participants) &&
@@ -251,13 +255,17 @@ function checkSnapshot(block: Json): string {
     'participants must be a non-empty list of MSP ids',
   );
   ensure(new Set(participants).size === participants.length, 'participants must be unique');
+  ensure(
+    participants.includes(content.requester.mspId),
+    `participants must include the requester ${content.requester.mspId}`,
+  );
+  // The threshold is over the voters: the snapshot without the requester.
+  const voters = votersOf(participants, content.requester.mspId).length;
   const threshold =
-    typeof block.quorumRatio === 'string'
-      ? thresholdFor(participants.length, block.quorumRatio)
-      : undefined;
+    typeof block.quorumRatio === 'string' ? thresholdFor(voters, block.quorumRatio) : undefined;
   ensure(
     block.threshold === threshold,
-    `threshold must be ceil(${participants.length} × ${String(block.quorumRatio)}) = ${threshold}`,
+    `threshold must be max(1, ceil(${voters} voter(s) × ${String(block.quorumRatio)})) = ${threshold}`,
   );
   ensure(timeOf(block.createdAt) !== undefined, 'createdAt must be an RFC 3339 UTC timestamp');
   ensure(
@@ -265,7 +273,7 @@ function checkSnapshot(block: Json): string {
     'txId must be a transaction id',
   );
   ensure(isBlockNumber(block.blockNumber), 'blockNumber must be a decimal block number');
-  return `${participants.length} participant(s), threshold ${threshold} (ratio ${String(block.quorumRatio)})`;
+  return `${participants.length} participant(s), ${voters} voter(s), threshold ${threshold} (ratio ${String(block.quorumRatio)})`;
 }
 
 function checkVerdicts(content: FirstBlockContent, block: Json, verdicts: Json[]): string {
@@ -281,6 +289,10 @@ function checkVerdicts(content: FirstBlockContent, block: Json, verdicts: Json[]
     ensure(
       typeof participant === 'string' && snapshot.includes(participant),
       `${path}: ${String(participant)} is not in the block's participant snapshot`,
+    );
+    ensure(
+      participant !== content.requester.mspId,
+      `${path}: ${participant} is the requester, whose verdict never counts`,
     );
     ensure(!seen.has(participant), `${path}: a second verdict from ${participant}`);
     seen.add(participant);
@@ -318,15 +330,16 @@ function checkVerdicts(content: FirstBlockContent, block: Json, verdicts: Json[]
       `${path}.blockNumber must be a block number not before the first block's`,
     );
   });
+  const voters = votersOf(snapshot, content.requester.mspId);
   if (content.mode === 'relay') {
-    // Participant k may record only after participant k-1: the voters are a prefix of the snapshot.
-    const voters = snapshot.slice(0, seen.size);
+    // Voter k may record only after voter k-1: the verdicts come from a prefix of the voters.
+    const prefix = voters.slice(0, seen.size);
     ensure(
-      voters.every((participant) => seen.has(participant)),
-      `relay mode: the verdicts must come from the first ${seen.size} participant(s) of the snapshot`,
+      prefix.every((participant) => seen.has(participant)),
+      `relay mode: the verdicts must come from the first ${seen.size} voter(s) of the snapshot`,
     );
   }
-  return `${verdicts.length} verdict(s) from ${snapshot.length} participant(s), one each`;
+  return `${verdicts.length} verdict(s) from ${voters.length} voter(s), one each`;
 }
 
 function checkOutcome(
@@ -347,16 +360,19 @@ function checkOutcome(
       `${key} must be a count`,
     );
   }
-  const participants = (block.participants as string[]).length;
+  const voters = votersOf(block.participants as string[], content.requester.mspId);
+  // `participants` in an outcome counts the voters: the requester does not vote.
+  const participants = voters.length;
   const threshold = block.threshold as number;
-  ensure(outcome.participants === participants, `participants must be ${participants}`);
+  ensure(outcome.participants === participants, `participants must be ${participants} (voters)`);
   ensure(outcome.threshold === threshold, `threshold must be ${threshold}`);
   const valid = outcome.valid as number;
   const invalid = outcome.invalid as number;
-  const counted = {
-    valid: verdicts.filter((verdict) => verdict.result === 'valid').length,
-    invalid: verdicts.filter((verdict) => verdict.result === 'invalid').length,
-  };
+  const counted = countVerdicts(
+    voters,
+    threshold,
+    verdicts as unknown as { participant: string; result: 'valid' | 'invalid' }[],
+  );
   const decided = decideByCounts({ valid, invalid, participants, threshold });
   if (outcome.recorded) {
     // A recorded outcome counts the verdicts in at decision time; later verdicts only add.
@@ -384,8 +400,8 @@ function checkOutcome(
       const decidedAt = timeOf(outcome.decidedAt);
       const deadline = timeOf(content.deadline);
       ensure(
-        decidedAt !== undefined && deadline !== undefined && decidedAt > deadline,
-        `an outcome expires only after the deadline ${content.deadline}`,
+        decidedAt !== undefined && deadline !== undefined && decidedAt > expiryOf(deadline),
+        `an outcome expires only after the deadline ${content.deadline} plus the ${TIME_WINDOW_SECONDS} s time window`,
       );
     }
   } else {

@@ -1,4 +1,9 @@
-import { decideByCounts, type FirstBlockView } from '@corroborate/protocol';
+import {
+  countVerdicts,
+  decideByCounts,
+  votersOf,
+  type FirstBlockView,
+} from '@corroborate/protocol';
 
 /**
  * Which participant records a decided outcome. Every worker computes the same answer from the
@@ -17,7 +22,9 @@ export function designatedFinalizer(view: FirstBlockView): string | undefined {
   const voters = new Set(
     verdicts.filter((verdict) => verdict.result === wanted).map((verdict) => verdict.participant),
   );
-  return block.participants.find((participant) => voters.has(participant));
+  return votersOf(block.participants, block.content.requester.mspId).find((participant) =>
+    voters.has(participant),
+  );
 }
 
 /** Whether the outcome is decided but not yet on the ledger. */
@@ -27,15 +34,36 @@ export function needsFinalizing(view: FirstBlockView): boolean {
 
 /** What a worker learns of one block from the contract's events, in ledger order. */
 export interface Tally {
+  /** The block's whole snapshot, the requester included. */
   readonly participants: readonly string[];
+  /** The snapshot without the requester: the only participants that verify and count. */
+  readonly voters: readonly string[];
   readonly threshold: number;
   readonly mode: string;
   readonly valid: Set<string>;
   readonly invalid: Set<string>;
 }
 
-export function newTally(participants: readonly string[], threshold: number, mode: string): Tally {
-  return { participants, threshold, mode, valid: new Set(), invalid: new Set() };
+export function newTally(
+  participants: readonly string[],
+  requester: string,
+  threshold: number,
+  mode: string,
+): Tally {
+  return {
+    participants,
+    voters: votersOf(participants, requester),
+    threshold,
+    mode,
+    valid: new Set(),
+    invalid: new Set(),
+  };
+}
+
+/** In relay mode, the voter whose verdict `mspId` waits for; `undefined` for the first voter. */
+export function relayPredecessorOf(voters: readonly string[], mspId: string): string | undefined {
+  const position = voters.indexOf(mspId);
+  return position > 0 ? voters[position - 1] : undefined;
 }
 
 export function hasVoted(tally: Tally, participant: string): boolean {
@@ -49,14 +77,14 @@ export function hasVoted(tally: Tally, participant: string): boolean {
 export function decisionOf(
   tally: Tally,
 ): { status: 'accepted' | 'rejected'; voters: string[] } | undefined {
-  const status = decideByCounts({
-    participants: tally.participants.length,
-    threshold: tally.threshold,
-    valid: tally.valid.size,
-    invalid: tally.invalid.size,
-  });
+  const verdicts = [
+    ...[...tally.valid].map((participant) => ({ participant, result: 'valid' as const })),
+    ...[...tally.invalid].map((participant) => ({ participant, result: 'invalid' as const })),
+  ];
+  const status = decideByCounts(countVerdicts(tally.voters, tally.threshold, verdicts));
   if (status === undefined) return undefined;
-  return { status, voters: [...(status === 'accepted' ? tally.valid : tally.invalid)] };
+  const deciding = status === 'accepted' ? tally.valid : tally.invalid;
+  return { status, voters: tally.voters.filter((voter) => deciding.has(voter)) };
 }
 
 /**
@@ -66,7 +94,8 @@ export function decisionOf(
 export function decidingVoters(view: FirstBlockView): string[] | undefined {
   if (view.outcome.status !== 'accepted' && view.outcome.status !== 'rejected') return undefined;
   const wanted = view.outcome.status === 'accepted' ? 'valid' : 'invalid';
+  const voters = votersOf(view.block.participants, view.block.content.requester.mspId);
   return view.verdicts
-    .filter((verdict) => verdict.result === wanted)
+    .filter((verdict) => verdict.result === wanted && voters.includes(verdict.participant))
     .map((verdict) => verdict.participant);
 }

@@ -87,9 +87,13 @@ class ParticipantImpl implements Participant {
 
   #whySkip(view: FirstBlockView): string | undefined {
     if (!view.block.participants.includes(this.mspId)) return 'not a participant of this block';
+    // The requester vouched for the record by signing it; only the others corroborate it.
+    if (view.block.content.requester.mspId === this.mspId) return 'own request';
     if (view.verdicts.some((verdict) => verdict.participant === this.mspId)) {
       return 'already-recorded';
     }
+    // The outcome is final: a verdict now would be refused (OUTCOME_RECORDED).
+    if (view.outcome.recorded) return 'outcome recorded';
     if (Date.parse(view.block.content.deadline) <= this.#now().getTime()) return 'deadline passed';
     return undefined;
   }
@@ -104,6 +108,7 @@ class ParticipantImpl implements Participant {
         // A redelivered event or a crash between submit and checkpoint: the verdict is there.
         if (code === 'DUPLICATE_VERDICT') return { kind: 'already-recorded' };
         if (code === 'BLOCK_EXPIRED') return { kind: 'skipped', why: 'deadline passed' };
+        if (code === 'OUTCOME_RECORDED') return { kind: 'skipped', why: 'outcome recorded' };
         if (!retryable || attempt >= this.#retry.maxAttempts) throw error;
         this.#onRetry(blockId, attempt, code);
         await this.#sleep(this.#backoff(attempt));

@@ -1,4 +1,5 @@
 import type { FirstBlockView, LedgerEventPayloads, VerdictResult } from '@corroborate/protocol';
+import { TIME_WINDOW_SECONDS, votersOf } from '@corroborate/protocol';
 import type { Logger } from 'pino';
 import { classify } from '../classify';
 import type { Ledger, LedgerEvent } from '../fabric/ledger';
@@ -9,6 +10,7 @@ import {
   hasVoted,
   needsFinalizing,
   newTally,
+  relayPredecessorOf,
   type Tally,
 } from './consensus';
 import { newKeyedLock, type KeyedLock } from './lock';
@@ -115,11 +117,13 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
   }
 
   async #onFirstBlock(payload: LedgerEventPayloads['FirstBlockCreated']): Promise<void> {
-    const { blockId, participants, mode, threshold } = payload;
-    this.#remember(blockId, newTally(participants, threshold, mode));
-    const index = participants.indexOf(this.#mspId);
+    const { blockId, participants, requester, mode, threshold } = payload;
+    const tally = newTally(participants, requester, threshold, mode);
+    this.#remember(blockId, tally);
+    // The requester's own verdict never counts (and the contract refuses it): it only tallies.
+    const index = tally.voters.indexOf(this.#mspId);
     if (index < 0) return;
-    // Relay mode (claim 5): only the first participant starts; each next one starts when its
+    // Relay mode (claim 5): only the first voter starts; each next one starts when its
     // predecessor's verdict event arrives.
     if (mode === 'relay' && index > 0) return;
     await this.#verify(blockId);
@@ -129,11 +133,10 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
     const tally = this.#tallies.get(blockId);
     // A block created before the checkpoint this worker resumed from: ask the ledger.
     if (!tally) return this.#onVerdictFromLedger(blockId, voter);
-    const { participants } = tally;
-    if (!participants.includes(this.#mspId)) return;
+    if (!tally.participants.includes(this.#mspId)) return;
     const decidedBefore = decisionOf(tally) !== undefined;
     (result === 'valid' ? tally.valid : tally.invalid).add(voter);
-    const predecessor = participants[participants.indexOf(this.#mspId) - 1];
+    const predecessor = relayPredecessorOf(tally.voters, this.#mspId);
     if (tally.mode === 'relay' && voter === predecessor && !hasVoted(tally, this.#mspId)) {
       await this.#verify(blockId);
     }
@@ -153,7 +156,8 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
     const view = await this.#options.ledger.getFirstBlock(blockId);
     const { participants } = view.block;
     if (!participants.includes(this.#mspId)) return;
-    const predecessor = participants[participants.indexOf(this.#mspId) - 1];
+    const voters = votersOf(participants, view.block.content.requester.mspId);
+    const predecessor = relayPredecessorOf(voters, this.#mspId);
     const mine = view.verdicts.some((verdict) => verdict.participant === this.#mspId);
     if (view.block.content.mode === 'relay' && voter === predecessor && !mine) {
       await this.#verify(blockId);
@@ -283,10 +287,14 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
     await this.#finalize(blockId, undefined);
   }
 
-  /** Whether the deadline, plus the margin and `extraMs`, has passed by this worker's clock. */
+  /**
+   * Whether the deadline, plus the network's time window, the margin and `extraMs`, has passed by
+   * this worker's clock. The contract records `expired` only once the transaction time is past
+   * the deadline plus the window, so asking any earlier would only be answered `pending`.
+   */
   #isPast(deadline: string, extraMs: number): boolean {
     const margin = this.#options.expiryMarginMs ?? 2000;
-    return Date.parse(deadline) + margin + extraMs <= this.#now();
+    return Date.parse(deadline) + TIME_WINDOW_SECONDS * 1000 + margin + extraMs <= this.#now();
   }
 
   #remember(blockId: string, tally: Tally): void {

@@ -134,29 +134,30 @@ describe('first block JSON spliced from canonical parts', () => {
         expect(
           views.map((view) => (JSON.parse(view) as { outcome: unknown }).outcome),
         ).to.deep.equal([
+          // Org1 requests: Org2 and Org3 vote, and one of them decides.
           {
             status: 'pending',
             recorded: false,
             valid: 0,
             invalid: 0,
-            participants: 3,
-            threshold: 2,
+            participants: 2,
+            threshold: 1,
           },
           {
-            status: 'pending',
+            status: 'accepted',
             recorded: false,
             valid: 1,
             invalid: 0,
-            participants: 3,
-            threshold: 2,
+            participants: 2,
+            threshold: 1,
           },
           {
             status: 'accepted',
             recorded: true,
             valid: 2,
             invalid: 0,
-            participants: 3,
-            threshold: 2,
+            participants: 2,
+            threshold: 1,
             decidedAt: '2025-01-01T00:00:00.000Z',
             txId: (JSON.parse(views[2] as string) as { outcome: { txId: string } }).outcome.txId,
           },

@@ -56,7 +56,8 @@ describe('CreateFirstBlock', () => {
       requesterCertificate: org1.certificate,
       contentHash: sha256Hex(firstBlockSigningPayload(content)),
       participants: mspIds(3),
-      threshold: 2,
+      // Over the voters: Org2 and Org3, ceil(2 × 0.5).
+      threshold: 1,
       quorumRatio: '0.5',
       createdAt: '2025-01-01T00:00:00.000Z',
       txId: 'tx2',
@@ -69,7 +70,7 @@ describe('CreateFirstBlock', () => {
         requester: 'Org1MSP',
         mode: 'parallel',
         participants: mspIds(3),
-        threshold: 2,
+        threshold: 1,
         deadline: content.deadline,
         sourceId: 'customers-db',
         records: 3,
@@ -94,7 +95,8 @@ describe('CreateFirstBlock', () => {
       batchRoot: content.batchRoot,
       records: 3,
       participants: mspIds(3),
-      threshold: 2,
+      // Over the voters: Org2 and Org3, ceil(2 × 0.5).
+      threshold: 1,
       quorumRatio: '0.5',
       createdAt: '2025-01-01T00:00:00.000Z',
     };
@@ -125,8 +127,8 @@ describe('CreateFirstBlock', () => {
         recorded: false,
         valid: 0,
         invalid: 0,
-        participants: 3,
-        threshold: 2,
+        participants: 2,
+        threshold: 1,
       },
     });
   });

@@ -41,7 +41,8 @@ describe('participant governance', () => {
       expect(set).to.deep.equal({
         participants: ['Org1MSP', 'Org2MSP', 'Org3MSP'],
         quorumRatio: '0.5',
-        threshold: 2,
+        // Of a block one member requests: over the two others.
+        threshold: 1,
         version: 1,
       });
       expect(await ledger.evaluateJson(org2, 'GetParticipants')).to.deep.equal(set);
@@ -60,11 +61,20 @@ describe('participant governance', () => {
     it('normalises the ratio and computes the threshold exactly', async () => {
       const set = await init(
         mspIds(10).filter((_, index) => index < 10),
-        '0.30',
+        '0.70',
       );
 
-      expect(set.quorumRatio).to.equal('0.3');
-      expect(set.threshold).to.equal(3);
+      // Nine voters: ceil(9 × 0.7) = 7.
+      expect(set.quorumRatio).to.equal('0.7');
+      expect(set.threshold).to.equal(7);
+    });
+
+    it('refuses a ratio below 0.5 with QUORUM_RATIO_TOO_LOW', async () => {
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(4)), '0.499999999'),
+        'QUORUM_RATIO_TOO_LOW',
+      );
     });
 
     it('refuses a second initialisation', async () => {
@@ -170,7 +180,7 @@ describe('participant governance', () => {
       expect(await single.evaluateJson(org1, 'GetParticipants')).to.deep.equal({
         participants: ['Org1MSP', 'Org2MSP'],
         quorumRatio: '1',
-        threshold: 2,
+        threshold: 1,
         version: 2,
       });
     });
@@ -182,6 +192,55 @@ describe('participant governance', () => {
       const set = await ledger.evaluateJson<ParticipantSet>(org1, 'GetParticipants');
       expect(set.participants).to.deep.equal(['Org1MSP', 'Org3MSP']);
       expect(set.threshold).to.equal(1);
+    });
+
+    it('refuses to lower the ratio below 0.5 with QUORUM_RATIO_TOO_LOW', async () => {
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(org1, 'ProposeParticipantChange', 'low', '{"quorumRatio":"0.000000001"}'),
+        'QUORUM_RATIO_TOO_LOW',
+      );
+    });
+
+    it('does not let one of two organisations remove the other', async () => {
+      const pair = new LedgerDouble();
+      await pair.submit(org1, 'InitParticipants', JSON.stringify(mspIds(2)), '0.5');
+
+      const proposal = await pair.submitJson<Proposal>(
+        org1,
+        'ProposeParticipantChange',
+        'drop-org2',
+        '{"remove":["Org2MSP"]}',
+      );
+
+      expect(proposal.status).to.equal('open');
+      expect(
+        (await pair.evaluateJson<ParticipantSet>(org1, 'GetParticipants')).participants,
+      ).to.deep.equal(mspIds(2));
+      await expect(pair.submit(org1, 'ApproveParticipantChange', 'drop-org2')).to.be.rejectedWith(
+        refusal('DUPLICATE_APPROVAL'),
+      );
+    });
+
+    it('does not let two of four organisations remove the other two, but three of four may', async () => {
+      const four = new LedgerDouble();
+      const org4 = await identityOf('Org4MSP');
+      await four.submit(org1, 'InitParticipants', JSON.stringify(mspIds(4)), '0.5');
+      await four.submit(
+        org1,
+        'ProposeParticipantChange',
+        'drop',
+        '{"remove":["Org3MSP","Org4MSP"]}',
+      );
+
+      const twoOfFour = await four.submitJson<Proposal>(org2, 'ApproveParticipantChange', 'drop');
+
+      expect(twoOfFour.status).to.equal('open');
+      expect(
+        (await four.evaluateJson<ParticipantSet>(org4, 'GetParticipants')).participants,
+      ).to.deep.equal(mspIds(4));
+      const threeOfFour = await four.submitJson<Proposal>(org3, 'ApproveParticipantChange', 'drop');
+      expect(threeOfFour.status).to.equal('applied');
     });
 
     it('shows a proposal with GetParticipantChange', async () => {

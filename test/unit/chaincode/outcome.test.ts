@@ -1,5 +1,6 @@
 import type { OutcomeView, StoredFirstBlock } from '@corroborate/protocol';
 import type { FirstBlockContent } from '@corroborate/protocol';
+import { TIME_WINDOW_SECONDS } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import fc from 'fast-check';
@@ -18,6 +19,8 @@ import { compositeKey as key, LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);
 const { expect } = chai;
+
+const windowMs = TIME_WINDOW_SECONDS * 1000;
 
 describe('FinalizeOutcome', () => {
   let ledger: LedgerDouble;
@@ -55,8 +58,9 @@ describe('FinalizeOutcome', () => {
     return ledger.events.filter((event) => event.name === 'OutcomeDecided');
   }
 
+  // Four participants: Org1 requests, so Org2, Org3 and Org4 vote and two of them decide.
   beforeEach(async () => {
-    await setUp(3);
+    await setUp(4);
   });
 
   afterEach(() => {
@@ -117,9 +121,37 @@ describe('FinalizeOutcome', () => {
 
   it('records expiry after the deadline when neither count decided', async () => {
     await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-    ledger.advance(86_400_000 + 1);
+    ledger.advance(86_400_000 + windowMs + 1);
 
     expect(await finalize()).to.include({ status: 'expired', recorded: true, valid: 1 });
+  });
+
+  it('records no expiry until the deadline plus the time window has passed', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    // A transaction time this far past the deadline may still be a client's clock set ahead.
+    ledger.advance(86_400_000 + windowMs);
+
+    expect(await finalize()).to.include({ status: 'pending', recorded: false });
+    expect(ledger.lastStub?.putState.called).to.be.false;
+    expect(outcomeEvents()).to.be.empty;
+  });
+
+  it('refuses FinalizeOutcome from an organisation outside the snapshot', async () => {
+    const outsider = orgs[4] as TestIdentity;
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+
+    await expectRefusedWithoutWrites(ledger, finalize(outsider), 'NOT_A_PARTICIPANT');
+  });
+
+  it('never accepts the block of a consortium of one: it has no voter', async () => {
+    await setUp(1);
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content)),
+      'REQUESTER_VERDICT',
+    );
+    expect(await finalize()).to.include({ status: 'pending', participants: 0, threshold: 1 });
   });
 
   it('keeps an acceptance reached before the deadline when finalised after it', async () => {
@@ -134,7 +166,9 @@ describe('FinalizeOutcome', () => {
     await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
     await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
     const first = await finalize();
-    await ledger.submit(org1, 'RecordVerdict', 'block-1', invalidVerdict());
+    await expect(
+      ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', invalidVerdict()),
+    ).to.be.rejectedWith(refusal('OUTCOME_RECORDED'));
 
     const second = await finalize(org2);
 
@@ -180,7 +214,10 @@ describe('FinalizeOutcome', () => {
       expect(read).to.have.members([
         key('blockmeta', 'block-1'),
         key('outcome', 'block-1'),
-        ...mspIds(3).map((mspId) => key('verdict', 'block-1', mspId)),
+        // The voters' verdicts: the requester Org1 records none.
+        ...mspIds(4)
+          .slice(1)
+          .map((mspId) => key('verdict', 'block-1', mspId)),
       ]);
     }
   });
@@ -216,8 +253,9 @@ describe('FinalizeOutcome', () => {
   });
 
   it("keeps a block's snapshot and threshold when the participant set changes", async () => {
-    await ledger.submit(org1, 'ProposeParticipantChange', 'grow', '{"add":["Org4MSP","Org5MSP"]}');
+    await ledger.submit(org1, 'ProposeParticipantChange', 'grow', '{"add":["Org5MSP","Org6MSP"]}');
     await ledger.submit(org2, 'ApproveParticipantChange', 'grow');
+    await ledger.submit(org3, 'ApproveParticipantChange', 'grow');
     await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
     await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
 
@@ -226,38 +264,45 @@ describe('FinalizeOutcome', () => {
       'GetFirstBlock',
       'block-1',
     );
-    expect(view.block.participants).to.deep.equal(mspIds(3));
+    expect(view.block.participants).to.deep.equal(mspIds(4));
     expect(view.block.threshold).to.equal(2);
+    // `participants` of an outcome counts the voters: the snapshot without the requester.
     expect(await finalize()).to.include({ status: 'accepted', participants: 3, threshold: 2 });
     await expect(
-      ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', validVerdict(content)),
+      ledger.submit(orgs[4] as TestIdentity, 'RecordVerdict', 'block-1', validVerdict(content)),
     ).to.be.rejectedWith(refusal('NOT_A_PARTICIPANT'));
   });
 
   it('uses the decided threshold of a non-default ratio', async () => {
-    await setUp(10, '0.3');
-    for (const org of orgs.slice(0, 3)) {
+    // Nine voters: ceil(9 × 0.7) = 7.
+    await setUp(10, '0.7');
+    for (const org of orgs.slice(1, 8)) {
       await ledger.submit(org, 'RecordVerdict', 'block-1', validVerdict(content));
     }
 
-    expect(await finalize()).to.include({ status: 'accepted', threshold: 3 });
+    expect(await finalize()).to.include({ status: 'accepted', threshold: 7 });
   });
 
   describe('with a voter list', () => {
     it('records acceptance from the listed verdicts, reading only their keys', async () => {
-      await ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content));
       await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
       await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(
+        orgs[3] as TestIdentity,
+        'RecordVerdict',
+        'block-1',
+        validVerdict(content),
+      );
 
-      const view = await finalizeWith('Org1MSP', 'Org3MSP');
+      const view = await finalizeWith('Org2MSP', 'Org4MSP');
 
-      // Counts among the verdicts read: Org2's verdict was not needed and is not counted.
+      // Counts among the verdicts read: Org3's verdict was not needed and is not counted.
       expect(view).to.include({ status: 'accepted', recorded: true, valid: 2, invalid: 0 });
       expect(reads()).to.have.members([
         key('blockmeta', 'block-1'),
         key('outcome', 'block-1'),
-        key('verdict', 'block-1', 'Org1MSP'),
-        key('verdict', 'block-1', 'Org3MSP'),
+        key('verdict', 'block-1', 'Org2MSP'),
+        key('verdict', 'block-1', 'Org4MSP'),
       ]);
       expect(outcomeEvents()).to.deep.equal([
         {
@@ -281,20 +326,25 @@ describe('FinalizeOutcome', () => {
     });
 
     it('refuses with OUTCOME_PENDING when the listed verdicts do not decide', async () => {
-      await ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content));
       await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
       await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(
+        orgs[3] as TestIdentity,
+        'RecordVerdict',
+        'block-1',
+        validVerdict(content),
+      );
 
       await expectRefusedWithoutWrites(
         ledger,
-        finalizeWith('Org1MSP', 'Org2MSP'),
+        finalizeWith('Org2MSP', 'Org3MSP'),
         'OUTCOME_PENDING',
       );
     });
 
     it("leaves expiry to a call without a list, which reads every participant's verdict", async () => {
       await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-      ledger.advance(86_400_000 + 1);
+      ledger.advance(86_400_000 + windowMs + 1);
 
       await expectRefusedWithoutWrites(ledger, finalizeWith('Org2MSP'), 'OUTCOME_PENDING');
       expect(await finalize()).to.include({ status: 'expired', recorded: true, valid: 1 });
@@ -320,6 +370,7 @@ describe('FinalizeOutcome', () => {
 
     for (const [title, votersJson] of [
       ['a voter outside the snapshot', '["Org2MSP","Org9MSP"]'],
+      ['the requester, whose verdict never counts', '["Org2MSP","Org1MSP"]'],
       ['a duplicate voter', '["Org2MSP","Org3MSP","Org2MSP"]'],
       ['an empty list', '[]'],
       ['a list that is not JSON', 'Org2MSP'],
@@ -343,26 +394,28 @@ describe('FinalizeOutcome', () => {
     });
 
     it('refuses a participant who joined the set after the block was created', async () => {
-      const org4 = orgs[3] as TestIdentity;
-      await ledger.submit(org1, 'ProposeParticipantChange', 'grow', '{"add":["Org4MSP"]}');
+      const org5 = orgs[4] as TestIdentity;
+      await ledger.submit(org1, 'ProposeParticipantChange', 'grow', '{"add":["Org5MSP"]}');
       await ledger.submit(org2, 'ApproveParticipantChange', 'grow');
+      await ledger.submit(org3, 'ApproveParticipantChange', 'grow');
       await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
       await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
 
       await expectRefusedWithoutWrites(
         ledger,
-        finalize(org4, '["Org2MSP","Org4MSP"]'),
+        finalize(org1, '["Org2MSP","Org5MSP"]'),
         'INVALID_ARGUMENT',
       );
+      // Nor may the newcomer record the outcome of a block it is no participant of.
+      await expectRefusedWithoutWrites(ledger, finalize(org5), 'NOT_A_PARTICIPANT');
     });
 
     it('returns the recorded outcome to any later call without writing or announcing', async () => {
       await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
       await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
       const first = await finalizeWith('Org2MSP', 'Org3MSP');
-      await ledger.submit(org1, 'RecordVerdict', 'block-1', invalidVerdict());
 
-      for (const votersJson of ['["Org1MSP"]', '["Org2MSP","Org3MSP"]', '']) {
+      for (const votersJson of ['["Org4MSP"]', '["Org2MSP","Org3MSP"]', '']) {
         expect(await finalize(org2, votersJson)).to.deep.equal(first);
         expect(ledger.lastStub?.putState.called).to.be.false;
         expect(ledger.lastStub?.setEvent.called).to.be.false;
@@ -370,19 +423,23 @@ describe('FinalizeOutcome', () => {
       expect(outcomeEvents()).to.have.length(1);
     });
 
-    it('still records a late verdict, which leaves the recorded counts as they were', async () => {
+    it('refuses a verdict after the outcome with OUTCOME_RECORDED, leaving the counts', async () => {
       await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
       await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
       const recorded = await finalizeWith('Org2MSP', 'Org3MSP');
 
-      await ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content));
+      await expectRefusedWithoutWrites(
+        ledger,
+        ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', invalidVerdict()),
+        'OUTCOME_RECORDED',
+      );
 
       const view = await ledger.evaluateJson<{ verdicts: unknown[]; outcome: OutcomeView }>(
         org1,
         'GetFirstBlock',
         'block-1',
       );
-      expect(view.verdicts).to.have.length(3);
+      expect(view.verdicts).to.have.length(2);
       expect(view.outcome).to.deep.equal(recorded);
       expect(view.outcome).to.include({ valid: 2 });
     });
@@ -412,20 +469,29 @@ describe('FinalizeOutcome', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ participants, withVoters, results, order }) => {
         await setUp(participants);
-        const threshold = Math.ceil(participants / 2);
-        const valid = results.filter((result) => result === 'valid').length;
-        const invalid = results.filter((result) => result === 'invalid').length;
+        // Org1 requests; the others vote, and the threshold is at least 1.
+        const voterCount = participants - 1;
+        const threshold = Math.max(1, Math.ceil(voterCount / 2));
+        const valid = results.slice(1).filter((result) => result === 'valid').length;
+        const invalid = results.slice(1).filter((result) => result === 'invalid').length;
         // A worker finalises after every verdict, naming the verdicts recorded so far or none;
         // the first decisive call records the outcome.
         const voters: string[] = [];
         for (const index of order) {
           const result = results[index];
-          if (result === 'none') {
+          if (result === 'none' || index === 0) {
             continue;
           }
           const org = orgs[index] as TestIdentity;
           const verdict = result === 'valid' ? validVerdict(content) : invalidVerdict();
-          await ledger.submit(org, 'RecordVerdict', 'block-1', verdict);
+          // Once the outcome is recorded, later verdicts are refused: it is final.
+          const recorded = outcomeEvents().length > 0;
+          const submitted = ledger.submit(org, 'RecordVerdict', 'block-1', verdict);
+          if (recorded) {
+            await expect(submitted).to.be.rejectedWith(refusal('OUTCOME_RECORDED'));
+            continue;
+          }
+          await submitted;
           voters.push(org.mspId);
           if (!withVoters) {
             await finalize();
@@ -440,7 +506,7 @@ describe('FinalizeOutcome', () => {
         const expected =
           valid >= threshold
             ? 'accepted'
-            : invalid > participants - threshold
+            : invalid > 0 && invalid > voterCount - threshold
               ? 'rejected'
               : 'pending';
         expect(outcome.status).to.equal(expected);

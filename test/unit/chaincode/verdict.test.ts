@@ -24,10 +24,12 @@ describe('RecordVerdict', () => {
   let org1: TestIdentity;
   let org2: TestIdentity;
   let org3: TestIdentity;
+  let org4: TestIdentity;
   let content: FirstBlockContent;
 
   before(async () => {
     ({ org1, org2, org3 } = await members(4));
+    org4 = await identityOf('Org4MSP');
   });
 
   async function createBlock(options: FirstBlockOptions = {}): Promise<FirstBlockContent> {
@@ -38,7 +40,8 @@ describe('RecordVerdict', () => {
 
   beforeEach(async () => {
     ledger = new LedgerDouble();
-    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(3)), '0.5');
+    // Org1 requests; Org2, Org3 and Org4 vote.
+    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(4)), '0.5');
     content = await createBlock({ records: 2 });
   });
 
@@ -91,7 +94,7 @@ describe('RecordVerdict', () => {
     expect(verdict.failedRecords).to.deep.equal([0]);
   });
 
-  it("reads only the block's meta and its own verdict key, and writes only its own verdict key", async () => {
+  it("reads only the block's meta, the outcome key and its own verdict key, and writes only its own", async () => {
     await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
 
     await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
@@ -100,10 +103,10 @@ describe('RecordVerdict', () => {
     const reads = stub?.getState.getCalls().map((call) => call.args[0]);
     expect(reads).to.have.members([
       key('blockmeta', 'block-1'),
+      key('outcome', 'block-1'),
       key('verdict', 'block-1', 'Org3MSP'),
     ]);
     expect(reads).not.to.include(key('block', 'block-1'));
-    expect(reads).not.to.include(key('outcome', 'block-1'));
     expect(reads).not.to.include(key('verdict', 'block-1', 'Org2MSP'));
     expect(stub?.getStateByPartialCompositeKey.called).to.be.false;
     expect(stub?.getStateByRange.called).to.be.false;
@@ -133,12 +136,20 @@ describe('RecordVerdict', () => {
   });
 
   it("refuses a verdict from an organisation outside the block's snapshot", async () => {
-    const org4 = await identityOf('Org4MSP');
+    const org5 = await identityOf('Org5MSP');
 
     await expectRefusedWithoutWrites(
       ledger,
-      ledger.submit(org4, 'RecordVerdict', 'block-1', validVerdict(content)),
+      ledger.submit(org5, 'RecordVerdict', 'block-1', validVerdict(content)),
       'NOT_A_PARTICIPANT',
+    );
+  });
+
+  it("refuses the requester's verdict on its own block with REQUESTER_VERDICT", async () => {
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content)),
+      'REQUESTER_VERDICT',
     );
   });
 
@@ -188,20 +199,17 @@ describe('RecordVerdict', () => {
     });
   }
 
-  it('still records a verdict after the outcome was recorded, before the deadline', async () => {
-    await ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content));
+  it('refuses a verdict after the outcome was recorded with OUTCOME_RECORDED, before the deadline', async () => {
     await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-    await ledger.submit(org1, 'FinalizeOutcome', 'block-1', '["Org1MSP","Org2MSP"]');
+    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.submit(org1, 'FinalizeOutcome', 'block-1', '["Org2MSP","Org3MSP"]');
 
-    const late = await ledger.submitJson<Verdict>(
-      org3,
-      'RecordVerdict',
-      'block-1',
-      invalidVerdict(),
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org4, 'RecordVerdict', 'block-1', invalidVerdict()),
+      'OUTCOME_RECORDED',
     );
-
-    expect(late).to.include({ participant: 'Org3MSP', result: 'invalid' });
-    expect(ledger.world.has(key('verdict', 'block-1', 'Org3MSP'))).to.be.true;
+    expect(ledger.world.has(key('verdict', 'block-1', 'Org4MSP'))).to.be.false;
   });
 
   it('serves a block stored before the meta key existed from the block itself', async () => {
@@ -243,33 +251,35 @@ describe('RecordVerdict', () => {
       content = await createBlock({ id: 'relay-1', mode: 'relay' });
     });
 
-    it('lets participants record in snapshot order, each reading only its predecessor', async () => {
-      await ledger.submit(org1, 'RecordVerdict', 'relay-1', validVerdict(content));
+    it('lets voters record in snapshot order, each reading only its predecessor', async () => {
+      // The requester Org1 is no link of the relay: Org2 goes first.
       await ledger.submit(org2, 'RecordVerdict', 'relay-1', validVerdict(content));
+      await ledger.submit(org3, 'RecordVerdict', 'relay-1', validVerdict(content));
 
       const reads = ledger.lastStub?.getState.getCalls().map((call) => call.args[0]);
       expect(reads).to.have.members([
         key('blockmeta', 'relay-1'),
+        key('outcome', 'relay-1'),
+        key('verdict', 'relay-1', 'Org3MSP'),
         key('verdict', 'relay-1', 'Org2MSP'),
-        key('verdict', 'relay-1', 'Org1MSP'),
       ]);
-      await ledger.submit(org3, 'RecordVerdict', 'relay-1', invalidVerdict());
+      await ledger.submit(org4, 'RecordVerdict', 'relay-1', invalidVerdict());
     });
 
-    it('refuses a participant whose predecessor has not recorded', async () => {
-      await ledger.submit(org1, 'RecordVerdict', 'relay-1', validVerdict(content));
+    it('refuses a voter whose predecessor has not recorded', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'relay-1', validVerdict(content));
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org3, 'RecordVerdict', 'relay-1', validVerdict(content)),
+        ledger.submit(org4, 'RecordVerdict', 'relay-1', validVerdict(content)),
         'RELAY_OUT_OF_ORDER',
       );
     });
 
-    it('lets the next participant go on after a negative verdict', async () => {
-      await ledger.submit(org1, 'RecordVerdict', 'relay-1', invalidVerdict('SOURCE_UNAVAILABLE'));
+    it('lets the next voter go on after a negative verdict', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'relay-1', invalidVerdict('SOURCE_UNAVAILABLE'));
 
-      await ledger.submit(org2, 'RecordVerdict', 'relay-1', validVerdict(content));
+      await ledger.submit(org3, 'RecordVerdict', 'relay-1', validVerdict(content));
     });
   });
 });

@@ -342,7 +342,7 @@ describe('the corroborate CLI', () => {
       cli.fetchStub.resolves(jsonResponse({ id: 'req-accounts-1', ...scenario.view }));
       expect(await runCli(['request', 'show', 'req-accounts-1'], cli)).to.equal(0);
       expect(cli.out()).to.match(/Org2MSP\s+valid OK/);
-      expect(cli.out()).to.include('waiting for Org3MSP, Org4MSP');
+      expect(cli.out()).to.include('waiting for Org4MSP, Org5MSP');
     });
 
     it('lists requests by status with a page size and bookmark', async () => {

@@ -22,7 +22,11 @@ export function txIdOf(label: string): string {
   return sha256Hex(`tx:${label}`);
 }
 
-export const participants = ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP'];
+/** The block's snapshot: Org1 requests, the other four vote (threshold ceil(4 × 0.5) = 2). */
+export const participants = ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP', 'Org5MSP'];
+
+/** The snapshot without the requester: the participants whose verdicts count. */
+export const voters = participants.slice(1);
 
 export const rows = [
   { id: 1, name: 'Ada Lovelace', balance: '1250.50', opened: new Date('2021-03-04T05:06:07.123Z') },
@@ -40,7 +44,7 @@ export interface Scenario {
 export interface ScenarioOptions {
   readonly hashOnly?: boolean;
   readonly mode?: 'parallel' | 'relay';
-  /** Per participant of `participants`, in order, its verdict; undefined = no verdict yet. */
+  /** Per voter of `voters`, in order, its verdict; undefined = no verdict yet. */
   readonly results?: Array<'valid' | 'invalid' | undefined>;
   readonly recorded?: boolean;
   /** When the sweep recorded the block as expired; the deadline is 2030-01-01T00:00:00Z. */
@@ -94,7 +98,7 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
   const results = options.results ?? ['valid', 'valid', undefined, undefined];
   const verdicts: Verdict[] = [];
   results.forEach((result, index) => {
-    const participant = participants[index];
+    const participant = voters[index];
     if (result === undefined || participant === undefined) return;
     const txId = txIdOf(`verdict:${participant}`);
     blockNumbers.set(txId, BigInt(8 + index));
@@ -121,12 +125,12 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
         recorded,
         valid,
         invalid,
-        participants: participants.length,
+        participants: voters.length,
         threshold: 2,
         decidedAt: options.expiredAt ?? '2025-06-01T10:00:05Z',
         txId: txIdOf('outcome'),
       }
-    : { status, recorded, valid, invalid, participants: participants.length, threshold: 2 };
+    : { status, recorded, valid, invalid, participants: voters.length, threshold: 2 };
   if (recorded) blockNumbers.set(txIdOf('outcome'), 20n);
   return { requester, authority, view: { block, verdicts, outcome }, blockNumbers };
 }

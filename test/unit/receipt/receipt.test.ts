@@ -18,7 +18,7 @@ import {
   type ReceiptVerification,
 } from '../../../gateway/src/receipt';
 import { newAuthority } from '../../support/identities';
-import { newFakeLedger, newScenario, participants, txIdOf, type Scenario } from './fixture';
+import { newFakeLedger, newScenario, participants, txIdOf, voters, type Scenario } from './fixture';
 
 use(chaiAsPromised);
 
@@ -94,8 +94,8 @@ describe('receipts', () => {
       expect(getFirstBlock.calledOnceWith('req-accounts-1')).to.be.true;
       expect(blockNumberOf.args.map(([txId]) => txId)).to.have.members([
         txIdOf('create'),
-        txIdOf('verdict:Org1MSP'),
         txIdOf('verdict:Org2MSP'),
+        txIdOf('verdict:Org3MSP'),
         txIdOf('outcome'),
       ]);
     });
@@ -296,14 +296,15 @@ describe('receipts', () => {
         (copy) => {
           copy.verdicts[1].participant = 'Org9MSP';
         },
-        ['verdicts'],
+        // The outcome's counts no longer match the voters' verdicts either.
+        ['verdicts', 'outcome'],
       ],
       [
         'a second verdict from one participant',
         (copy) => {
           copy.verdicts[1].participant = copy.verdicts[0].participant;
         },
-        ['verdicts'],
+        ['verdicts', 'outcome'],
       ],
       [
         'a valid verdict on another batch root',
@@ -440,7 +441,8 @@ describe('receipts', () => {
 });
 
 describe('the scenario participants', () => {
-  it('are four organisations, so the default threshold is two', () => {
-    expect(participants).to.have.length(4);
+  it('are a requester and four voters, so the default threshold is two', () => {
+    expect(participants).to.have.length(5);
+    expect(voters).to.deep.equal(participants.slice(1));
   });
 });

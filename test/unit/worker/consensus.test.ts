@@ -36,7 +36,10 @@ describe('consensus', () => {
     };
   }
 
-  /** The snapshot is Org1MSP..Org4MSP; verdicts are listed in the order they were recorded. */
+  /**
+   * The snapshot is Org1MSP..Org5MSP, Org1MSP the requester; verdicts are listed in the order
+   * they were recorded.
+   */
   function viewWith(
     status: OutcomeView['status'],
     verdicts: Verdict[],
@@ -55,6 +58,34 @@ describe('consensus', () => {
       },
     };
   }
+
+  it('accepts a block of four organisations on two of its three voters, never on its requester', () => {
+    const snapshot = ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP'];
+    const tally = newTally(snapshot, 'Org1MSP', 2, 'parallel');
+    expect(tally.voters).to.deep.equal(['Org2MSP', 'Org3MSP', 'Org4MSP']);
+
+    // A verdict of the requester, were one ever seen, does not count.
+    tally.valid.add('Org1MSP');
+    tally.valid.add('Org2MSP');
+    expect(decisionOf(tally)).to.be.undefined;
+
+    tally.valid.add('Org4MSP');
+    expect(decisionOf(tally)).to.deep.equal({
+      status: 'accepted',
+      voters: ['Org2MSP', 'Org4MSP'],
+    });
+  });
+
+  it('rejects a block of four organisations once two of its three voters found it invalid', () => {
+    const tally = newTally(['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP'], 'Org1MSP', 2, 'parallel');
+    tally.invalid.add('Org3MSP');
+    expect(decisionOf(tally)).to.be.undefined;
+    tally.invalid.add('Org2MSP');
+    expect(decisionOf(tally)).to.deep.equal({
+      status: 'rejected',
+      voters: ['Org2MSP', 'Org3MSP'],
+    });
+  });
 
   it('designates the first valid voter in snapshot order, not in recording order, for an accepted block', () => {
     const view = viewWith('accepted', [
@@ -143,10 +174,11 @@ describe('consensus', () => {
 
     fc.assert(
       fc.property(counts, ([n, threshold, valid, invalid]) => {
-        const snapshot = Array.from({ length: n }, (_, index) => `Org${index + 1}MSP`);
-        const tally = newTally(snapshot, threshold, 'parallel');
-        snapshot.slice(0, valid).forEach((mspId) => tally.valid.add(mspId));
-        snapshot.slice(valid, valid + invalid).forEach((mspId) => tally.invalid.add(mspId));
+        // n voters and a requester, Org0MSP, first in the snapshot.
+        const voters = Array.from({ length: n }, (_, index) => `Org${index + 1}MSP`);
+        const tally = newTally(['Org0MSP', ...voters], 'Org0MSP', threshold, 'parallel');
+        voters.slice(0, valid).forEach((mspId) => tally.valid.add(mspId));
+        voters.slice(valid, valid + invalid).forEach((mspId) => tally.invalid.add(mspId));
         const rule = { participants: n, threshold, valid, invalid };
 
         const decision = decisionOf(tally);

@@ -1,4 +1,5 @@
 import {
+  TIME_WINDOW_SECONDS,
   decideByCounts,
   decideOutcome,
   type FirstBlockPage,
@@ -44,7 +45,8 @@ const { expect } = chai;
 
 /** The worker's clock in the sweep tests: the accepted scenario's block is due at 2030-01-01. */
 const deadline = '2030-01-01T00:00:00Z';
-const afterDeadline = (ms: number) => Date.parse(deadline) + ms;
+/** Milliseconds after the deadline plus the network's time window, before which nothing expires. */
+const afterDeadline = (ms: number) => Date.parse(deadline) + TIME_WINDOW_SECONDS * 1000 + ms;
 
 /** The calls the sweep makes, answered by the contract itself on a ledger double. */
 function contractLedger(contract: LedgerDouble, identity: TestIdentity): ProtocolLedger {
@@ -164,8 +166,12 @@ describe('participant protocol', () => {
       sinon.assert.notCalled(ledger.finalizeOutcome);
     });
 
-    it('starts only the first participant of a relay block', async () => {
+    it('starts only the first voter of a relay block, never its requester', async () => {
       start('Org1MSP');
+      await deliver(firstBlockCreated(5n, 'r0', participants, 'relay'));
+      sinon.assert.notCalled(verify);
+
+      start('Org2MSP');
 
       await deliver(firstBlockCreated(5n, 'r1', participants, 'relay'));
 
@@ -174,57 +180,57 @@ describe('participant protocol', () => {
 
     it("starts the next relay participant on its predecessor's verdict, not before and not on another's", async () => {
       const blockId = relay.view.block.content.id;
-      start('Org2MSP');
+      start('Org3MSP');
       ledger.getFirstBlock.resolves(undecided(relay.view));
 
       await deliver(
         firstBlockCreated(5n, blockId, participants, 'relay'),
-        verdictRecorded(6n, blockId, 'Org3MSP'),
+        verdictRecorded(6n, blockId, 'Org4MSP'),
       );
       sinon.assert.notCalled(verify);
 
-      await deliver(verdictRecorded(7n, blockId, 'Org1MSP'));
+      await deliver(verdictRecorded(7n, blockId, 'Org2MSP'));
       sinon.assert.calledOnceWithExactly(verify, blockId);
     });
 
     it("starts the next relay participant on its predecessor's verdict on a block created before its checkpoint", async () => {
       const blockId = relay.view.block.content.id;
-      start('Org2MSP');
+      start('Org3MSP');
       ledger.getFirstBlock.resolves(undecided(relay.view));
 
-      await deliver(verdictRecorded(6n, blockId, 'Org1MSP'));
+      await deliver(verdictRecorded(6n, blockId, 'Org2MSP'));
 
       sinon.assert.calledOnceWithExactly(verify, blockId);
     });
 
     it('records the outcome at once, naming the deciding voters, when its own verdict decided it', async () => {
-      start('Org2MSP');
+      start('Org3MSP');
       ledger.finalizeOutcome.resolves(finalized(accepted.view));
 
       await deliver(
-        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP']),
-        verdictRecorded(6n, 'b1', 'Org1MSP'),
-        verdictRecorded(7n, 'b1', 'Org2MSP'),
-        verdictRecorded(8n, 'b1', 'Org3MSP'),
+        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+        verdictRecorded(6n, 'b1', 'Org2MSP'),
+        verdictRecorded(7n, 'b1', 'Org3MSP'),
+        verdictRecorded(8n, 'b1', 'Org4MSP'),
       );
 
-      sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, 'b1', ['Org1MSP', 'Org2MSP']);
+      sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, 'b1', ['Org2MSP', 'Org3MSP']);
       // The events alone told it: no query of the block was needed.
       sinon.assert.notCalled(ledger.getFirstBlock);
     });
 
     it('names the invalid voters when its own verdict rejected the block', async () => {
-      start('Org3MSP');
+      start('Org4MSP');
       ledger.finalizeOutcome.resolves(finalized(accepted.view));
 
       await deliver(
-        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP']),
-        verdictRecorded(6n, 'b1', 'Org1MSP', 'valid'),
-        verdictRecorded(7n, 'b1', 'Org2MSP', 'invalid'),
-        verdictRecorded(8n, 'b1', 'Org3MSP', 'invalid'),
+        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+        verdictRecorded(6n, 'b1', 'Org2MSP', 'valid'),
+        verdictRecorded(7n, 'b1', 'Org3MSP', 'invalid'),
+        verdictRecorded(8n, 'b1', 'Org4MSP', 'invalid'),
       );
 
-      sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, 'b1', ['Org2MSP', 'Org3MSP']);
+      sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, 'b1', ['Org3MSP', 'Org4MSP']);
     });
 
     it('leaves the outcome to the participant whose verdict decided it', async () => {
@@ -243,11 +249,11 @@ describe('participant protocol', () => {
 
     it('records a decided outcome at once when it is the designated participant', async () => {
       const blockId = accepted.view.block.content.id;
-      start('Org1MSP');
+      start('Org2MSP');
       ledger.getFirstBlock.resolves(undecided(accepted.view));
       ledger.finalizeOutcome.resolves(finalized(accepted.view));
 
-      await deliver(verdictRecorded(9n, blockId, 'Org2MSP'));
+      await deliver(verdictRecorded(9n, blockId, 'Org3MSP'));
 
       sinon.assert.calledOnceWithExactly(
         ledger.finalizeOutcome,
@@ -322,13 +328,13 @@ describe('participant protocol', () => {
     });
 
     it('takes an outcome that another participant recorded at the same moment as done', async () => {
-      start('Org2MSP');
+      start('Org3MSP');
       ledger.finalizeOutcome.rejects(mvccConflict());
 
       await deliver(
-        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP']),
-        verdictRecorded(6n, 'b1', 'Org1MSP'),
-        verdictRecorded(7n, 'b1', 'Org2MSP'),
+        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+        verdictRecorded(6n, 'b1', 'Org2MSP'),
+        verdictRecorded(7n, 'b1', 'Org3MSP'),
       );
 
       sinon.assert.calledOnce(ledger.finalizeOutcome);
@@ -336,28 +342,28 @@ describe('participant protocol', () => {
 
     it('fails the event when the outcome cannot be recorded, so that it is delivered again', async () => {
       const unreachable = unreachablePeer();
-      start('Org2MSP');
+      start('Org3MSP');
       ledger.finalizeOutcome.rejects(unreachable);
       await deliver(
-        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP']),
-        verdictRecorded(6n, 'b1', 'Org1MSP'),
+        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+        verdictRecorded(6n, 'b1', 'Org2MSP'),
       );
 
-      await expect(deliver(verdictRecorded(7n, 'b1', 'Org2MSP'))).to.be.rejectedWith(unreachable);
+      await expect(deliver(verdictRecorded(7n, 'b1', 'Org3MSP'))).to.be.rejectedWith(unreachable);
     });
 
     it('counts its verdicts and the outcomes it recorded, not those another recorded first', async () => {
       const verdicts = sandbox.spy(metrics.verdicts, 'inc');
       const finalizations = sandbox.spy(metrics.finalizations, 'inc');
-      start('Org2MSP');
+      start('Org3MSP');
       ledger.finalizeOutcome.onFirstCall().resolves(finalized(accepted.view));
       ledger.finalizeOutcome.onSecondCall().resolves(finalized(accepted.view, 'tx-too-late'));
 
       for (const blockId of ['b1', 'b2']) {
         await deliver(
-          firstBlockCreated(5n, blockId, ['Org1MSP', 'Org2MSP', 'Org3MSP']),
-          verdictRecorded(6n, blockId, 'Org1MSP'),
-          verdictRecorded(7n, blockId, 'Org2MSP'),
+          firstBlockCreated(5n, blockId, ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+          verdictRecorded(6n, blockId, 'Org2MSP'),
+          verdictRecorded(7n, blockId, 'Org3MSP'),
         );
       }
 
@@ -385,9 +391,11 @@ describe('participant protocol', () => {
 
       await fc.assert(
         fc.asyncProperty(votes, async ({ n, threshold, results, order }) => {
-          const snapshot = Array.from({ length: n }, (_, index) => `Org${index + 1}MSP`);
+          // Org1 requests (as the events say); the n others vote.
+          const others = Array.from({ length: n }, (_, index) => `Org${index + 2}MSP`);
+          const snapshot = ['Org1MSP', ...others];
           // The voters in the order their verdicts reach the ledger; this worker votes last.
-          const voters = snapshot
+          const voters = others
             .map((mspId, index) => ({ mspId, rank: order[index] ?? 0 }))
             .sort((a, b) => a.rank - b.rank)
             .slice(0, results.length)
@@ -487,7 +495,7 @@ describe('participant protocol', () => {
       sinon.assert.calledOnceWithExactly(ledger.listFirstBlocks, 'pending', 100, '');
     });
 
-    it('waits a margin past the deadline, so that a verdict submitted just before it can commit', async () => {
+    it('waits the time window and a margin past the deadline, so that a verdict submitted just before it can commit', async () => {
       start('Org1MSP');
       clock = afterDeadline(1999);
       listing([pendingItem(expiredId, deadline)]);
@@ -514,7 +522,8 @@ describe('participant protocol', () => {
     });
 
     it('records a decided outcome that nobody recorded once the deadline has passed', async () => {
-      start('Org1MSP');
+      // The first voter that voted valid is designated; the requester Org1 did not vote.
+      start('Org2MSP');
       clock = afterDeadline(2000);
       listing([pendingItem(expiredId, deadline)]);
       ledger.getFirstBlock.resolves(undecided(accepted.view));
@@ -622,7 +631,7 @@ describe('participant protocol', () => {
       const view = await contract.evaluateJson<FirstBlockView>(org1, 'GetFirstBlock', 'stalled');
       const first = members.find((member) => member.mspId === view.block.participants[0]);
       if (!first) throw new Error('the block has no participants');
-      contract.advance(86_400_000 + 2000);
+      contract.advance(86_400_000 + TIME_WINDOW_SECONDS * 1000 + 2000);
       protocol = newParticipantProtocol({
         ledger: contractLedger(contract, first),
         participant: { mspId: first.mspId, verify },

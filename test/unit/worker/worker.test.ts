@@ -123,32 +123,32 @@ describe('worker', () => {
   });
 
   it('records the outcome at once, naming the deciding voters, when its own verdict decided it', async () => {
-    start('Org2MSP');
+    start('Org3MSP');
     ledger.finalizeOutcome.resolves(finalized(accepted.view));
     await opened();
 
     stream().push(
-      firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP']),
-      verdictRecorded(6n, 'b1', 'Org1MSP'),
-      verdictRecorded(7n, 'b1', 'Org2MSP'),
-      verdictRecorded(8n, 'b1', 'Org3MSP'),
+      firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+      verdictRecorded(6n, 'b1', 'Org2MSP'),
+      verdictRecorded(7n, 'b1', 'Org3MSP'),
+      verdictRecorded(8n, 'b1', 'Org4MSP'),
     );
     await checkpointed(8n);
 
-    sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, 'b1', ['Org1MSP', 'Org2MSP']);
+    sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, 'b1', ['Org2MSP', 'Org3MSP']);
     // The events alone told it: no query of the block was needed.
     sinon.assert.notCalled(ledger.getFirstBlock);
   });
 
-  it('records no outcome while one valid and one invalid verdict of three participants decide nothing', async () => {
+  it('records no outcome while one valid and one invalid verdict of three voters decide nothing', async () => {
     const timers = sandbox.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    start('Org2MSP');
+    start('Org3MSP');
     await opened();
 
     stream().push(
-      firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP']),
-      verdictRecorded(6n, 'b1', 'Org1MSP', 'valid'),
-      verdictRecorded(7n, 'b1', 'Org2MSP', 'invalid'),
+      firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+      verdictRecorded(6n, 'b1', 'Org2MSP', 'valid'),
+      verdictRecorded(7n, 'b1', 'Org3MSP', 'invalid'),
     );
     await checkpointed(7n);
     await timers.tickAsync(60_000);

@@ -6,6 +6,7 @@ import type {
   RequestView,
   SubmitRequest,
 } from '../../api';
+import { votersOf } from '@corroborate/protocol';
 import { newGatewayClient, type GatewayClient } from '../../client';
 import { serializeReceipt, verifyReceipt, type Receipt } from '../../receipt';
 import { CliError } from '../environment';
@@ -329,7 +330,8 @@ function describeRequest(view: RequestView): string {
         `${verdict.result} ${verdict.reason} (attempts ${verdict.attempts}, ${verdict.recordedAt})`,
       ] as const,
   );
-  const waiting = block.participants.filter(
+  // Only the voters verify: the requester's own verdict never counts.
+  const waiting = votersOf(block.participants, content.requester.mspId).filter(
     (participant) => !verdicts.some((verdict) => verdict.participant === participant),
   );
   return [
