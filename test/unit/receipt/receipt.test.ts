@@ -7,6 +7,7 @@ import {
   sha256Hex,
   verifyFieldProof,
   verifyRecordProof,
+  TIME_WINDOW_SECONDS,
 } from '@corroborate/protocol';
 import { CorroborateError } from '../../../gateway/src/errors';
 import {
@@ -214,7 +215,7 @@ describe('receipts', () => {
     });
 
     describe('an expired outcome', () => {
-      // The scenario's deadline is 2030-01-01T00:00:00Z.
+      // The scenario's deadline is 2030-01-01T00:00:00Z; the time window is 60 s past it.
       const expired = async (expiredAt: string): Promise<Receipt> =>
         buildReceipt(
           newFakeLedger(
@@ -223,18 +224,24 @@ describe('receipts', () => {
           'req-accounts-1',
         );
 
-      it('is accepted when the sweep recorded it after the deadline', async () => {
-        const verification = verifyReceipt(await expired('2030-01-01T00:00:00.000000001Z'));
+      it('is accepted when the sweep recorded it after the deadline and the time window', async () => {
+        expect(TIME_WINDOW_SECONDS).to.equal(60);
+        const verification = verifyReceipt(await expired('2030-01-01T00:01:00.000000001Z'));
         expect(failedChecks(verification)).to.deep.equal([]);
         expect(verification).to.include({ valid: true, status: 'expired' });
       });
 
-      it('is refused when recorded at its deadline or before', async () => {
-        for (const decidedAt of ['2030-01-01T00:00:00Z', '2029-12-31T23:59:59.999999999Z']) {
+      it('is refused when recorded within the time window after its deadline, or before it', async () => {
+        for (const decidedAt of [
+          '2030-01-01T00:01:00Z',
+          '2030-01-01T00:00:00.000000001Z',
+          '2030-01-01T00:00:00Z',
+          '2029-12-31T23:59:59.999999999Z',
+        ]) {
           const verification = verifyReceipt(await expired(decidedAt));
           expect(failedChecks(verification), decidedAt).to.deep.equal(['outcome']);
           expect(verification.checks.find((check) => check.name === 'outcome')?.detail).to.match(
-            /expires only after the deadline/,
+            /expires only after the deadline .* plus the 60 s time window/,
           );
         }
       });
