@@ -5,6 +5,7 @@ import { requireRole } from '../auth';
 import type { GatewayConfig } from '../config';
 import { classify, CorroborateError } from '../errors';
 import type { Ledger } from '../fabric/ledger';
+import { maxBookmarkLength } from '../openapi';
 import { buildReceipt, serializeReceipt } from '../receipt';
 import type { RequestService } from '../requests';
 import { assertValid, validators } from '../validation';
@@ -63,7 +64,12 @@ export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Route
     );
     const pageSize = integerParam(request.query.pageSize, 'pageSize', 1, 100) ?? 20;
     const bookmark = stringParam(request.query.bookmark) ?? '';
-    if (bookmark.length > 2048) throw new CorroborateError('INVALID_REQUEST', 'bookmark: too long');
+    if (bookmark.length > maxBookmarkLength) {
+      throw new CorroborateError(
+        'INVALID_REQUEST',
+        `bookmark: at most ${maxBookmarkLength} characters`,
+      );
+    }
     const page: RequestPage = await ledger.listFirstBlocks(status, pageSize, bookmark);
     response.json(page);
   });
