@@ -1,5 +1,6 @@
 import {
   CONNECTOR_KINDS,
+  LEDGER_EVENT_NAMES,
   LIMITS,
   MODES,
   SCHEME,
@@ -106,7 +107,34 @@ export const openApiDocument = {
         requestBody: {
           required: true,
           content: {
-            'application/json': { schema: { $ref: '#/components/schemas/SubmitRequest' } },
+            'application/json': {
+              schema: { $ref: '#/components/schemas/SubmitRequest' },
+              examples: {
+                customer: {
+                  summary: 'One customer of the demonstration source',
+                  value: {
+                    sourceId: 'customers',
+                    read: {
+                      kind: 'sql',
+                      table: 'customers',
+                      key: { id: 1 },
+                      columns: ['id', 'name'],
+                    },
+                  },
+                },
+                customers: {
+                  summary: 'Two customers in one first block, hashes only on the ledger',
+                  value: {
+                    sourceId: 'customers',
+                    reads: [
+                      { kind: 'sql', table: 'customers', key: { id: 1 }, columns: ['id', 'name'] },
+                      { kind: 'sql', table: 'customers', key: { id: 2 }, columns: ['id', 'name'] },
+                    ],
+                    hashOnly: true,
+                  },
+                },
+              },
+            },
           },
         },
         responses: {
@@ -119,6 +147,9 @@ export const openApiDocument = {
           },
           ...commonErrors,
           ...ledgerErrors,
+          '400': errorResponse(
+            "INVALID_REQUEST, or UNKNOWN_SOURCE or READ_REFUSED: the source, table or columns are not among this member's",
+          ),
           '404': errorResponse('RECORD_NOT_FOUND: the record is not in the source'),
           '409': errorResponse('FIRST_BLOCK_EXISTS: another block has this id'),
           '413': errorResponse('PAYLOAD_TOO_LARGE'),
@@ -155,6 +186,9 @@ export const openApiDocument = {
           '200': json({ $ref: '#/components/schemas/Page' }, 'A page'),
           ...commonErrors,
           ...ledgerErrors,
+          '400': errorResponse(
+            'INVALID_REQUEST, or INVALID_ARGUMENT: the bookmark is not one the ledger gave for this status',
+          ),
         },
       },
     },
@@ -235,8 +269,18 @@ export const openApiDocument = {
         ],
         responses: {
           '200': {
-            description: 'Server-sent events',
-            content: { 'text/event-stream': { schema: { type: 'string' } } },
+            description:
+              'Server-sent events, each a ledger event: its name, and its payload as JSON',
+            content: {
+              'text/event-stream': {
+                schema: closed(['id', 'event', 'data'], {
+                  /** `BLOCK:TRANSACTION_ID`, to resume after with Last-Event-ID. */
+                  id: { type: 'string', pattern: '^[0-9]+:[0-9a-f]{64}$' },
+                  event: { enum: [...LEDGER_EVENT_NAMES] },
+                  data: { type: 'string', contentMediaType: 'application/json' },
+                }),
+              },
+            },
           },
           ...commonErrors,
           ...ledgerErrors,
@@ -260,6 +304,7 @@ export const openApiDocument = {
           ...ledgerErrors,
           '403': errorResponse('FORBIDDEN (role) or NOT_A_PARTICIPANT'),
           '409': errorResponse('ALREADY_INITIALISED'),
+          '413': errorResponse('PAYLOAD_TOO_LARGE'),
           '415': errorResponse('UNSUPPORTED_MEDIA_TYPE'),
         },
       },
@@ -289,7 +334,11 @@ export const openApiDocument = {
           ...commonErrors,
           ...ledgerErrors,
           '403': errorResponse('FORBIDDEN (role) or NOT_A_PARTICIPANT'),
+          '400': errorResponse(
+            'INVALID_REQUEST, or INVALID_ARGUMENT: the change adds a current participant, removes a non-participant, or adds and removes the same one',
+          ),
           '409': errorResponse('NOT_INITIALISED or PROPOSAL_EXISTS'),
+          '413': errorResponse('PAYLOAD_TOO_LARGE'),
           '415': errorResponse('UNSUPPORTED_MEDIA_TYPE'),
         },
       },

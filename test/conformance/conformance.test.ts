@@ -103,7 +103,12 @@ function runSchemathesis(member: LocalMember): Promise<number> {
       '--header',
       `Authorization: Bearer ${member.apiKey}`,
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NO_COLOR: '1' } },
+    // Its cache of findings goes with the test state, not into the working tree.
+    {
+      cwd: join(home, 'conformance'),
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NO_COLOR: '1' },
+    },
   );
   return new Promise((resolveExit, reject) => {
     child.once('error', reject);

@@ -9,7 +9,14 @@ import { maxBookmarkLength } from '../openapi';
 import { buildReceipt, serializeReceipt } from '../receipt';
 import type { RequestService } from '../requests';
 import { assertValid, validators } from '../validation';
-import { assertJson, idempotencyKeyOf, integerParam, proofParams, stringParam } from './parameters';
+import {
+  assertJson,
+  idempotencyKeyOf,
+  integerParam,
+  proofParams,
+  repeatedParam,
+  stringParam,
+} from './parameters';
 
 export interface RequestRoutesOptions {
   readonly config: Pick<GatewayConfig, 'maxBatchRecords'>;
@@ -96,7 +103,7 @@ export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Route
 
   routes.get('/requests/:id/receipt', requireRole('reader'), async (request, response) => {
     const id = assertValid(validators.RequestId, request.params.id, 'id');
-    const proofs = proofParams(request.query.proof);
+    const proofs = proofParams(repeatedParam(request, 'proof'));
     // The canonical encoding is the receipt's only valid form: saved as served, it verifies.
     response.type('application/json').send(
       serializeReceipt(
