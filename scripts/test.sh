@@ -66,6 +66,8 @@ bash network/network.sh up || fatalln "the test network did not come up; see $CO
 run_suite "integration tests: the contract on the network" test/.mocharc.integration.json
 run_suite "integration tests: source connectors on real databases" test/.mocharc.sources.json
 run_suite "end-to-end tests: gateways, workers and sources on the network" test/.mocharc.e2e.json
+# Schemathesis (installed on first use into .corroborate/venv) against one member's gateway.
+run_suite "conformance: the gateway against its OpenAPI document" test/.mocharc.conformance.json
 
 read -r passed failed pending < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$CORROBORATE_TEST_STATS")
 echo

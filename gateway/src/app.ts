@@ -10,7 +10,9 @@ import { newEventRoutes } from './http/events';
 import { newHealthRoutes } from './http/health';
 import { newRequestLogger } from './http/logging';
 import { newGatewayMetrics } from './http/metrics';
+import { newMethodGuard } from './http/methods';
 import { newRequestRoutes } from './http/requests';
+import { openApiDocument } from './openapi';
 import type { RequestService } from './requests';
 
 export interface AppDependencies {
@@ -65,6 +67,7 @@ export function newApp(deps: AppDependencies): GatewayApp {
   app.use(newHealthRoutes({ ledger, ...(deps.ready ? { ready: deps.ready } : {}) }));
   app.use(metrics.routes);
   app.use('/v1', v1);
+  app.use(newMethodGuard(openApiDocument.paths));
   app.use(notFound);
   app.use(errorHandler);
 

@@ -1,5 +1,6 @@
 import {
   CONNECTOR_KINDS,
+  LEDGER_EVENT_NAMES,
   LIMITS,
   MODES,
   SCHEME,
@@ -8,8 +9,11 @@ import {
 } from '@corroborate/protocol';
 import { errorCatalogue, type ErrorCode } from './errors';
 
+/** The longest listing bookmark the contract takes: CouchDB's are far shorter. */
+export const maxBookmarkLength = 1024;
+
 const identifier = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' } as const;
-const mspId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } as const;
+const mspId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
 const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
@@ -36,8 +40,38 @@ const commonErrors = {
   '401': errorResponse('Missing or unknown API key'),
   '403': errorResponse('The API key lacks the role'),
   '429': errorResponse('Too many requests for this API key'),
-  '503': errorResponse('The Fabric peer or a source cannot be reached'),
 };
+// What any call that reaches the ledger can meet, however well formed.
+const ledgerErrors = {
+  '502': errorResponse('ENDORSEMENT_FAILED or COMMIT_FAILED: the peers refused the transaction'),
+  '503': errorResponse(
+    'LEDGER_UNAVAILABLE or SOURCE_UNAVAILABLE: the peer or a source cannot be reached',
+  ),
+  '504': errorResponse('LEDGER_TIMEOUT: the peer did not answer in time'),
+};
+// The service routes serve one media type each; a client that accepts none of it is told so.
+const notAcceptable = {
+  '406': errorResponse('NOT_ACCEPTABLE: the Accept header excludes the answer'),
+};
+// Every number on the way in is plain ASCII: `\d` would admit other scripts' digits to a
+// generator that reads the document, digits the gateway does not parse.
+const quorumRatio = {
+  type: 'string',
+  description: 'A decimal in (0, 1] with at most 9 fractional digits, the last of them not 0',
+  pattern: '^(0\\.[0-9]{0,8}[1-9]|1(\\.0{1,9})?)$',
+} as const;
+const requestLinks = {
+  GetRequest: {
+    operationId: 'getRequest',
+    parameters: { id: '$response.body#/id' },
+    description: 'The request, its verdicts and its outcome',
+  },
+  GetReceipt: {
+    operationId: 'getReceipt',
+    parameters: { id: '$response.body#/id' },
+    description: 'The receipt of the request',
+  },
+} as const;
 
 /**
  * The gateway's OpenAPI 3.1 document. Request validation is compiled from its schemas, so what it
@@ -50,6 +84,7 @@ export const openApiDocument = {
     version: '1.0.0',
     description:
       "A member's gateway: submit records for corroboration by the consortium, follow their verdicts and outcome, export receipts.",
+    license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
   },
   servers: [{ url: '/' }],
   security: [{ bearer: [] }, { apiKey: [] }],
@@ -72,15 +107,49 @@ export const openApiDocument = {
         requestBody: {
           required: true,
           content: {
-            'application/json': { schema: { $ref: '#/components/schemas/SubmitRequest' } },
+            'application/json': {
+              schema: { $ref: '#/components/schemas/SubmitRequest' },
+              examples: {
+                customer: {
+                  summary: 'One customer of the demonstration source',
+                  value: {
+                    sourceId: 'customers',
+                    read: {
+                      kind: 'sql',
+                      table: 'customers',
+                      key: { id: 1 },
+                      columns: ['id', 'name'],
+                    },
+                  },
+                },
+                customers: {
+                  summary: 'Two customers in one first block, hashes only on the ledger',
+                  value: {
+                    sourceId: 'customers',
+                    reads: [
+                      { kind: 'sql', table: 'customers', key: { id: 1 }, columns: ['id', 'name'] },
+                      { kind: 'sql', table: 'customers', key: { id: 2 }, columns: ['id', 'name'] },
+                    ],
+                    hashOnly: true,
+                  },
+                },
+              },
+            },
           },
         },
         responses: {
-          '202': json(
-            { $ref: '#/components/schemas/Submitted' },
-            'The first block is on the ledger; verification runs',
-          ),
+          '202': {
+            ...json(
+              { $ref: '#/components/schemas/Submitted' },
+              'The first block is on the ledger; verification runs',
+            ),
+            links: requestLinks,
+          },
           ...commonErrors,
+          ...ledgerErrors,
+          '400': errorResponse(
+            "INVALID_REQUEST, or UNKNOWN_SOURCE or READ_REFUSED: the source, table or columns are not among this member's",
+          ),
           '404': errorResponse('RECORD_NOT_FOUND: the record is not in the source'),
           '409': errorResponse('FIRST_BLOCK_EXISTS: another block has this id'),
           '413': errorResponse('PAYLOAD_TOO_LARGE'),
@@ -109,12 +178,17 @@ export const openApiDocument = {
             name: 'bookmark',
             in: 'query',
             required: false,
-            schema: { type: 'string', maxLength: 2048 },
+            description: 'Where the previous page ended, as its `bookmark` said',
+            schema: { type: 'string', maxLength: maxBookmarkLength },
           },
         ],
         responses: {
           '200': json({ $ref: '#/components/schemas/Page' }, 'A page'),
           ...commonErrors,
+          ...ledgerErrors,
+          '400': errorResponse(
+            'INVALID_REQUEST, or INVALID_ARGUMENT: the bookmark is not one the ledger gave for this status',
+          ),
         },
       },
     },
@@ -125,8 +199,12 @@ export const openApiDocument = {
         description: 'Role: reader.',
         parameters: [idParameter],
         responses: {
-          '200': json({ $ref: '#/components/schemas/RequestView' }, 'The request'),
+          '200': {
+            ...json({ $ref: '#/components/schemas/RequestView' }, 'The request'),
+            links: { GetReceipt: requestLinks.GetReceipt },
+          },
           ...commonErrors,
+          ...ledgerErrors,
           '404': errorResponse('FIRST_BLOCK_NOT_FOUND'),
         },
       },
@@ -147,7 +225,7 @@ export const openApiDocument = {
               'RECORD or RECORD:FIELD — include a record inclusion proof and a field proof (repeatable)',
             schema: {
               type: 'array',
-              items: { type: 'string', pattern: '^\\d{1,4}(:.{1,128})?$' },
+              items: { type: 'string', pattern: '^[0-9]{1,4}(:.{1,128})?$' },
               maxItems: 64,
             },
             style: 'form',
@@ -157,6 +235,7 @@ export const openApiDocument = {
         responses: {
           '200': json({ type: 'object' }, 'The receipt'),
           ...commonErrors,
+          ...ledgerErrors,
           '404': errorResponse('FIRST_BLOCK_NOT_FOUND'),
         },
       },
@@ -166,7 +245,12 @@ export const openApiDocument = {
         operationId: 'getParticipants',
         summary: 'The participant set, quorum ratio and threshold',
         description: 'Role: reader.',
-        responses: { '200': json({ type: 'object' }, 'The participant set'), ...commonErrors },
+        responses: {
+          '200': json(ref('ParticipantSet'), 'The participant set'),
+          ...commonErrors,
+          ...ledgerErrors,
+          '409': errorResponse('NOT_INITIALISED'),
+        },
       },
     },
     '/v1/events': {
@@ -183,7 +267,24 @@ export const openApiDocument = {
             schema: { type: 'integer', minimum: 0 },
           },
         ],
-        responses: { '200': { description: 'text/event-stream' }, ...commonErrors },
+        responses: {
+          '200': {
+            description:
+              'Server-sent events, each a ledger event: its name, and its payload as JSON',
+            content: {
+              'text/event-stream': {
+                schema: closed(['id', 'event', 'data'], {
+                  /** `BLOCK:TRANSACTION_ID`, to resume after with Last-Event-ID. */
+                  id: { type: 'string', pattern: '^[0-9]+:[0-9a-f]{64}$' },
+                  event: { enum: [...LEDGER_EVENT_NAMES] },
+                  data: { type: 'string', contentMediaType: 'application/json' },
+                }),
+              },
+            },
+          },
+          ...commonErrors,
+          ...ledgerErrors,
+        },
       },
     },
     '/v1/admin/participants': {
@@ -200,6 +301,11 @@ export const openApiDocument = {
         responses: {
           '201': json(ref('ParticipantSet'), 'The participant set'),
           ...commonErrors,
+          ...ledgerErrors,
+          '403': errorResponse('FORBIDDEN (role) or NOT_A_PARTICIPANT'),
+          '409': errorResponse('ALREADY_INITIALISED'),
+          '413': errorResponse('PAYLOAD_TOO_LARGE'),
+          '415': errorResponse('UNSUPPORTED_MEDIA_TYPE'),
         },
       },
     },
@@ -214,7 +320,27 @@ export const openApiDocument = {
             'application/json': { schema: { $ref: '#/components/schemas/ParticipantChange' } },
           },
         },
-        responses: { '201': json(ref('Proposal'), 'The proposal'), ...commonErrors },
+        responses: {
+          '201': {
+            ...json(ref('Proposal'), 'The proposal'),
+            links: {
+              ApproveParticipantChange: {
+                operationId: 'approveParticipantChange',
+                parameters: { proposalId: '$response.body#/proposalId' },
+                description: 'Approve the proposal',
+              },
+            },
+          },
+          ...commonErrors,
+          ...ledgerErrors,
+          '403': errorResponse('FORBIDDEN (role) or NOT_A_PARTICIPANT'),
+          '400': errorResponse(
+            'INVALID_REQUEST, or INVALID_ARGUMENT: the change adds a current participant, removes a non-participant, or adds and removes the same one',
+          ),
+          '409': errorResponse('NOT_INITIALISED or PROPOSAL_EXISTS'),
+          '413': errorResponse('PAYLOAD_TOO_LARGE'),
+          '415': errorResponse('UNSUPPORTED_MEDIA_TYPE'),
+        },
       },
     },
     '/v1/admin/participant-changes/{proposalId}/approve': {
@@ -230,34 +356,67 @@ export const openApiDocument = {
             schema: { $ref: '#/components/schemas/RequestId' },
           },
         ],
-        responses: { '200': json(ref('Proposal'), 'The proposal'), ...commonErrors },
+        responses: {
+          '200': json(ref('Proposal'), 'The proposal'),
+          ...commonErrors,
+          ...ledgerErrors,
+          '403': errorResponse('FORBIDDEN (role) or NOT_A_PARTICIPANT'),
+          '404': errorResponse('PROPOSAL_NOT_FOUND'),
+          '409': errorResponse('NOT_INITIALISED, PROPOSAL_CLOSED or DUPLICATE_APPROVAL'),
+        },
       },
     },
     '/healthz': {
-      get: { operationId: 'health', security: [], responses: { '200': { description: 'Alive' } } },
+      get: {
+        operationId: 'health',
+        summary: 'Whether the process answers (liveness)',
+        security: [],
+        responses: {
+          '200': json(closed(['status'], { status: { const: 'ok' } }), 'Alive'),
+          ...notAcceptable,
+        },
+      },
     },
     '/readyz': {
       get: {
         operationId: 'ready',
+        summary: 'Whether the Fabric peer and the sources answer (readiness)',
         security: [],
         responses: {
-          '200': { description: 'The peer answers' },
-          '503': errorResponse('LEDGER_UNAVAILABLE'),
+          '200': json(
+            closed(['status', 'mspId'], { status: { const: 'ready' }, mspId: { type: 'string' } }),
+            'The peer answers',
+          ),
+          ...notAcceptable,
+          '502': errorResponse('ENDORSEMENT_FAILED: the peer refused the query'),
+          '503': errorResponse('LEDGER_UNAVAILABLE or SOURCE_UNAVAILABLE'),
+          '504': errorResponse('LEDGER_TIMEOUT'),
         },
       },
     },
     '/metrics': {
       get: {
         operationId: 'metrics',
+        summary: 'Prometheus metrics of the HTTP traffic, the submissions and the process',
         security: [],
-        responses: { '200': { description: 'Prometheus metrics' } },
+        responses: {
+          '200': {
+            description: 'Prometheus metrics',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...notAcceptable,
+        },
       },
     },
     '/openapi.json': {
       get: {
         operationId: 'openapi',
+        summary: 'This document',
         security: [],
-        responses: { '200': { description: 'This document' } },
+        responses: {
+          '200': json({ type: 'object' }, 'This document'),
+          ...notAcceptable,
+        },
       },
     },
   },
@@ -343,7 +502,7 @@ export const openApiDocument = {
         /** The transaction that stored the block. */
         transactionId: { type: 'string' },
         /** The ledger block that holds it, as decimal text; absent on a replay. */
-        blockNumber: { type: 'string', pattern: '^\\d+$' },
+        blockNumber: { type: 'string', pattern: '^[0-9]+$' },
         replayed: { type: 'boolean' },
       }),
       FirstBlockRecord: closed(['read', 'recordHash', 'fieldHashes'], {
@@ -532,18 +691,20 @@ export const openApiDocument = {
             uniqueItems: true,
             items: mspId,
           },
-          quorumRatio: { type: 'string', pattern: '^(0(\\.\\d{1,6})?|1(\\.0{1,6})?)$' },
+          quorumRatio,
         },
       },
       ParticipantChange: {
         type: 'object',
+        description: 'A change must add, remove or set the quorum ratio: one of them at least',
         additionalProperties: false,
         required: ['proposalId'],
+        minProperties: 2,
         properties: {
           proposalId: { $ref: '#/components/schemas/RequestId' },
-          add: { type: 'array', maxItems: 100, uniqueItems: true, items: mspId },
-          remove: { type: 'array', maxItems: 100, uniqueItems: true, items: mspId },
-          quorumRatio: { type: 'string', pattern: '^(0(\\.\\d{1,6})?|1(\\.0{1,6})?)$' },
+          add: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: mspId },
+          remove: { type: 'array', minItems: 1, maxItems: 100, uniqueItems: true, items: mspId },
+          quorumRatio,
         },
       },
       Error: {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Ledger } from '../fabric/ledger';
 import { openApiDocument } from '../openapi';
+import { assertAccepts } from './parameters';
 
 export interface HealthRoutesOptions {
   readonly ledger: Ledger;
@@ -12,15 +13,18 @@ export interface HealthRoutesOptions {
 export function newHealthRoutes(options: Readonly<HealthRoutesOptions>): Router {
   const { ledger } = options;
   const routes = Router();
-  routes.get('/healthz', (_request, response) => {
+  routes.get('/healthz', (request, response) => {
+    assertAccepts(request, 'application/json');
     response.json({ status: 'ok' });
   });
-  routes.get('/readyz', async (_request, response) => {
+  routes.get('/readyz', async (request, response) => {
+    assertAccepts(request, 'application/json');
     await ledger.height();
     await options.ready?.();
     response.json({ status: 'ready', mspId: ledger.mspId });
   });
-  routes.get('/openapi.json', (_request, response) => {
+  routes.get('/openapi.json', (request, response) => {
+    assertAccepts(request, 'application/json');
     response.json(openApiDocument);
   });
   return routes;

@@ -1,5 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { assertAccepts } from './parameters';
 
 /** The gateway's Prometheus metrics: HTTP traffic by route, and submissions by result code. */
 export interface GatewayMetrics {
@@ -43,7 +44,8 @@ export function newGatewayMetrics(): GatewayMetrics {
     next();
   };
   const routes = Router();
-  routes.get('/metrics', async (_request, response) => {
+  routes.get('/metrics', async (request, response) => {
+    assertAccepts(request, 'text/plain');
     response.type(registry.contentType).send(await registry.metrics());
   });
   return { registry, submissions, observe, routes };

@@ -4,12 +4,19 @@ import { CorroborateError } from '../errors';
 /**
  * Query, header and media-type checks that the OpenAPI schemas cannot express for Express (a
  * query value arrives as a string, an array or an object). Each refusal is INVALID_REQUEST
- * naming the parameter, or UNSUPPORTED_MEDIA_TYPE.
+ * naming the parameter, UNSUPPORTED_MEDIA_TYPE or NOT_ACCEPTABLE.
  */
 
 export function assertJson(request: Request): void {
   if (!request.is('application/json')) {
     throw new CorroborateError('UNSUPPORTED_MEDIA_TYPE', 'send Content-Type: application/json');
+  }
+}
+
+/** Refuses a client whose Accept header rules out the only media type a route answers with. */
+export function assertAccepts(request: Request, type: string): void {
+  if (!request.accepts(type)) {
+    throw new CorroborateError('NOT_ACCEPTABLE', `this route answers ${type} only`);
   }
 }
 
@@ -35,12 +42,21 @@ export function integerParam(
   return number;
 }
 
+/**
+ * Every value of a repeatable query parameter, read from the raw query string: Express's parser
+ * turns more than 20 repetitions into an object keyed by position, and `a[0]=` forms into
+ * arrays, neither of which the document describes.
+ */
+export function repeatedParam(request: Request, name: string): string[] {
+  const query = request.originalUrl.split('?')[1] ?? '';
+  return new URLSearchParams(query).getAll(name);
+}
+
 /** `?proof=RECORD` or `?proof=RECORD:FIELD`, repeatable. */
-export function proofParams(value: unknown): Array<{ record: number; field?: string }> {
-  const items = value === undefined ? [] : Array.isArray(value) ? value : [value];
+export function proofParams(items: readonly string[]): Array<{ record: number; field?: string }> {
   if (items.length > 64) throw new CorroborateError('INVALID_REQUEST', 'proof: at most 64');
   return items.map((item) => {
-    const match = typeof item === 'string' ? /^(\d{1,4})(?::(.{1,128}))?$/s.exec(item) : null;
+    const match = /^([0-9]{1,4})(?::(.{1,128}))?$/s.exec(item);
     if (!match?.[1]) {
       throw new CorroborateError('INVALID_REQUEST', 'proof: RECORD or RECORD:FIELD, e.g. 0:email');
     }

@@ -6,10 +6,18 @@ import type { GatewayConfig } from '../config';
 import { classify } from '../classify';
 import { CorroborateError } from '../errors';
 import type { Ledger } from '../fabric/ledger';
+import { maxBookmarkLength } from '../openapi';
 import { buildReceipt, serializeReceipt } from '../receipt';
 import type { RequestService } from '../requests';
 import { assertValid, validators } from '../validation';
-import { assertJson, idempotencyKeyOf, integerParam, proofParams, stringParam } from './parameters';
+import {
+  assertJson,
+  idempotencyKeyOf,
+  integerParam,
+  proofParams,
+  repeatedParam,
+  stringParam,
+} from './parameters';
 
 export interface RequestRoutesOptions {
   readonly config: Pick<GatewayConfig, 'maxBatchRecords'>;
@@ -64,7 +72,12 @@ export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Route
     );
     const pageSize = integerParam(request.query.pageSize, 'pageSize', 1, 100) ?? 20;
     const bookmark = stringParam(request.query.bookmark) ?? '';
-    if (bookmark.length > 2048) throw new CorroborateError('INVALID_REQUEST', 'bookmark: too long');
+    if (bookmark.length > maxBookmarkLength) {
+      throw new CorroborateError(
+        'INVALID_REQUEST',
+        `bookmark: at most ${maxBookmarkLength} characters`,
+      );
+    }
     const page: RequestPage = await ledger.listFirstBlocks(status, pageSize, bookmark);
     response.json(page);
   });
@@ -91,7 +104,7 @@ export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Route
 
   routes.get('/requests/:id/receipt', requireRole('reader'), async (request, response) => {
     const id = assertValid(validators.RequestId, request.params.id, 'id');
-    const proofs = proofParams(request.query.proof);
+    const proofs = proofParams(repeatedParam(request, 'proof'));
     // The canonical encoding is the receipt's only valid form: saved as served, it verifies.
     response.type('application/json').send(
       serializeReceipt(

@@ -494,6 +494,19 @@ describe('gateway API', () => {
       sinon.assert.calledOnceWithExactly(ledger.listFirstBlocks, 'pending', 20, '');
     });
 
+    it("passes a bookmark of up to 1024 characters, the contract's limit, to the ledger", async () => {
+      ledger.listFirstBlocks.resolves({ items: [], bookmark: '' });
+      const longest = 'b'.repeat(1024);
+
+      const accepted = await call(`/v1/requests?bookmark=${longest}`, { key: 'reader' });
+      const refused = await call(`/v1/requests?bookmark=${longest}b`, { key: 'reader' });
+
+      expect(accepted.status).to.equal(200);
+      expect(refused.status).to.equal(400);
+      expect(refused.body.error.message).to.match(/^bookmark/);
+      sinon.assert.calledOnceWithExactly(ledger.listFirstBlocks, 'pending', 20, longest);
+    });
+
     it('refuses an unknown status or a page size out of range', async () => {
       for (const query of ['status=done', 'pageSize=0', 'pageSize=101', 'pageSize=2.5']) {
         const answer = await call(`/v1/requests?${query}`, { key: 'reader' });
@@ -523,6 +536,30 @@ describe('gateway API', () => {
       expect(answer.headers.get('content-type')).to.match(/^application\/json/);
       expect(answer.text).to.equal(expected);
       expect(verifyReceiptText(answer.text).valid).to.be.true;
+    });
+
+    it('reads every repetition of proof, past the 20 that the query parser keeps as a list', async () => {
+      const fixture = newFakeLedger(scenario);
+      ledger.getFirstBlock.callsFake((id) => fixture.getFirstBlock(id));
+      ledger.blockNumberOf.callsFake((tx) => fixture.blockNumberOf(tx));
+      const proofs = Array.from({ length: 21 }, () => 'proof=0').join('&');
+
+      const answer = await call(`/v1/requests/req-accounts-1/receipt?${proofs}`, { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      expect(verifyReceiptText(answer.text).valid).to.be.true;
+    });
+
+    it('refuses proofs with digits other than ASCII, as the document says', async () => {
+      const answer = await call(
+        `/v1/requests/req-accounts-1/receipt?proof=${encodeURIComponent('٣')}`,
+        {
+          key: 'reader',
+        },
+      );
+
+      expect(answer.status).to.equal(400);
+      sinon.assert.notCalled(ledger.getFirstBlock);
     });
 
     it('answers a receipt for a block the ledger does not have with 404', async () => {
@@ -635,6 +672,45 @@ describe('gateway API', () => {
       expect(answer.status).to.equal(404);
       expect(answer.body.error.code).to.equal('NOT_FOUND');
     });
+
+    it('answers a method a documented path lacks with 405 and the methods it has in Allow', async () => {
+      const cases: Array<[method: string, path: string, allow: string]> = [
+        ['DELETE', '/v1/requests', 'POST, GET, HEAD'],
+        ['PUT', '/v1/requests/req-1', 'GET, HEAD'],
+        ['GET', '/v1/admin/participant-changes/p-1/approve', 'POST'],
+        ['POST', '/healthz', 'GET, HEAD'],
+        ['PATCH', '/openapi.json', 'GET, HEAD'],
+      ];
+
+      for (const [method, path, allow] of cases) {
+        const answer = await call(path, { method });
+
+        expect(answer.status, `${method} ${path}`).to.equal(405);
+        expect(answer.headers.get('allow'), `${method} ${path}`).to.equal(allow);
+        expect(answer.body.error.code).to.equal('METHOD_NOT_ALLOWED');
+      }
+    });
+
+    it('asks for a key before it says which methods a path under /v1 has', async () => {
+      const answer = await call('/v1/requests', { method: 'DELETE', key: null });
+
+      expect(answer.status).to.equal(401);
+    });
+
+    it('answers 406 to a client that accepts none of what a service route serves', async () => {
+      const cases: Array<[path: string, accept: string]> = [
+        ['/healthz', 'text/html'],
+        ['/readyz', 'text/html'],
+        ['/openapi.json', 'application/yaml'],
+        ['/metrics', 'application/json'],
+      ];
+      for (const [path, accept] of cases) {
+        const answer = await call(path, { key: null, headers: { accept } });
+
+        expect(answer.status, path).to.equal(406);
+        expect(answer.body.error.code, path).to.equal('NOT_ACCEPTABLE');
+      }
+    });
   });
 
   describe('OpenAPI document', () => {
@@ -679,6 +755,80 @@ describe('gateway API', () => {
         }
       }
       expect(probed).to.include.members(['post /v1/requests', 'get /v1/requests/{id}/receipt']);
+    });
+
+    it('declares every status its routes answer from the contract', async () => {
+      const document = (await call('/openapi.json', { key: null })).body as unknown as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      };
+      ledger.approveParticipantChange.rejects(
+        chaincodeError('PROPOSAL_NOT_FOUND: proposalId: p-1'),
+      );
+      ledger.initParticipants.rejects(chaincodeError('ALREADY_INITIALISED: the set exists'));
+      ledger.listFirstBlocks.rejects(unreachablePeer());
+
+      const answers: Array<[status: number, path: string, method: string]> = [
+        [
+          (await call('/v1/admin/participant-changes/p-1/approve', { method: 'POST' })).status,
+          '/v1/admin/participant-changes/{proposalId}/approve',
+          'post',
+        ],
+        [
+          (await call('/v1/admin/participants', { json: { participants: ['Org1MSP'] } })).status,
+          '/v1/admin/participants',
+          'post',
+        ],
+        [(await call('/v1/requests')).status, '/v1/requests', 'get'],
+      ];
+
+      expect(answers.map(([status]) => status)).to.deep.equal([404, 409, 503]);
+      for (const [status, path, method] of answers) {
+        expect(document.paths[path]?.[method]?.responses, `${method} ${path}`).to.have.property(
+          String(status),
+        );
+      }
+    });
+
+    it("describes no pattern with \\d, which other scripts' digits match in a generator", async () => {
+      const text = (await call('/openapi.json', { key: null })).text;
+
+      expect(text).not.to.include('\\\\d');
+    });
+
+    it('refuses, before the ledger, a participant change that changes nothing or a ratio of 0', async () => {
+      const bodies = [
+        { proposalId: 'p-1' },
+        { proposalId: 'p-1', add: [], remove: [] },
+        { proposalId: 'p-1', quorumRatio: '0' },
+        { proposalId: 'p-1', quorumRatio: '0.000' },
+        { proposalId: 'p-1', quorumRatio: '1.5' },
+        { proposalId: 'p-1', add: ['A'.repeat(65)] },
+      ];
+
+      for (const json of bodies) {
+        const answer = await call('/v1/admin/participant-changes', { key: 'admin', json });
+
+        expect(answer.status, JSON.stringify(json)).to.equal(400);
+      }
+      sinon.assert.notCalled(ledger.proposeParticipantChange);
+    });
+
+    it('passes a participant change of the quorum ratio alone to the ledger', async () => {
+      ledger.proposeParticipantChange.resolves(
+        {} as Awaited<ReturnType<StubbedLedger['proposeParticipantChange']>>,
+      );
+
+      const answer = await call('/v1/admin/participant-changes', {
+        key: 'admin',
+        json: { proposalId: 'p-1', quorumRatio: '0.75' },
+      });
+
+      expect(answer.status).to.equal(201);
+      sinon.assert.calledOnceWithExactly(ledger.proposeParticipantChange, 'p-1', {
+        add: [],
+        remove: [],
+        quorumRatio: '0.75',
+      });
     });
 
     it('accepts exactly the submissions that its SubmitRequest schema accepts', async () => {

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  readLocalNetwork,
+  runNetworkScript,
+  SAMPLE_TABLE,
+  sampleTableConfig,
+  seedSqliteSample,
+  startServiceProcess,
+  waitForHealthy,
+  writeLocalMember,
+  type LocalMember,
+  type ServiceProcess,
+} from '@corroborate/dev';
+
+const repoDir = resolve(__dirname, '..', '..');
+const home = process.env.CORROBORATE_HOME ?? join(repoDir, '.corroborate', 'test');
+const cliPath = join(repoDir, 'gateway', 'dist', 'cli.js');
+// Above the ports of the test network and of the end-to-end consortium (base + 500 and + 600).
+const portBase = Number(process.env.CORROBORATE_PORT_BASE ?? 27000) + 700;
+
+/**
+ * Starts one member's gateway and worker on the test network, as a member runs them, with the
+ * sample table as its `customers` source and a rate limit no fuzzer reaches.
+ */
+async function startMember(): Promise<{ member: LocalMember; services: ServiceProcess[] }> {
+  runNetworkScript(repoDir, home, ['up']);
+  const [org] = readLocalNetwork(home).orgs;
+  if (!org) throw new Error('the test network has no organisation');
+  const dir = join(home, 'conformance', org.org);
+  const file = join(dir, 'customers.sqlite');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  rmSync(file, { force: true });
+  const database = new Database(file);
+  try {
+    seedSqliteSample(database);
+  } finally {
+    database.close();
+  }
+  const member = writeLocalMember({
+    org: org.org,
+    mspId: org.mspId,
+    dir,
+    profilePath: org.profile,
+    gatewayPort: portBase,
+    workerPort: portBase + 1,
+    logLevel: 'warn',
+    gateway: { rateLimit: { windowMs: 60_000, max: 1_000_000 } },
+    sources: [
+      {
+        id: 'customers',
+        kind: 'sqlite',
+        file,
+        tables: { [SAMPLE_TABLE]: sampleTableConfig('sqlite') },
+      },
+    ],
+  });
+  const services = [
+    startServiceProcess('gateway', member, cliPath),
+    startServiceProcess('worker', member, cliPath),
+  ];
+  try {
+    await waitForHealthy(`${member.gatewayUrl}/readyz`, 60_000, services[0]);
+    await waitForHealthy(`${member.workerUrl}/healthz`, 60_000, services[1]);
+  } catch (error) {
+    await Promise.all(services.map((service) => service.stop()));
+    throw error;
+  }
+  return { member, services };
+}
+
+/** The participant set, once: the fuzzer must meet an initialised ledger, as members do. */
+async function initialiseParticipants(member: LocalMember): Promise<void> {
+  const response = await fetch(`${member.gatewayUrl}/v1/admin/participants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${member.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ participants: readLocalNetwork(home).orgs.map((org) => org.mspId) }),
+  });
+  const text = await response.text();
+  if (response.status !== 201 && !text.includes('ALREADY_INITIALISED')) {
+    throw new Error(`initialising the participant set: ${response.status} ${text}`);
+  }
+}
+
+/** Runs Schemathesis as a child process, its report shown as it comes; resolves to its exit code. */
+function runSchemathesis(member: LocalMember): Promise<number> {
+  const installed = spawnSync('bash', [join(repoDir, 'scripts', 'conformance-env.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (installed.status !== 0) throw new Error('installing Schemathesis failed');
+  const schemathesis = installed.stdout.trim();
+  const child = spawn(
+    schemathesis,
+    [
+      '--config-file',
+      join(__dirname, 'schemathesis.toml'),
+      'run',
+      `${member.gatewayUrl}/openapi.json`,
+      '--header',
+      `Authorization: Bearer ${member.apiKey}`,
+    ],
+    // Its cache of findings goes with the test state, not into the working tree.
+    {
+      cwd: join(home, 'conformance'),
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  );
+  return new Promise((resolveExit, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolveExit(code ?? (signal ? 128 : 1)));
+  });
+}
+
+describe('gateway conformance to its OpenAPI document', () => {
+  let member: LocalMember;
+  let services: ServiceProcess[] = [];
+
+  before(async () => {
+    ({ member, services } = await startMember());
+    await initialiseParticipants(member);
+  });
+
+  after(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+  });
+
+  it('passes every Schemathesis check, stateless and along the documented links', async () => {
+    const exitCode = await runSchemathesis(member);
+
+    expect(exitCode, 'Schemathesis reported findings; its report is above').to.equal(0);
+  });
+});
