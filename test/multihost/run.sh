@@ -67,4 +67,4 @@ stop_everything
 rm -rf "$CORROBORATE_HOME/members" "$CORROBORATE_HOME/add-org.log"
 infoln "starting the multi-host network (3 orgs, each on its own host, identities from Fabric CA)"
 bash network/network.sh up --multihost --orgs 3
-npx mocha --config test/multihost/.mocharc.json
+npx mocha --config test/multihost/.mocharc.json --reporter "$REPO_DIR/test/reporter.js"
