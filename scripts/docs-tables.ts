@@ -51,6 +51,10 @@ export const gatewayErrorMeanings: Readonly<Record<string, string>> = {
   UNSUPPORTED_MEDIA_TYPE: 'The body is not UTF-8 `application/json`.',
   RATE_LIMITED: 'Too many requests for this API key (or, before authentication, this address).',
   IDEMPOTENCY_KEY_REUSED: 'The `Idempotency-Key` was used before with a different request.',
+  METHOD_NOT_ALLOWED:
+    'The path exists but not with this method; the `Allow` header lists its methods.',
+  NOT_ACCEPTABLE:
+    'The `Accept` header rules out what the route serves (health, metrics, the document).',
   UNKNOWN_SOURCE: 'This member has no source with that id.',
   READ_REFUSED:
     "The read is malformed or outside the source's allow-list, the key is not unique, or the source refused it.",

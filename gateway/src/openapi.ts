@@ -57,8 +57,9 @@ const notAcceptable = {
 // generator that reads the document, digits the gateway does not parse.
 const quorumRatio = {
   type: 'string',
-  description: 'A decimal in (0, 1] with at most 9 fractional digits, the last of them not 0',
-  pattern: '^(0\\.[0-9]{0,8}[1-9]|1(\\.0{1,9})?)$',
+  description:
+    'A decimal in [0.5, 1] with at most 9 fractional digits, the last of them not 0: below one half, the members agreeing with a requester could be a minority of the others',
+  pattern: '^(0\\.[5-9]|0\\.[5-9][0-9]{0,7}[1-9]|1(\\.0{1,9})?)$',
 } as const;
 const requestLinks = {
   GetRequest: {
