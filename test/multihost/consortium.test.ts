@@ -69,24 +69,21 @@ describe('a consortium across hosts: each organisation on its own host, with its
     return submitted.id;
   }
 
-  /** The outcome, then every participant's verdict: nothing of a request is left pending. */
+  /**
+   * The recorded outcome. A voter's verdict that arrives after the outcome is recorded is refused
+   * (OUTCOME_RECORDED), so a request settles with the verdicts that decided it, and maybe more.
+   */
   async function settle(org: string, id: string, timeoutMs = 240_000): Promise<RequestView> {
     const client = member(org).client;
     await waitForOutcome(client, id, timeoutMs);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const body = await client.getRequest(id);
-      if (body.verdicts.length >= votersOf(body).length) return body;
-      if (Date.now() > deadline) {
-        throw new Error(`${id}: verdicts still missing: ${JSON.stringify(body.verdicts)}`);
-      }
-      await sleep(250);
-    }
+    return client.getRequest(id);
   }
 
+  /** Accepted on valid verdicts of voters only, at most one each, the requester's never. */
   function expectOneValidVerdictPerParticipant(view: RequestView): void {
     const voters = view.verdicts.map((verdict) => verdict.participant);
-    expect(voters, view.id).to.have.members(votersOf(view));
+    expect(voters.length, view.id).to.be.greaterThan(0);
+    expect(votersOf(view), view.id).to.include.members(voters);
     expect(new Set(voters).size, view.id).to.equal(voters.length);
     for (const verdict of view.verdicts) {
       expect(verdict, `${view.id} ${verdict.participant}`).to.include({ result: 'valid' });
