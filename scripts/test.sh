@@ -75,5 +75,6 @@ if [ ${#failures[@]} -gt 0 ]; then
   printf 'failed steps:\n' >&2
   printf '  - %s\n' "${failures[@]}" >&2
 fi
-echo "Total: $passed passed, $failed failed, $pending skipped"
+# In mocha's words, as each suite above reports itself.
+echo "Total: $passed passing, $failed failing, $pending pending"
 [ ${#failures[@]} -eq 0 ]

@@ -54,6 +54,12 @@ ensure_host() {
     infoln "creating host $netns ($address)"
     ip netns add "$netns"
   fi
+  # A run killed before `down` can leave the host-side end of a pair whose namespace was removed
+  # while a process still held it: the end stays, its peer is gone. Replace it.
+  if ip link show "$link" >/dev/null 2>&1 && ! ip -n "$netns" link show eth0 >/dev/null 2>&1; then
+    warnln "removing stale link $link (the other end is no longer in $netns)"
+    ip link del "$link"
+  fi
   if ! ip link show "$link" >/dev/null 2>&1; then
     ip -n "$netns" link del eth0 >/dev/null 2>&1 || true
     ip link add "$link" type veth peer name eth0 netns "$netns"
@@ -68,10 +74,14 @@ ensure_host() {
 # Removes every host and the bridge of this port base. A namespace whose processes still run
 # (e.g. a gateway started by hand) disappears from the list at once and for good when they exit.
 remove_hosts() {
-  local netns bridge
+  local netns bridge link
   bridge=$(bridge_name)
   for netns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$(host_prefix)-" || true); do
     ip netns del "$netns" 2>/dev/null || warnln "could not remove network namespace $netns"
+  done
+  # Host-side ends that outlived their namespace (see ensure_host); removing one removes its pair.
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^$(host_prefix)(o[0-9]+|ord)$" || true); do
+    ip link del "$link" 2>/dev/null || warnln "could not remove link $link"
   done
   if ip link show "$bridge" >/dev/null 2>&1; then
     ip link del "$bridge" || warnln "could not remove bridge $bridge"
