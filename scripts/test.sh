@@ -68,6 +68,9 @@ run_suite "integration tests: source connectors on real databases" test/.mocharc
 run_suite "end-to-end tests: gateways, workers and sources on the network" test/.mocharc.e2e.json
 # Schemathesis (installed on first use into .corroborate/venv) against one member's gateway.
 run_suite "conformance: the gateway against its OpenAPI document" test/.mocharc.conformance.json
+# Each organisation and the ordering service on a host of its own (network namespaces, Fabric CA
+# identities, TLS); it says plainly, and passes, where the machine allows no namespaces.
+run_step "multi-host tests: a consortium across hosts" bash test/multihost/run.sh
 
 read -r passed failed pending < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$CORROBORATE_TEST_STATS")
 echo

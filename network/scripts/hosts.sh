@@ -81,7 +81,8 @@ remove_hosts() {
   done
   # Host-side ends that outlived their namespace (see ensure_host); removing one removes its pair.
   for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E "^$(host_prefix)(o[0-9]+|ord)$" || true); do
-    ip link del "$link" 2>/dev/null || warnln "could not remove link $link"
+    # The kernel removes a namespace's links lazily: one may vanish between the listing and here.
+    ip link del "$link" 2>/dev/null || ! ip link show "$link" >/dev/null 2>&1 || warnln "could not remove link $link"
   done
   if ip link show "$bridge" >/dev/null 2>&1; then
     ip link del "$bridge" || warnln "could not remove bridge $bridge"
