@@ -21,6 +21,7 @@ export type {
 } from './config';
 export { hashApiKey } from './auth';
 export { GatewayError, newGatewayClient } from './client';
+export { newCaFetch, type CaFetchOptions, type FetchFunction } from './ca-fetch';
 export type {
   GatewayClient,
   GatewayClientOptions,

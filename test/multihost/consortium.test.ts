@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { SAMPLE_COLUMNS, SAMPLE_ROWS, waitForOutcome } from '@corroborate/dev';
 import {
+  cliPath,
   home,
   reachable,
   readNetwork,
@@ -99,6 +101,28 @@ describe('a consortium across hosts: each organisation on its own host, with its
       expect(view.status).to.equal('accepted');
       expectOneValidVerdictPerParticipant(view);
     }
+  });
+
+  it("is read with the CLI over HTTPS, trusting only the member's CA", function () {
+    const org1 = member('org1');
+    const show = (extra: readonly string[]) =>
+      spawnSync(
+        process.execPath,
+        [cliPath, 'request', 'list', '--status', 'accepted', '--json', '--url', org1.url, ...extra],
+        { encoding: 'utf8', env: { ...process.env, CORROBORATE_API_KEY: org1.apiKey } },
+      );
+
+    const trusted = show(['--ca-file', org1.org.caCertPath]);
+    expect(trusted.status, trusted.stderr).to.equal(0);
+    expect((JSON.parse(trusted.stdout) as { items: unknown[] }).items).to.not.be.empty;
+
+    const otherCa = show(['--ca-file', member('org2').org.caCertPath]);
+    expect(otherCa.status).to.equal(1);
+    expect(otherCa.stderr).to.match(/certificate/);
+
+    const systemStore = show([]);
+    expect(systemStore.status).to.equal(1);
+    expect(systemStore.stderr).to.match(/certificate/);
   });
 
   it("loses nothing when a host's link is cut and restored in the middle of a stream: one verdict per participant", async function () {

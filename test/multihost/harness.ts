@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -13,11 +12,11 @@ import {
   sampleTableConfig,
   waitForHealthy,
 } from '@corroborate/dev';
-import { hashApiKey, newGatewayClient, type GatewayClient } from '@corroborate/gateway';
+import { hashApiKey, newCaFetch, newGatewayClient, type GatewayClient } from '@corroborate/gateway';
 
 export const repoDir = resolve(__dirname, '..', '..');
 export const home = process.env.CORROBORATE_HOME ?? join(repoDir, '.corroborate', 'multihost');
-const cliPath = join(repoDir, 'gateway', 'dist', 'cli.js');
+export const cliPath = join(repoDir, 'gateway', 'dist', 'cli.js');
 const networkScript = join(repoDir, 'network', 'network.sh');
 const databaseScript = join(repoDir, 'test', 'multihost', 'database.sh');
 
@@ -89,6 +88,9 @@ export function startNetwork(args: readonly string[], logPath: string): Promise<
 export interface HostMember {
   readonly org: HostOrg;
   readonly client: GatewayClient;
+  /** The gateway's HTTPS base URL and an operator key, for the CLI. */
+  readonly url: string;
+  readonly apiKey: string;
   stop(): Promise<void>;
 }
 
@@ -128,11 +130,8 @@ export async function startHostMember(org: HostOrg): Promise<HostMember> {
   writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   const gateway = startInHost(org, 'gateway', configPath, dir);
   const worker = startInHost(org, 'worker', configPath, dir);
-  const client = newHttpsClient(
-    `https://${org.host.address}:${org.host.gatewayPort}`,
-    readFileSync(org.caCertPath),
-    apiKey,
-  );
+  const url = `https://${org.host.address}:${org.host.gatewayPort}`;
+  const client = newHttpsClient(url, readFileSync(org.caCertPath), apiKey);
   try {
     await waitForHttps(client, 120_000, gateway);
     await waitForHealthy(`http://${org.host.address}:${org.host.workerPort}/healthz`, 120_000);
@@ -144,6 +143,8 @@ export async function startHostMember(org: HostOrg): Promise<HostMember> {
   return {
     org,
     client,
+    url,
+    apiKey,
     stop: async () => {
       await Promise.all([stopChild(gateway), stopChild(worker)]);
       stopDatabase(dir);
@@ -261,37 +262,7 @@ export function newHttpsClient(baseUrl: string, ca: Buffer, apiKey: string): Gat
   return newGatewayClient({
     url: baseUrl,
     apiKey,
-    fetch: (url, init) => httpsFetch(url, init, ca),
-  });
-}
-
-/** The part of fetch the gateway client uses, over node:https with a CA of its own. */
-function httpsFetch(url: string, init: RequestInit, ca: Buffer): Promise<Response> {
-  const headers = Object.fromEntries(new Headers(init.headers).entries());
-  const payload = typeof init.body === 'string' ? init.body : undefined;
-  return new Promise((resolveResponse, reject) => {
-    const request = httpsRequest(
-      new URL(url),
-      // No kept-alive sockets: one that the server closes while idle fails the next request.
-      { method: init.method ?? 'GET', headers, ca, agent: false, timeout: 120_000 },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const responseHeaders = new Headers();
-          for (const [name, value] of Object.entries(response.headers)) {
-            if (typeof value === 'string') responseHeaders.set(name, value);
-          }
-          const status = response.statusCode ?? 0;
-          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-          resolveResponse(new Response(body, { status, headers: responseHeaders }));
-        });
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`${url} timed out`)));
-    request.on('error', reject);
-    request.end(payload);
+    fetch: newCaFetch({ ca }),
   });
 }
 

@@ -16,6 +16,14 @@ export interface TestIdentity {
 export interface TestAuthority {
   readonly certificate: string;
   issue(mspId: string): Promise<TestIdentity>;
+  /** A TLS server certificate naming these addresses (IP or DNS), as an organisation's CA issues one. */
+  issueServer(names: readonly string[]): Promise<TestServerCredentials>;
+}
+
+/** A TLS server's certificate and its private key, both PEM. */
+export interface TestServerCredentials {
+  readonly certificate: string;
+  readonly privateKey: string;
 }
 
 /** Fabric uses P-256; P-384 is there to test that other curves are refused. */
@@ -118,6 +126,32 @@ export async function newAuthority(mspId: string): Promise<TestAuthority> {
         mspId: memberMspId,
         privateKey: member.privateKey,
         certificate: certificate.toString('pem'),
+      };
+    },
+    async issueServer(names: readonly string[]): Promise<TestServerCredentials> {
+      const server = await newKeyPair();
+      serial += 1;
+      const certificate = await x509.X509CertificateGenerator.create({
+        serialNumber: serial.toString(16).padStart(2, '0'),
+        subject: `CN=${names[0] ?? 'server'}, O=${mspId}`,
+        issuer: name,
+        ...validity,
+        signingAlgorithm: ecdsa('P-256'),
+        publicKey: server.webKeys.publicKey,
+        signingKey: webKeys.privateKey,
+        extensions: [
+          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+          new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+          new x509.SubjectAlternativeNameExtension(
+            names.map((value) =>
+              /^[\d.]+$/.test(value) ? { type: 'ip', value } : { type: 'dns', value },
+            ),
+          ),
+        ],
+      });
+      return {
+        certificate: certificate.toString('pem'),
+        privateKey: server.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
       };
     },
   };

@@ -1,5 +1,9 @@
 import type { Config } from '../config';
 
+export interface FetchOptions {
+  readonly ca?: string;
+}
+
 /** A running gateway or worker, as the CLI starts and stops it. */
 export interface RunningService {
   readonly url?: string;
@@ -19,7 +23,8 @@ export interface CliEnvironment {
   readFile(path: string): Promise<string>;
   readStdin(): Promise<string>;
   writeFile(path: string, text: string): Promise<void>;
-  fetch(url: string, init: RequestInit): Promise<Response>;
+  /** With `ca`, HTTPS only, trusting those PEM certificates and no others. */
+  fetch(url: string, init: RequestInit, options?: FetchOptions): Promise<Response>;
   /** Runs a program with the CLI's own stdin, stdout and stderr; resolves to its exit code. */
   run(program: string, args: readonly string[], cwd: string): Promise<number>;
   loadConfig(path: string | undefined): Promise<Config>;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { newCaFetch } from '../ca-fetch';
 import type { Config } from '../config';
 import type { CliEnvironment, RunningService } from './environment';
 
@@ -27,7 +28,8 @@ export function newNodeEnvironment(repoRoot: string): CliEnvironment {
       return Buffer.concat(chunks).toString('utf8');
     },
     writeFile: (path, text) => writeFile(path, text, 'utf8'),
-    fetch: (url, init) => fetch(url, init),
+    fetch: (url, init, options) =>
+      options?.ca === undefined ? fetch(url, init) : newCaFetch({ ca: options.ca })(url, init),
     run: (program, args, cwd) =>
       new Promise((resolve, reject) => {
         const child = spawn(program, args, { cwd, stdio: 'inherit' });

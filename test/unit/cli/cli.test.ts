@@ -399,6 +399,36 @@ describe('the corroborate CLI', () => {
       expect(cli.err()).to.include('does not verify');
     });
 
+    it('trusts the CA file given, from --ca-file or $CORROBORATE_CA_FILE, for every call', async () => {
+      const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+      cli.files.set('org2-ca.pem', pem);
+      cli.fetchStub.resolves(jsonResponse({ id: 'req-accounts-1', ...scenario.view }));
+      const args = ['request', 'show', 'req-accounts-1', '--url', 'https://org2.example:8443'];
+      expect(await runCli([...args, '--ca-file', 'org2-ca.pem'], cli)).to.equal(0);
+      expect(cli.fetchStub.firstCall.args[2]).to.deep.equal({ ca: pem });
+
+      cli = newFakeEnvironment(sandbox, { env: { CORROBORATE_CA_FILE: 'org2-ca.pem' } });
+      cli.files.set('org2-ca.pem', pem);
+      cli.fetchStub.resolves(jsonResponse({ id: 'req-accounts-1', ...scenario.view }));
+      expect(await runCli(args, cli)).to.equal(0);
+      expect(cli.fetchStub.firstCall.args[2]).to.deep.equal({ ca: pem });
+    });
+
+    it('trusts the default store when no CA file is given', async () => {
+      cli.fetchStub.resolves(jsonResponse({ id: 'req-accounts-1', ...scenario.view }));
+      expect(await runCli(['request', 'show', 'req-accounts-1'], cli)).to.equal(0);
+      expect(cli.fetchStub.firstCall.args[2]).to.deep.equal({});
+    });
+
+    it('refuses a CA file that is missing or holds no certificate, before any call', async () => {
+      cli.files.set('empty.pem', 'not a certificate');
+      expect(await runCli(['request', 'show', 'x', '--ca-file', 'missing.pem'], cli)).to.equal(2);
+      expect(cli.err()).to.include('--ca-file missing.pem: ENOENT');
+      expect(await runCli(['request', 'show', 'x', '--ca-file', 'empty.pem'], cli)).to.equal(2);
+      expect(cli.err()).to.include('--ca-file empty.pem: no PEM certificate in it');
+      expect(cli.fetchStub.called).to.be.false;
+    });
+
     it('reports a gateway it cannot reach', async () => {
       cli.fetchStub.rejects(new TypeError('fetch failed', { cause: new Error('ECONNREFUSED') }));
       expect(await runCli(['request', 'show', 'x'], cli)).to.equal(1);

@@ -1,12 +1,16 @@
 import type * as sinon from 'sinon';
 import type { Config } from '../../../gateway/src/config';
-import type { CliEnvironment, RunningService } from '../../../gateway/src/cli/environment';
+import type {
+  CliEnvironment,
+  FetchOptions,
+  RunningService,
+} from '../../../gateway/src/cli/environment';
 
 export interface FakeEnvironment extends CliEnvironment {
   readonly files: Map<string, string>;
   readonly out: () => string;
   readonly err: () => string;
-  readonly fetchStub: sinon.SinonStub<[string, RequestInit], Promise<Response>>;
+  readonly fetchStub: sinon.SinonStub<[string, RequestInit, FetchOptions], Promise<Response>>;
   readonly runStub: sinon.SinonStub<[string, readonly string[], string], Promise<number>>;
   readonly service: RunningService & { close: sinon.SinonStub<[], Promise<void>> };
   readonly startGatewayStub: sinon.SinonStub<[Config], Promise<RunningService>>;
@@ -36,7 +40,7 @@ export function newFakeEnvironment(
     url: 'http://127.0.0.1:8101',
     close: sandbox.stub<[], Promise<void>>().resolves(),
   };
-  const fetchStub = sandbox.stub<[string, RequestInit], Promise<Response>>();
+  const fetchStub = sandbox.stub<[string, RequestInit, FetchOptions], Promise<Response>>();
   const runStub = sandbox.stub<[string, readonly string[], string], Promise<number>>().resolves(0);
   const startGatewayStub = sandbox.stub<[Config], Promise<RunningService>>().resolves(service);
   const startWorkerStub = sandbox.stub<[Config], Promise<RunningService>>().resolves(service);
@@ -70,7 +74,7 @@ export function newFakeEnvironment(
       files.set(path, text);
       return Promise.resolve();
     },
-    fetch: (url, init) => fetchStub(url, init),
+    fetch: (url, init, fetchOptions = {}) => fetchStub(url, init, fetchOptions),
     run: (program, args, cwd) => runStub(program, args, cwd),
     loadConfig: (path) => loadConfigStub(path),
     startGateway: (loaded) => startGatewayStub(loaded),

@@ -21,6 +21,7 @@ export const NOT_ACCEPTED_EXIT_CODE = 3;
 interface ClientOptions {
   url?: string;
   apiKey?: string;
+  caFile?: string;
 }
 
 interface SubmitOptions extends ClientOptions {
@@ -46,7 +47,11 @@ export function addRequestCommands(program: Command, context: CliContext): void 
   const withClient = (command: Command): Command =>
     command
       .option('--url <url>', `gateway URL (default: $CORROBORATE_URL or ${defaultUrl})`)
-      .option('--api-key <key>', 'API key (default: $CORROBORATE_API_KEY)');
+      .option('--api-key <key>', 'API key (default: $CORROBORATE_API_KEY)')
+      .option(
+        '--ca-file <path>',
+        "PEM CA certificate(s) the gateway's HTTPS certificate must chain to, and the only ones trusted (default: $CORROBORATE_CA_FILE)",
+      );
 
   withClient(request.command('submit'))
     .description('read a record through the gateway and ask the consortium to corroborate it')
@@ -72,7 +77,7 @@ export function addRequestCommands(program: Command, context: CliContext): void 
     .option('--timeout <seconds>', 'with --wait: give up after this long', '120')
     .option('--interval <ms>', 'with --wait: time between polls', '1000')
     .action(async (options: SubmitOptions, command: Command) => {
-      const client = clientFor(context, options);
+      const client = await clientFor(context, options);
       const body = await submitBodyOf(context, options);
       const submitted = await client.submit(body, options.idempotencyKey);
       if (!options.wait) {
@@ -98,7 +103,7 @@ export function addRequestCommands(program: Command, context: CliContext): void 
     .description('show a request: its first block, verdicts and outcome')
     .argument('<id>', 'request id')
     .action(async (id: string, options: ClientOptions, command: Command) => {
-      const view = await clientFor(context, options).getRequest(id);
+      const view = await (await clientFor(context, options)).getRequest(id);
       printResult(context, command, view, () => describeRequest(view));
     });
 
@@ -116,7 +121,9 @@ export function addRequestCommands(program: Command, context: CliContext): void 
         options: ClientOptions & { status: RequestStatus; pageSize: string; bookmark?: string },
         command: Command,
       ) => {
-        const page = await clientFor(context, options).listRequests({
+        const page = await (
+          await clientFor(context, options)
+        ).listRequests({
           status: options.status,
           pageSize: positiveInteger(options.pageSize, '--page-size'),
           ...(options.bookmark ? { bookmark: options.bookmark } : {}),
@@ -148,7 +155,7 @@ export function addRequestCommands(program: Command, context: CliContext): void 
         command: Command,
       ) => {
         options.proof.forEach(assertProofSpec);
-        const receipt = await clientFor(context, options).getReceipt(id, options.proof);
+        const receipt = await (await clientFor(context, options)).getReceipt(id, options.proof);
         const verification = verifyReceipt(receipt);
         if (!verification.valid) {
           throw new CliError(
@@ -178,14 +185,29 @@ export function addRequestCommands(program: Command, context: CliContext): void 
     );
 }
 
-function clientFor(context: CliContext, options: ClientOptions): GatewayClient {
+async function clientFor(context: CliContext, options: ClientOptions): Promise<GatewayClient> {
   const { env } = context.cli;
   const apiKey = options.apiKey ?? env.CORROBORATE_API_KEY;
+  const caFile = options.caFile ?? (env.CORROBORATE_CA_FILE || undefined);
+  const ca = caFile === undefined ? undefined : await readCaFile(context, caFile);
   return newGatewayClient({
     url: options.url ?? env.CORROBORATE_URL ?? defaultUrl,
     ...(apiKey ? { apiKey } : {}),
-    fetch: (url, init) => context.cli.fetch(url, init),
+    fetch: (url, init) => context.cli.fetch(url, init, ca === undefined ? {} : { ca }),
   });
+}
+
+async function readCaFile(context: CliContext, path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await context.cli.readFile(path);
+  } catch (error) {
+    throw usage(`--ca-file ${path}: ${(error as Error).message}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw usage(`--ca-file ${path}: no PEM certificate in it`);
+  }
+  return text;
 }
 
 async function submitBodyOf(context: CliContext, options: SubmitOptions): Promise<SubmitRequest> {
