@@ -46,7 +46,7 @@ function databaseUrl(name: 'CORROBORATE_PG_URL' | 'CORROBORATE_MYSQL_URL'): URL 
 }
 
 /** The `crossdb` source: the same table in SQLite (org1), PostgreSQL (org2) and MariaDB (org3). */
-function crossDatabaseSource(org: string, dir: string): SourceConfig[] {
+export function crossDatabaseSource(org: string, dir: string): SourceConfig[] {
   if (org === 'org2') {
     const url = databaseUrl('CORROBORATE_PG_URL');
     return [
@@ -102,7 +102,7 @@ function renamed<T extends { exec(sql: string): unknown; prepare(sql: string): u
   } as T;
 }
 
-async function seedServerDatabases(): Promise<void> {
+export async function seedServerDatabases(): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl('CORROBORATE_PG_URL').href });
   await client.connect();
   try {

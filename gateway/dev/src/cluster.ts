@@ -92,17 +92,21 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `corroborate gateway start` or `corroborate worker start` for a member. */
+/**
+ * Starts `corroborate gateway start` or `corroborate worker start` for a member, with `env` added
+ * to this process's environment (e.g. a preloaded library that shifts its clock).
+ */
 export function startServiceProcess(
   kind: 'gateway' | 'worker',
   member: LocalMember,
   cliPath: string,
+  env: Readonly<Record<string, string>> = {},
 ): ServiceProcess {
   const logPath = join(member.dir, `${kind}.log`);
   const log = openSync(logPath, 'a');
   const child = spawn(process.execPath, [cliPath, kind, 'start', '--config', member.configPath], {
     stdio: ['ignore', log, log],
-    env: { ...process.env, CORROBORATE_CONFIG: '' },
+    env: { ...process.env, CORROBORATE_CONFIG: '', ...env },
   });
   const exited = new Promise<void>((resolveExit) => {
     if (child.exitCode !== null || child.signalCode !== null) resolveExit();
