@@ -118,7 +118,7 @@ export const openApiDocument = {
                     read: {
                       kind: 'sql',
                       table: 'customers',
-                      key: { id: 1 },
+                      key: { id: '42' },
                       columns: ['id', 'name'],
                     },
                   },
@@ -128,8 +128,18 @@ export const openApiDocument = {
                   value: {
                     sourceId: 'customers',
                     reads: [
-                      { kind: 'sql', table: 'customers', key: { id: 1 }, columns: ['id', 'name'] },
-                      { kind: 'sql', table: 'customers', key: { id: 2 }, columns: ['id', 'name'] },
+                      {
+                        kind: 'sql',
+                        table: 'customers',
+                        key: { id: '42' },
+                        columns: ['id', 'name'],
+                      },
+                      {
+                        kind: 'sql',
+                        table: 'customers',
+                        key: { id: '9223372036854775807' },
+                        columns: ['id', 'name'],
+                      },
                     ],
                     hashOnly: true,
                   },
