@@ -22,8 +22,16 @@ export interface EventPumpOptions {
   readonly handler: EventHandler;
   readonly metrics: PumpMetrics;
   readonly logger: Logger;
-  /** Events handled at the same time; the checkpoint still advances in ledger order. */
+  /**
+   * Events handled at the same time; the checkpoint still advances in ledger order. A slow event
+   * holds one of these slots only: later events are admitted as earlier ones finish.
+   */
   readonly concurrency: number;
+  /**
+   * Events kept behind the oldest unfinished one, done but not yet checkpointed (default 10 000):
+   * a bound on memory while one event takes long, not on throughput.
+   */
+  readonly maxPending?: number;
   /** Where to start when there is no checkpoint yet (default: the first block). */
   readonly startBlock?: bigint;
   readonly reconnectDelayMs?: number;
@@ -49,8 +57,12 @@ export interface EventPump {
   close(): Promise<void>;
 }
 
+const DEFAULT_MAX_PENDING = 10_000;
+
 interface Slot {
   readonly event: LedgerEvent;
+  /** The stream it came from: a slot of a stream already given up no longer counts. */
+  readonly generation: number;
   done: boolean;
 }
 
@@ -60,6 +72,9 @@ class EventPumpImpl implements EventPump {
   readonly #keyOf: (event: LedgerEvent) => string;
   readonly #lock: KeyedLock;
   readonly #window: Slot[] = [];
+  /** Slots of the window whose handler has not finished. */
+  #unfinished = 0;
+  #generation = 0;
   readonly #slotFreed: Array<() => void> = [];
   #stream: EventStream | undefined;
   #closed = false;
@@ -129,6 +144,8 @@ class EventPumpImpl implements EventPump {
       await this.#lock.settled();
       await this.#checkpointChain;
       this.#window.length = 0;
+      this.#unfinished = 0;
+      this.#generation += 1;
       this.#restarting = false;
       if (!this.#closed) await sleep(this.#options.reconnectDelayMs ?? 1000);
     }
@@ -136,12 +153,13 @@ class EventPumpImpl implements EventPump {
 
   /** Starts handling an event once a slot is free; false when the stream must stop instead. */
   async #admit(event: LedgerEvent): Promise<boolean> {
-    while (this.#window.length >= this.#options.concurrency && !this.#stopping()) {
+    while (this.#isFull() && !this.#stopping()) {
       await new Promise<void>((resolve) => this.#slotFreed.push(resolve));
     }
     if (this.#stopping()) return false;
-    const slot: Slot = { event, done: false };
+    const slot: Slot = { event, generation: this.#generation, done: false };
     this.#window.push(slot);
+    this.#unfinished += 1;
     this.#options.metrics.inFlight.inc();
     void this.#lock
       .run(this.#keyOf(event), () => this.#options.handler(event))
@@ -150,6 +168,13 @@ class EventPumpImpl implements EventPump {
         (error: unknown) => this.#fail(slot, error),
       );
     return true;
+  }
+
+  #isFull(): boolean {
+    return (
+      this.#unfinished >= this.#options.concurrency ||
+      this.#window.length >= (this.#options.maxPending ?? DEFAULT_MAX_PENDING)
+    );
   }
 
   #stopping(): boolean {
@@ -162,6 +187,7 @@ class EventPumpImpl implements EventPump {
 
   #complete(slot: Slot): void {
     slot.done = true;
+    if (slot.generation === this.#generation) this.#unfinished -= 1;
     this.#options.metrics.inFlight.dec();
     this.#options.metrics.events.inc({ event: slot.event.name });
     let last: LedgerEvent | undefined;
@@ -186,6 +212,7 @@ class EventPumpImpl implements EventPump {
       `processing failed (${message}); the event will be retried from the checkpoint`,
     );
     this.#options.metrics.inFlight.dec();
+    if (slot.generation === this.#generation) this.#unfinished -= 1;
     // The checkpoint must not pass an event that was not handled: restart the stream from it.
     this.#restarting = true;
     this.#wakeAdmission();

@@ -232,6 +232,43 @@ describe('event pump', () => {
     expect(handled()).to.deep.equal(['tx-5', 'tx-6', 'tx-7']);
   });
 
+  it('goes on admitting later events while an earlier one is slow, and checkpoints none past it', async () => {
+    const slow = newDeferred<void>();
+    handler.onFirstCall().returns(slow.promise);
+    start({ concurrency: 2 });
+    await opened();
+
+    stream().push(
+      ...[5n, 6n, 7n, 8n, 9n, 10n].map((block) =>
+        firstBlockCreated(block, `b${block}`, ['Org2MSP']),
+      ),
+    );
+    // One slot is held by the slow event; the other serves every later one in turn.
+    await until(() => handler.callCount === 6, 'every later event is handled');
+    sinon.assert.notCalled(checkpoint.save);
+
+    slow.resolve();
+    await checkpointed(10n);
+  });
+
+  it('stops admitting when maxPending events wait behind an unfinished one', async () => {
+    const slow = newDeferred<void>();
+    handler.onFirstCall().returns(slow.promise);
+    start({ concurrency: 2, maxPending: 3 });
+    await opened();
+
+    stream().push(
+      ...[5n, 6n, 7n, 8n, 9n].map((block) => firstBlockCreated(block, `b${block}`, ['Org2MSP'])),
+    );
+    await until(() => handler.callCount === 3, 'three events are admitted');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(handled()).to.deep.equal(['tx-5', 'tx-6', 'tx-7']);
+
+    slow.resolve();
+    await checkpointed(9n);
+    expect(handled()).to.deep.equal(['tx-5', 'tx-6', 'tx-7', 'tx-8', 'tx-9']);
+  });
+
   it('handles the events of one block one at a time, in ledger order, while other blocks go on', async () => {
     const first = newDeferred<void>();
     handler.onFirstCall().returns(first.promise);
