@@ -308,9 +308,25 @@ export const workerSectionSchema = {
     },
     host: { type: 'string', minLength: 1, default: '127.0.0.1' },
     port: { ...port, default: 9090 },
-    maxAttempts: { ...integerIn(1, 100), default: 4 },
+    maxAttempts: {
+      ...integerIn(1, 100),
+      default: 4,
+      description:
+        'Verifications of one block before evidence against it (a mismatch, a missing record) becomes an invalid verdict; also the attempts to record a verdict.',
+    },
     initialBackoffMs: { type: 'integer', minimum: 0, default: 250 },
-    maxBackoffMs: { type: 'integer', minimum: 0, default: 4000 },
+    maxBackoffMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 4000,
+      description: 'The cap of the exponential backoff between attempts.',
+    },
+    abstainMarginMs: {
+      ...integerIn(0, 3_600_000),
+      default: 15_000,
+      description:
+        "How long before a block's deadline a participant whose source is still unreachable or timing out stops retrying and records its abstention (unverifiable).",
+    },
     concurrency: { ...integerIn(1, 1024), default: 64 },
     finalizeGraceMs: {
       type: 'integer',

@@ -32,7 +32,10 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     retry: config.worker,
     onRetry: (blockId, attempt, reason) => {
       metrics.retries.inc({ reason });
-      logger.info({ blockId, attempt, reason }, 'verification failed; fetching the block again');
+      // An unreachable source is retried until shortly before the deadline, possibly for hours:
+      // past the attempts that evidence gets, each retry is logged at debug only.
+      const level = attempt <= config.worker.maxAttempts ? 'info' : 'debug';
+      logger[level]({ blockId, attempt, reason }, 'verification failed; fetching the block again');
     },
   });
   const worker = newWorker({

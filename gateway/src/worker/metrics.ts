@@ -5,6 +5,7 @@ export interface WorkerMetrics {
   readonly registry: Registry;
   readonly events: Counter<'event'>;
   readonly verdicts: Counter<'result' | 'reason'>;
+  readonly abstentions: Counter<'reason'>;
   readonly retries: Counter<'reason'>;
   readonly finalizations: Counter<'status'>;
   readonly failures: Counter<'code'>;
@@ -28,6 +29,12 @@ export function newWorkerMetrics(): WorkerMetrics {
       name: 'corroborate_worker_verdicts_total',
       help: 'Verdicts recorded by this participant, by result and reason',
       labelNames: ['result', 'reason'],
+      registers: [registry],
+    }),
+    abstentions: new Counter({
+      name: 'corroborate_worker_abstentions_total',
+      help: 'Verdicts this participant recorded as unverifiable (abstentions: its source could not be read before the deadline margin), by reason',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     retries: new Counter({

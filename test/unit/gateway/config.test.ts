@@ -58,6 +58,7 @@ describe('parseConfig', () => {
       maxAttempts: 4,
       initialBackoffMs: 250,
       maxBackoffMs: 4000,
+      abstainMarginMs: 15000,
       concurrency: 64,
       finalizeGraceMs: 5000,
     });
