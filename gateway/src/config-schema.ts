@@ -338,6 +338,28 @@ export const workerSectionSchema = {
   },
 } as const;
 
+export const ledgerSectionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description:
+    'How the gateway and the worker wait for the transactions they submit (first blocks, verdicts, outcomes) to commit.',
+  properties: {
+    commitTimeoutMs: {
+      ...integerIn(1000, 600_000),
+      default: 10_000,
+      description:
+        "How long one wait for a transaction's commit status lasts before the same signed transaction is submitted again: a few BatchTimeouts plus a Raft leader election, with room for the commit latency under load.",
+    },
+    resubmissions: {
+      ...integerIn(0, 20),
+      default: 3,
+      description:
+        'How many times a transaction without a commit status is submitted again before the submission fails with COMMIT_UNCONFIRMED.',
+    },
+  },
+} as const;
+
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A member's configuration file: its Fabric connection profile, gateway, worker and sources. */
@@ -355,6 +377,7 @@ export const configFileSchema = {
     logLevel: { enum: logLevels, default: 'info' },
     gateway: gatewaySectionSchema,
     worker: workerSectionSchema,
+    ledger: ledgerSectionSchema,
     sources: sourceListSchema,
   },
 } as const;
@@ -363,6 +386,7 @@ export const configFileSchema = {
 export type ConfigFile = FromSchema<typeof configFileSchema>;
 export type GatewaySection = FromSchema<typeof gatewaySectionSchema>;
 export type WorkerSection = FromSchema<typeof workerSectionSchema>;
+export type LedgerSection = FromSchema<typeof ledgerSectionSchema>;
 
 /** A member's local configuration of one source. It may hold secrets and never goes on the ledger. */
 export type SourceConfig = FromSchema<typeof sourceConfigSchema>;

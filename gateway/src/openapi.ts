@@ -45,7 +45,7 @@ const commonErrors = {
 const ledgerErrors = {
   '502': errorResponse('ENDORSEMENT_FAILED or COMMIT_FAILED: the peers refused the transaction'),
   '503': errorResponse(
-    'LEDGER_UNAVAILABLE or SOURCE_UNAVAILABLE: the peer or a source cannot be reached',
+    'LEDGER_UNAVAILABLE, SOURCE_UNAVAILABLE or COMMIT_UNCONFIRMED: the peer or a source cannot be reached, or the transaction has not committed in time',
   ),
   '504': errorResponse('LEDGER_TIMEOUT: the peer did not answer in time'),
 };

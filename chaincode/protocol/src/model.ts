@@ -89,7 +89,8 @@ export type VerdictReason =
  * differs (`HASH_MISMATCH`), is not there after the retries (`RECORD_NOT_FOUND`), the block's
  * signature does not verify (`BAD_SIGNATURE`), or the source refuses the read (`READ_REFUSED`).
  */
-export type EvidenceReason = 'HASH_MISMATCH' | 'RECORD_NOT_FOUND' | 'BAD_SIGNATURE' | 'READ_REFUSED';
+export type EvidenceReason =
+  'HASH_MISMATCH' | 'RECORD_NOT_FOUND' | 'BAD_SIGNATURE' | 'READ_REFUSED';
 
 /**
  * Reasons a participant could not judge, which make a verdict `unverifiable`: its source stayed

@@ -9,6 +9,8 @@ export interface WorkerMetrics {
   readonly retries: Counter<'reason'>;
   readonly finalizations: Counter<'status'>;
   readonly failures: Counter<'code'>;
+  readonly resubmissions: Counter<'transaction'>;
+  readonly unconfirmed: Counter<'transaction'>;
   readonly lagBlocks: Gauge;
   readonly lastBlock: Gauge;
   readonly inFlight: Gauge;
@@ -53,6 +55,18 @@ export function newWorkerMetrics(): WorkerMetrics {
       name: 'corroborate_worker_failures_total',
       help: 'Events whose processing failed and will be retried from the checkpoint, by code',
       labelNames: ['code'],
+      registers: [registry],
+    }),
+    resubmissions: new Counter({
+      name: 'corroborate_worker_resubmissions_total',
+      help: 'Transactions submitted again because their commit status did not come within ledger.commitTimeoutMs, by transaction',
+      labelNames: ['transaction'],
+      registers: [registry],
+    }),
+    unconfirmed: new Counter({
+      name: 'corroborate_worker_commits_unconfirmed_total',
+      help: 'Transactions given up on with COMMIT_UNCONFIRMED: no commit status after every resubmission, by transaction',
+      labelNames: ['transaction'],
       registers: [registry],
     }),
     lagBlocks: new Gauge({

@@ -200,17 +200,15 @@ describe('threshold', () => {
     it('turns no abstention into a rejection: replacing abstentions by silence never changes the decision', () => {
       fc.assert(
         fc.property(
-          fc
-            .integer({ min: 1, max: 50 })
-            .chain((n) =>
-              fc.tuple(
-                fc.constant(n),
-                fc.integer({ min: 1, max: n }),
-                fc.array(fc.constantFrom('valid', 'invalid', 'unverifiable'), {
-                  maxLength: n,
-                }),
-              ),
+          fc.integer({ min: 1, max: 50 }).chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.integer({ min: 1, max: n }),
+              fc.array(fc.constantFrom('valid', 'invalid', 'unverifiable'), {
+                maxLength: n,
+              }),
             ),
+          ),
           ([n, threshold, results]) => {
             const count = (wanted: string) => results.filter((result) => result === wanted).length;
             const tally = {
