@@ -38,7 +38,7 @@ interface FakeTransaction {
 
 type GetStatus = sinon.SinonStub<[{ deadline?: number }?], Promise<Status>>;
 
-function statusOf(code: number, blockNumber = 12n): Status {
+function statusOf(code: Status['code'], blockNumber = 12n): Status {
   return { code, successful: code === StatusCode.VALID, blockNumber, transactionId };
 }
 

@@ -107,9 +107,9 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
       participant,
       result,
       observedHash: result === 'valid' ? content.batchRoot : '',
-      reason: { valid: 'OK', invalid: 'RECORD_NOT_FOUND', unverifiable: 'SOURCE_UNAVAILABLE' }[
-        result
-      ],
+      reason: (
+        { valid: 'OK', invalid: 'RECORD_NOT_FOUND', unverifiable: 'SOURCE_UNAVAILABLE' } as const
+      )[result],
       attempts: { valid: 1, invalid: 4, unverifiable: 900 }[result],
       failedRecords: [],
       recordedAt: `2025-06-01T10:00:0${index + 1}.5Z`,

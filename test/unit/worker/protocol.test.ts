@@ -670,7 +670,7 @@ describe('participant protocol', () => {
       contract.advance(86_400_000 + TIME_WINDOW_SECONDS * 1000 + 2000);
       protocol = newParticipantProtocol({
         ledger: contractLedger(contract, first),
-        participant: { mspId: first.mspId, verify },
+        participant: { mspId: first.mspId, verify, close: () => undefined },
         metrics,
         logger: pino({ level: 'silent' }),
         finalizeGraceMs: 5000,
