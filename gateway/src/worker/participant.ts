@@ -147,6 +147,9 @@ class ParticipantImpl implements Participant {
     }
     // The outcome is final: a verdict now would be refused (OUTCOME_RECORDED).
     if (view.outcome.recorded) return 'outcome recorded';
+    // Decided by the others' verdicts and only not yet recorded: a verdict now adds nothing, and
+    // a participant retrying an unreachable source would hold the block for nothing.
+    if (view.outcome.status !== 'pending') return 'outcome decided';
     if (Date.parse(view.block.content.deadline) <= this.#now().getTime()) return 'deadline passed';
     return undefined;
   }

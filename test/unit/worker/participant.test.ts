@@ -300,6 +300,20 @@ describe('participant', () => {
       sinon.assert.notCalled(ledger.recordVerdict);
     });
 
+    it('stops retrying once the others have decided the outcome, before it is recorded', async () => {
+      clockFrom(deadline - 60_000);
+      const decided: FirstBlockView = {
+        ...pending,
+        outcome: { ...pending.outcome, status: 'accepted', recorded: false, valid: 2 },
+      };
+      ledger.getFirstBlock.onSecondCall().resolves(decided);
+
+      const result = await participantReading(outage).verify(blockId);
+
+      expect(result).to.deep.equal({ kind: 'skipped', why: 'outcome decided' });
+      sinon.assert.notCalled(ledger.recordVerdict);
+    });
+
     it('abandons its retries when closed: the verification rejects and records nothing', async () => {
       clockFrom(deadline - 60_000);
       const participant = participantReading(outage);
