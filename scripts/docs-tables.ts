@@ -71,6 +71,8 @@ export const gatewayErrorMeanings: Readonly<Record<string, string>> = {
   COMMIT_FAILED: 'The transaction was ordered but invalidated for another reason.',
   LEDGER_UNAVAILABLE: 'The Fabric peer cannot be reached.',
   LEDGER_TIMEOUT: 'The Fabric peer did not answer in time.',
+  COMMIT_UNCONFIRMED:
+    'The transaction was submitted, and submitted again, but no commit status came within `ledger.commitTimeoutMs` each time (the ordering service lost it or is down); it may still commit, so retry with the same `Idempotency-Key`.',
   INTERNAL: 'An unexpected failure; the gateway logs it with the request id.',
 };
 

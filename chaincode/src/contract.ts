@@ -261,7 +261,11 @@ export class CorroborateContract extends CodedContract {
    */
   @Transaction()
   @Param('blockId', 'string', 'id of the first block')
-  @Param('verdictJson', 'string', 'JSON {result, observedHash, reason, attempts, failedRecords?}')
+  @Param(
+    'verdictJson',
+    'string',
+    'JSON {result: valid|invalid|unverifiable, observedHash, reason, attempts, failedRecords?}',
+  )
   @Returns('string')
   async RecordVerdict(ctx: Context, blockId: string, verdictJson: string): Promise<string> {
     assertIdentifier(blockId, 'blockId');
@@ -380,6 +384,7 @@ export class CorroborateContract extends CodedContract {
       status,
       valid: tally.valid,
       invalid: tally.invalid,
+      unverifiable: tally.unverifiable,
       participants: tally.participants,
       threshold: tally.threshold,
       decidedAt: ledger.txTimeText(),
@@ -392,6 +397,7 @@ export class CorroborateContract extends CodedContract {
       status,
       valid: outcome.valid,
       invalid: outcome.invalid,
+      unverifiable: outcome.unverifiable,
       txId: outcome.txId,
     });
     return canonicalJson(viewRecordedOutcome(outcome));

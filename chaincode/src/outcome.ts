@@ -76,6 +76,8 @@ export function viewRecordedOutcome(outcome: Outcome): OutcomeView {
     recorded: true,
     valid: outcome.valid,
     invalid: outcome.invalid,
+    // Recorded before abstentions existed, an outcome counted none.
+    unverifiable: outcome.unverifiable ?? 0,
     participants: outcome.participants,
     threshold: outcome.threshold,
     decidedAt: outcome.decidedAt,

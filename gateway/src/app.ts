@@ -9,7 +9,7 @@ import { errorHandler, notFound } from './http/errors';
 import { newEventRoutes } from './http/events';
 import { newHealthRoutes } from './http/health';
 import { newRequestLogger } from './http/logging';
-import { newGatewayMetrics } from './http/metrics';
+import { newGatewayMetrics, type GatewayMetrics } from './http/metrics';
 import { newMethodGuard } from './http/methods';
 import { newRequestRoutes } from './http/requests';
 import { openApiDocument } from './openapi';
@@ -23,6 +23,11 @@ export interface AppDependencies {
   /** Named in receipts, so that a verifier knows where to find the transactions. */
   readonly channel?: string;
   readonly chaincode?: string;
+  /**
+   * The metrics to serve, when the caller counts into them too (the ledger facade's commit
+   * events); new ones otherwise.
+   */
+  readonly metrics?: GatewayMetrics;
   /** Extra readiness checks besides the peer (e.g. the sources answer). */
   readonly ready?: () => Promise<void>;
 }
@@ -40,7 +45,7 @@ export interface GatewayApp {
  */
 export function newApp(deps: AppDependencies): GatewayApp {
   const { config, ledger, logger } = deps;
-  const metrics = newGatewayMetrics();
+  const metrics = deps.metrics ?? newGatewayMetrics();
   const events = newEventRoutes({ ledger });
 
   const v1 = express.Router();

@@ -308,9 +308,25 @@ export const workerSectionSchema = {
     },
     host: { type: 'string', minLength: 1, default: '127.0.0.1' },
     port: { ...port, default: 9090 },
-    maxAttempts: { ...integerIn(1, 100), default: 4 },
+    maxAttempts: {
+      ...integerIn(1, 100),
+      default: 4,
+      description:
+        'Verifications of one block before evidence against it (a mismatch, a missing record) becomes an invalid verdict; also the attempts to record a verdict.',
+    },
     initialBackoffMs: { type: 'integer', minimum: 0, default: 250 },
-    maxBackoffMs: { type: 'integer', minimum: 0, default: 4000 },
+    maxBackoffMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 4000,
+      description: 'The cap of the exponential backoff between attempts.',
+    },
+    abstainMarginMs: {
+      ...integerIn(0, 3_600_000),
+      default: 15_000,
+      description:
+        "How long before a block's deadline a participant whose source is still unreachable or timing out stops retrying and records its abstention (unverifiable).",
+    },
     concurrency: { ...integerIn(1, 1024), default: 64 },
     finalizeGraceMs: {
       type: 'integer',
@@ -318,6 +334,28 @@ export const workerSectionSchema = {
       default: 5000,
       description:
         'How long a non-designated participant waits before recording a decided outcome itself.',
+    },
+  },
+} as const;
+
+export const ledgerSectionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description:
+    'How the gateway and the worker wait for the transactions they submit (first blocks, verdicts, outcomes) to commit.',
+  properties: {
+    commitTimeoutMs: {
+      ...integerIn(1000, 600_000),
+      default: 10_000,
+      description:
+        "How long one wait for a transaction's commit status lasts before the same signed transaction is submitted again: a few BatchTimeouts plus a Raft leader election, with room for the commit latency under load.",
+    },
+    resubmissions: {
+      ...integerIn(0, 20),
+      default: 3,
+      description:
+        'How many times a transaction without a commit status is submitted again before the submission fails with COMMIT_UNCONFIRMED.',
     },
   },
 } as const;
@@ -339,6 +377,7 @@ export const configFileSchema = {
     logLevel: { enum: logLevels, default: 'info' },
     gateway: gatewaySectionSchema,
     worker: workerSectionSchema,
+    ledger: ledgerSectionSchema,
     sources: sourceListSchema,
   },
 } as const;
@@ -347,6 +386,7 @@ export const configFileSchema = {
 export type ConfigFile = FromSchema<typeof configFileSchema>;
 export type GatewaySection = FromSchema<typeof gatewaySectionSchema>;
 export type WorkerSection = FromSchema<typeof workerSectionSchema>;
+export type LedgerSection = FromSchema<typeof ledgerSectionSchema>;
 
 /** A member's local configuration of one source. It may hold secrets and never goes on the ledger. */
 export type SourceConfig = FromSchema<typeof sourceConfigSchema>;

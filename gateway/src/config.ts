@@ -3,7 +3,13 @@
 // reported at once with its JSON Pointer.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { ConfigFile, GatewaySection, SourceConfig, WorkerSection } from './config-schema';
+import type {
+  ConfigFile,
+  GatewaySection,
+  LedgerSection,
+  SourceConfig,
+  WorkerSection,
+} from './config-schema';
 import { formatAsPointer, validateConfigFile } from './config-validation';
 import { validatedSourceList } from './sources/config';
 
@@ -17,12 +23,16 @@ export type GatewayConfig = Readonly<GatewaySection>;
 
 export type WorkerConfig = Readonly<WorkerSection>;
 
+/** How submissions wait for their commit: the ledger facade's `CommitPolicy`. */
+export type LedgerConfig = Readonly<LedgerSection>;
+
 /** One member's configuration: its Fabric connection profile, its sources, gateway and worker. */
 export interface Config {
   readonly profilePath: string;
   readonly logLevel: string;
   readonly gateway: GatewayConfig;
   readonly worker: WorkerConfig;
+  readonly ledger: LedgerConfig;
   readonly sources: readonly SourceConfig[];
 }
 
@@ -74,6 +84,7 @@ export function parseConfig(raw: unknown, env: ConfigEnvironment, baseDir: strin
       checkpointFile: absolute(file.worker.checkpointFile),
       port: workerPort ?? file.worker.port,
     },
+    ledger: file.ledger,
     // Validated with the file: the registry takes this list without parsing it again.
     sources: validatedSourceList(
       file.sources.map((source) =>

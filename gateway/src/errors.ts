@@ -59,6 +59,7 @@ export const errorCatalogue = {
   COMMIT_FAILED: { status: 502, retryable: false },
   LEDGER_UNAVAILABLE: { status: 503, retryable: true },
   LEDGER_TIMEOUT: { status: 504, retryable: true },
+  COMMIT_UNCONFIRMED: { status: 503, retryable: true },
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

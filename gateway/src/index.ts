@@ -16,6 +16,7 @@ export type {
   Config,
   ConfigEnvironment,
   GatewayConfig,
+  LedgerConfig,
   Role,
   WorkerConfig,
 } from './config';
@@ -46,8 +47,16 @@ export { CorroborateError, errorCatalogue, isErrorCode } from './errors';
 export type { ErrorCode } from './errors';
 export { classify } from './classify';
 export type { Classification } from './classify';
-export { newLedger } from './fabric/ledger';
-export type { Committed, EventStream, Ledger, LedgerEvent } from './fabric/ledger';
+export { defaultCommitPolicy, newLedger } from './fabric/ledger';
+export type {
+  CommitEvent,
+  CommitPolicy,
+  Committed,
+  EventStream,
+  Ledger,
+  LedgerEvent,
+  LedgerOptions,
+} from './fabric/ledger';
 export { loadConnectionProfile, openFabricConnection } from './fabric/connection';
 export type { ConnectionProfile, FabricConnection } from './fabric/connection';
 export * from './sources';

@@ -45,7 +45,7 @@ const commonErrors = {
 const ledgerErrors = {
   '502': errorResponse('ENDORSEMENT_FAILED or COMMIT_FAILED: the peers refused the transaction'),
   '503': errorResponse(
-    'LEDGER_UNAVAILABLE or SOURCE_UNAVAILABLE: the peer or a source cannot be reached',
+    'LEDGER_UNAVAILABLE, SOURCE_UNAVAILABLE or COMMIT_UNCONFIRMED: the peer or a source cannot be reached, or the transaction has not committed in time',
   ),
   '504': errorResponse('LEDGER_TIMEOUT: the peer did not answer in time'),
 };
@@ -592,7 +592,11 @@ export const openApiDocument = {
         {
           blockId: { type: 'string' },
           participant: { type: 'string' },
-          result: { enum: [...VERDICT_RESULTS] },
+          result: {
+            enum: [...VERDICT_RESULTS],
+            description:
+              'valid: it read the same record; invalid: evidence against it (reason HASH_MISMATCH, RECORD_NOT_FOUND, BAD_SIGNATURE or READ_REFUSED); unverifiable: an abstention, its source could not be read (reason SOURCE_UNAVAILABLE, UNKNOWN_SOURCE or INTERNAL), counted toward neither acceptance nor rejection',
+          },
           observedHash: { type: 'string' },
           reason: { enum: [...VERDICT_REASONS] },
           attempts: { type: 'integer' },
@@ -601,23 +605,50 @@ export const openApiDocument = {
           txId: { type: 'string' },
         },
       ),
-      OutcomeView: closed(['status', 'recorded', 'valid', 'invalid', 'participants', 'threshold'], {
-        status: ref('Status'),
-        recorded: { type: 'boolean' },
-        valid: { type: 'integer' },
-        invalid: { type: 'integer' },
-        participants: { type: 'integer' },
-        threshold: { type: 'integer' },
-        decidedAt: { type: 'string' },
-        txId: { type: 'string' },
-      }),
-      Progress: closed(['participants', 'threshold', 'valid', 'invalid', 'awaiting'], {
-        participants: { type: 'integer' },
-        threshold: { type: 'integer' },
-        valid: { type: 'integer' },
-        invalid: { type: 'integer' },
-        awaiting: { type: 'integer' },
-      }),
+      OutcomeView: closed(
+        ['status', 'recorded', 'valid', 'invalid', 'unverifiable', 'participants', 'threshold'],
+        {
+          status: ref('Status'),
+          recorded: { type: 'boolean' },
+          valid: { type: 'integer' },
+          invalid: { type: 'integer' },
+          unverifiable: {
+            type: 'integer',
+            description: 'Abstentions: voters that could not read their source',
+          },
+          participants: { type: 'integer' },
+          threshold: { type: 'integer' },
+          decidedAt: { type: 'string' },
+          txId: { type: 'string' },
+        },
+      ),
+      Progress: closed(
+        [
+          'participants',
+          'threshold',
+          'valid',
+          'invalid',
+          'unverifiable',
+          'awaiting',
+          'canBeAccepted',
+        ],
+        {
+          participants: { type: 'integer' },
+          threshold: { type: 'integer' },
+          valid: { type: 'integer' },
+          invalid: { type: 'integer' },
+          unverifiable: {
+            type: 'integer',
+            description: 'Abstentions, which count toward neither acceptance nor rejection',
+          },
+          awaiting: { type: 'integer', description: 'Voters that have recorded no verdict yet' },
+          canBeAccepted: {
+            type: 'boolean',
+            description:
+              'Whether the valid verdicts and the voters still awaited can reach the threshold; a pending request that cannot be accepted is not rejected on abstentions but expires',
+          },
+        },
+      ),
       RequestView: closed(['id', 'status', 'block', 'verdicts', 'outcome', 'progress'], {
         id: { type: 'string' },
         status: ref('Status'),

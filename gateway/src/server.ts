@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { newApp } from './app';
 import type { Config } from './config';
 import { loadConnectionProfile, openFabricConnection } from './fabric/connection';
+import { newCommitLog } from './fabric/commit-log';
 import { newLedger } from './fabric/ledger';
+import { newGatewayMetrics } from './http/metrics';
 import { newLogger } from './logger';
 import { newRequestService } from './requests';
 import { newSourceRegistry } from './sources/registry';
@@ -21,7 +23,11 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
   const logger = newLogger('corroborate-gateway', config.logLevel);
   const profile = await loadConnectionProfile(config.profilePath);
   const connection = await openFabricConnection(profile);
-  const ledger = newLedger(connection);
+  const metrics = newGatewayMetrics();
+  const ledger = newLedger(connection, {
+    commit: config.ledger,
+    onCommitEvent: newCommitLog(logger, metrics),
+  });
   const sources = newSourceRegistry(config.sources);
   const requests = newRequestService({
     ledger,
@@ -34,6 +40,7 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     ledger,
     requests,
     logger,
+    metrics,
     channel: profile.channel,
     chaincode: profile.chaincode,
   });

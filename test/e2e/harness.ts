@@ -136,8 +136,13 @@ export async function seedServerDatabases(): Promise<void> {
   }
 }
 
+export interface WorldOptions {
+  /** More sources per organisation, besides `customers` and `crossdb`; `dir` is its folder. */
+  readonly sources?: (org: string, dir: string) => SourceConfig[];
+}
+
 /** Brings up (or reuses) the test network and starts a gateway and a worker per organisation. */
-export async function startWorld(): Promise<E2eWorld> {
+export async function startWorld(options: WorldOptions = {}): Promise<E2eWorld> {
   // Safe to repeat: a healthy network answers in seconds, a stopped one is restarted.
   runNetworkScript(repoDir, home, ['up']);
   await seedServerDatabases();
@@ -149,7 +154,10 @@ export async function startWorld(): Promise<E2eWorld> {
     logLevel: 'info',
     worker: { maxAttempts: 3, initialBackoffMs: 200, maxBackoffMs: 1000, finalizeGraceMs: 2000 },
     gateway: { bodyLimitBytes: 65536 },
-    sources: crossDatabaseSource,
+    sources: (org, dir) => [
+      ...crossDatabaseSource(org, dir),
+      ...(options.sources?.(org, dir) ?? []),
+    ],
     extraApiKeys: [
       { id: 'requester-only', key: requesterOnlyKey, roles: ['requester'] },
       { id: 'reader-only', key: readerOnlyKey, roles: ['reader'] },

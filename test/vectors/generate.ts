@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FieldType } from '@corroborate/protocol';
 import {
   batchRoot,
+  canStillAccept,
   canonicalJson,
   canonicalRecord,
   decideByCounts,
@@ -479,25 +480,34 @@ writeFileSync(
 
 // The counting rule (docs/security.md): a block's voters are its participants other than the
 // requester, and its threshold is max(1, ceil(ratio × voters)). For each consortium size n and
-// ratio: the fewest valid verdicts that accept, and the fewest invalid ones that reject (null
-// where no count can).
+// ratio: the fewest valid verdicts that accept, the fewest invalid ones that reject, the fewest
+// abstentions after which the block can only expire, and the fewest invalid verdicts that reject
+// while every other voter abstains (null where no count can).
 const counting = {
   description:
     'Counting vectors: n participants, one of them the requester; voters = n - 1; threshold = ' +
     'max(1, ceil(ratio × voters)); accepted once valid >= threshold; rejected once invalid > 0 ' +
-    'and invalid > voters - threshold. acceptWith / rejectWith are the fewest verdicts that do it.',
+    'and invalid > voters - threshold; abstentions (unverifiable verdicts) count toward neither. ' +
+    'acceptWith / rejectWith are the fewest verdicts that do it; stallWith the fewest abstentions ' +
+    'after which acceptance is impossible, so that the block stays pending until it expires; ' +
+    'rejectWithOthersAbstaining the fewest invalid verdicts that reject while every other voter ' +
+    'abstains (always rejectWith: an abstention never helps a rejection).',
   cases: ['0.5', '0.67', '1'].flatMap((ratio) =>
     Array.from({ length: 50 }, (_, index) => {
       const participants = index + 1;
       const snapshot = Array.from({ length: participants }, (_, at) => `Org${at + 1}MSP`);
       const voters = votersOf(snapshot, 'Org1MSP').length;
       const threshold = thresholdFor(voters, ratio) as number;
-      const tally = (valid: number, invalid: number) =>
-        decideByCounts({ participants: voters, threshold, valid, invalid });
-      const fewest = (decision: 'accepted' | 'rejected') => {
+      const tally = (valid: number, invalid: number, unverifiable = 0) => ({
+        participants: voters,
+        threshold,
+        valid,
+        invalid,
+        unverifiable,
+      });
+      const fewest = (reaches: (count: number) => boolean) => {
         for (let count = 0; count <= voters; count++) {
-          const decided = decision === 'accepted' ? tally(count, 0) : tally(0, count);
-          if (decided === decision) return count;
+          if (reaches(count)) return count;
         }
         return null;
       };
@@ -506,8 +516,15 @@ const counting = {
         ratio,
         voters,
         threshold,
-        acceptWith: fewest('accepted'),
-        rejectWith: fewest('rejected'),
+        acceptWith: fewest((count) => decideByCounts(tally(count, 0)) === 'accepted'),
+        rejectWith: fewest((count) => decideByCounts(tally(0, count)) === 'rejected'),
+        // Only where the block could be accepted at all: otherwise nothing stalls it.
+        stallWith: canStillAccept(tally(0, 0))
+          ? fewest((count) => !canStillAccept(tally(0, 0, count)))
+          : null,
+        rejectWithOthersAbstaining: fewest(
+          (count) => decideByCounts(tally(0, count, voters - count)) === 'rejected',
+        ),
       };
     }),
   ),

@@ -31,12 +31,16 @@ export interface LedgerEventPayloads {
     readonly reason: VerdictReason;
     readonly txId: string;
   };
-  /** `FinalizeOutcome` recorded a block's outcome; once per block. */
+  /**
+   * `FinalizeOutcome` recorded a block's outcome; once per block. `unverifiable` counts the
+   * abstentions (absent from events of contracts before abstentions).
+   */
   readonly OutcomeDecided: {
     readonly blockId: string;
     readonly status: Exclude<OutcomeStatus, 'pending'>;
     readonly valid: number;
     readonly invalid: number;
+    readonly unverifiable?: number;
     readonly txId: string;
   };
   /**

@@ -30,8 +30,19 @@ export type { CanonicalRecord, FieldProof, RecordHashes } from './record';
 export { batchRoot, proveRecord, verifyRecordProof } from './batch';
 export type { RecordProof } from './batch';
 export { certificateFingerprint, firstBlockSigningPayload, verifySignature } from './signature';
-export { CONNECTOR_KINDS, LIMITS, MODES, VERDICT_REASONS, VERDICT_RESULTS } from './model';
+export {
+  ABSTENTION_REASONS,
+  CONNECTOR_KINDS,
+  EVIDENCE_REASONS,
+  LIMITS,
+  MODES,
+  VERDICT_REASONS,
+  VERDICT_RESULTS,
+  resultOfReason,
+} from './model';
 export type {
+  AbstentionReason,
+  EvidenceReason,
   ConnectorKind,
   FirstBlockContent,
   FirstBlockRecord,
@@ -50,6 +61,7 @@ export { parseFirstBlockContent, parseSignedFirstBlockContent } from './first-bl
 export type { SignedFirstBlockContent } from './first-block';
 export { parseVerdictInput } from './verdict';
 export {
+  canStillAccept,
   computeThreshold,
   countVerdicts,
   decideByCounts,

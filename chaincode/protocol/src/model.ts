@@ -63,10 +63,17 @@ export interface FirstBlockContent {
   batchRoot: string;
 }
 
-/** A participant's judgement of a first block. */
-export type VerdictResult = 'valid' | 'invalid';
+/**
+ * A participant's judgement of a first block: `valid` (it read the same record), `invalid` (it
+ * has evidence against the record), or `unverifiable` (an abstention: it could not read its
+ * source, which is no evidence either way; it counts toward neither acceptance nor rejection).
+ */
+export type VerdictResult = 'valid' | 'invalid' | 'unverifiable';
 
-/** Why a participant judged as it did: `OK`, or the code of the check that failed. */
+/**
+ * Why a participant judged as it did: `OK` for a valid verdict, an {@link EvidenceReason} for an
+ * invalid one, an {@link AbstentionReason} for an unverifiable one.
+ */
 export type VerdictReason =
   | 'OK'
   | 'HASH_MISMATCH'
@@ -77,6 +84,22 @@ export type VerdictReason =
   | 'READ_REFUSED'
   | 'INTERNAL';
 
+/**
+ * Reasons that are evidence against a record, and so make a verdict `invalid`: the record read
+ * differs (`HASH_MISMATCH`), is not there after the retries (`RECORD_NOT_FOUND`), the block's
+ * signature does not verify (`BAD_SIGNATURE`), or the source refuses the read (`READ_REFUSED`).
+ */
+export type EvidenceReason =
+  'HASH_MISMATCH' | 'RECORD_NOT_FOUND' | 'BAD_SIGNATURE' | 'READ_REFUSED';
+
+/**
+ * Reasons a participant could not judge, which make a verdict `unverifiable`: its source stayed
+ * unreachable or timed out until shortly before the deadline (`SOURCE_UNAVAILABLE`), it has no
+ * source of that id (`UNKNOWN_SOURCE`), or it failed itself (`INTERNAL`). None is evidence
+ * about the record.
+ */
+export type AbstentionReason = 'SOURCE_UNAVAILABLE' | 'UNKNOWN_SOURCE' | 'INTERNAL';
+
 /** A participant's verdict on a first block, as it submits it. */
 export interface VerdictInput {
   result: VerdictResult;
@@ -84,7 +107,7 @@ export interface VerdictInput {
   observedHash: string;
   reason: VerdictReason;
   attempts: number;
-  /** Indices of the records that did not match, for batches. */
+  /** Indices of the records that did not match or could not be read, for batches. */
   failedRecords?: number[];
 }
 
@@ -93,7 +116,7 @@ export const MODES: readonly Mode[] = ['parallel', 'relay'];
 /** Every {@link ConnectorKind}. */
 export const CONNECTOR_KINDS: readonly ConnectorKind[] = ['sqlite', 'postgres', 'mysql', 'http'];
 /** Every {@link VerdictResult}. */
-export const VERDICT_RESULTS: readonly VerdictResult[] = ['valid', 'invalid'];
+export const VERDICT_RESULTS: readonly VerdictResult[] = ['valid', 'invalid', 'unverifiable'];
 /** Every {@link VerdictReason}. */
 export const VERDICT_REASONS: readonly VerdictReason[] = [
   'OK',
@@ -105,6 +128,29 @@ export const VERDICT_REASONS: readonly VerdictReason[] = [
   'READ_REFUSED',
   'INTERNAL',
 ];
+/** Every {@link EvidenceReason}. */
+export const EVIDENCE_REASONS: readonly EvidenceReason[] = [
+  'HASH_MISMATCH',
+  'RECORD_NOT_FOUND',
+  'BAD_SIGNATURE',
+  'READ_REFUSED',
+];
+/** Every {@link AbstentionReason}. */
+export const ABSTENTION_REASONS: readonly AbstentionReason[] = [
+  'SOURCE_UNAVAILABLE',
+  'UNKNOWN_SOURCE',
+  'INTERNAL',
+];
+
+/**
+ * The one result a reason belongs to: `OK` to `valid`, evidence to `invalid`, an abstention to
+ * `unverifiable`. A verdict whose result is not its reason's is refused, so that an outage can
+ * never be recorded as a vote against a record.
+ */
+export function resultOfReason(reason: VerdictReason): VerdictResult {
+  if (reason === 'OK') return 'valid';
+  return (EVIDENCE_REASONS as readonly string[]).includes(reason) ? 'invalid' : 'unverifiable';
+}
 
 /** Bounds on a first block; the contract refuses anything larger before doing real work. */
 export const LIMITS = {
@@ -119,5 +165,9 @@ export const LIMITS = {
   maxPointerLength: 512,
   maxKeyTextLength: 1024,
   maxMspIdLength: 128,
-  maxAttempts: 100,
+  /**
+   * Attempts a verdict may report: a participant retries an unreachable source until shortly
+   * before a deadline up to 30 days ahead, so attempts can run into the hundreds of thousands.
+   */
+  maxAttempts: 1_000_000,
 } as const;

@@ -99,6 +99,11 @@ export interface Outcome {
    */
   readonly valid: number;
   readonly invalid: number;
+  /**
+   * Abstentions among those verdicts. An outcome recorded by a contract from before abstentions
+   * has no such field: read it as 0.
+   */
+  readonly unverifiable?: number;
   readonly participants: number;
   readonly threshold: number;
   readonly decidedAt: string;
@@ -114,6 +119,8 @@ export interface OutcomeView {
   readonly recorded: boolean;
   readonly valid: number;
   readonly invalid: number;
+  /** Abstentions: verdicts of voters that could not read their source. */
+  readonly unverifiable: number;
   readonly participants: number;
   readonly threshold: number;
   readonly decidedAt?: string;

@@ -1,3 +1,4 @@
+import type { VerdictResult } from './model';
 import type { Instant } from './time';
 
 /** The agreement level when none is given: at least half of a block's voters. */
@@ -94,26 +95,29 @@ export function voterThreshold(voters: number, ratio: QuorumRatio): number {
 export function countVerdicts(
   voters: readonly string[],
   threshold: number,
-  verdicts: Iterable<{ readonly participant: string; readonly result: 'valid' | 'invalid' }>,
+  verdicts: Iterable<{ readonly participant: string; readonly result: VerdictResult }>,
 ): Tally {
-  const counted = new Map<string, 'valid' | 'invalid'>();
+  const counted = new Map<string, VerdictResult>();
   for (const verdict of verdicts) {
     if (voters.includes(verdict.participant)) {
       counted.set(verdict.participant, verdict.result);
     }
   }
   const results = [...counted.values()];
+  const count = (wanted: VerdictResult) => results.filter((result) => result === wanted).length;
   return {
     participants: voters.length,
     threshold,
-    valid: results.filter((result) => result === 'valid').length,
-    invalid: results.filter((result) => result === 'invalid').length,
+    valid: count('valid'),
+    invalid: count('invalid'),
+    unverifiable: count('unverifiable'),
   };
 }
 
 /**
  * The counts an outcome is decided from: the block's voters (its snapshot without the
- * requester), their threshold, and the verdicts so far.
+ * requester), their threshold, and the verdicts so far. `valid + invalid + unverifiable` never
+ * exceeds `participants`: each voter records one verdict.
  */
 export interface Tally {
   /** The number of voters: the block's participants other than the requester. */
@@ -121,26 +125,47 @@ export interface Tally {
   readonly threshold: number;
   readonly valid: number;
   readonly invalid: number;
+  /** Abstentions: voters that could not read their source. They count for neither side. */
+  readonly unverifiable: number;
 }
 
 /** What the counts alone decide, or `undefined` while they decide nothing. */
 export type Decision = 'accepted' | 'rejected';
 
 /**
- * The decision verdict counts reach, whatever order they arrived in. Accepted and rejected
- * exclude each other (valid + invalid <= participants) and each is final once reached: more
- * verdicts only add to the count that decided it. A threshold below 1 accepts nothing.
+ * The decision verdict counts reach, whatever order they arrived in:
+ *
+ * - `accepted` once `valid >= threshold` (a threshold below 1 accepts nothing);
+ * - `rejected` once `invalid > 0` and `invalid > participants - threshold`: the invalid verdicts
+ *   alone leave too few voters to reach the threshold, whatever the others record;
+ * - nothing otherwise. Abstentions (`unverifiable`) count toward neither: when they are what
+ *   makes the threshold unreachable, the block is not rejected but stays pending until it
+ *   expires (see {@link canStillAccept}).
+ *
+ * Accepted and rejected exclude each other (valid + invalid <= participants) and each is final
+ * once reached: more verdicts only add to the count that decided it.
  */
 export function decideByCounts(tally: Tally): Decision | undefined {
   if (tally.threshold > 0 && tally.valid >= tally.threshold) {
     return 'accepted';
   }
   // Rejection takes a negative verdict: a block with fewer voters than its threshold (a
-  // consortium of one has none) can never be accepted, but stays pending until it expires.
+  // consortium of one has none) can never be accepted, but stays pending until it expires. So
+  // does one that abstentions keep below the threshold: an outage is not evidence.
   if (tally.invalid > 0 && tally.invalid > tally.participants - tally.threshold) {
     return 'rejected';
   }
   return undefined;
+}
+
+/**
+ * Whether the block can still be accepted: its valid verdicts plus the voters that have recorded
+ * nothing yet reach the threshold. False for an undecided block means it can only expire (or,
+ * on more invalid verdicts, be rejected); true for an accepted one.
+ */
+export function canStillAccept(tally: Tally): boolean {
+  const awaiting = tally.participants - tally.valid - tally.invalid - tally.unverifiable;
+  return tally.threshold > 0 && tally.valid + Math.max(0, awaiting) >= tally.threshold;
 }
 
 /**

@@ -9,14 +9,16 @@ import {
   readString,
 } from './json-reader';
 import type { VerdictInput } from './model';
-import { LIMITS, VERDICT_REASONS, VERDICT_RESULTS } from './model';
+import { LIMITS, resultOfReason, VERDICT_REASONS, VERDICT_RESULTS } from './model';
 
 const fields = ['result', 'observedHash', 'reason', 'attempts'] as const;
 
 /**
- * Validates untrusted JSON as a participant's verdict and returns it typed. A valid verdict has
- * reason 'OK' and no failed records; an invalid one has any other reason. `observedHash` is a
- * batch root, or '' when the participant read nothing.
+ * Validates untrusted JSON as a participant's verdict and returns it typed. Each reason belongs to
+ * one result ({@link resultOfReason}): a valid verdict has reason 'OK', an observed batch root and
+ * no failed records; an invalid one gives its evidence; an unverifiable one (an abstention) gives
+ * why it could not read, and observed nothing whole (`observedHash` ''). `observedHash` is
+ * otherwise a batch root, or '' when the participant did not read every record.
  *
  * @param recordCount - when given, every failed record index must be below it.
  * @throws RuleError `INVALID_ARGUMENT: <json path>: <why>`.
@@ -40,7 +42,17 @@ export function parseVerdictInput(json: unknown, recordCount?: number): VerdictI
       throw newInvalidArgument('observedHash', 'is required for a valid verdict');
     }
   } else if (reason === 'OK') {
-    throw newInvalidArgument('reason', "must not be 'OK' for an invalid verdict");
+    throw newInvalidArgument('reason', `must not be 'OK' for an ${result} verdict`);
+  } else if (resultOfReason(reason) !== result) {
+    // An outage is no evidence: it may only abstain, and evidence may only reject.
+    throw newInvalidArgument(
+      'reason',
+      result === 'invalid'
+        ? `${reason} is no evidence against the record: it makes a verdict unverifiable, not invalid`
+        : `${reason} is evidence against the record: it makes a verdict invalid, not unverifiable`,
+    );
+  } else if (result === 'unverifiable' && observedHash !== '') {
+    throw newInvalidArgument('observedHash', "must be '' for an unverifiable verdict");
   }
 
   if (input.failedRecords !== undefined) {

@@ -13,14 +13,22 @@ import {
   type Verdict,
   type VerdictInput,
 } from '@corroborate/protocol';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   CommitError,
+  CommitStatusError,
+  StatusCode,
   type Checkpoint,
   type CloseableAsyncIterable,
   type Contract,
   type Network,
+  type Status,
+  type SubmittedTransaction,
+  type Transaction,
 } from '@hyperledger/fabric-gateway';
 import { common } from '@hyperledger/fabric-protos';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { CorroborateError } from '../errors';
 import type { FabricConnection } from './connection';
 
 export interface Committed<T> {
@@ -38,6 +46,68 @@ export type LedgerEvent = LedgerEventBody & {
 export interface EventStream extends AsyncIterable<LedgerEvent> {
   close(): void;
 }
+
+/**
+ * How a submission waits for its commit. A transaction the orderer accepted can still be lost (a
+ * Raft leader that dies before it orders it); its commit status then never arrives. So each wait
+ * has a deadline, sized to the ordering service's block cutting and a leader election, after
+ * which the same signed transaction is submitted again.
+ */
+export interface CommitPolicy {
+  /** How long one wait for the commit status lasts, in milliseconds. */
+  readonly commitTimeoutMs: number;
+  /** How many times a transaction without a commit status is submitted again before giving up. */
+  readonly resubmissions: number;
+}
+
+/** The defaults of {@link CommitPolicy}, as the member configuration has them. */
+export const defaultCommitPolicy: CommitPolicy = { commitTimeoutMs: 10_000, resubmissions: 3 };
+
+/** What happened to a submission on its way to a commit, for logs and metrics. */
+export type CommitEvent =
+  | {
+      /**
+       * No commit status within the deadline: the same signed transaction was submitted again
+       * (`error` when that submission was refused; the earlier ones may still commit).
+       */
+      readonly kind: 'resubmitted';
+      readonly transaction: string;
+      readonly transactionId: string;
+      /** 1 for the first resubmission. */
+      readonly resubmission: number;
+      readonly error?: unknown;
+    }
+  | {
+      /** A copy was refused as a duplicate of its transaction id: the transaction is in. */
+      readonly kind: 'duplicate';
+      readonly transaction: string;
+      readonly transactionId: string;
+    }
+  | {
+      /** Still no commit status after every resubmission: given up (`COMMIT_UNCONFIRMED`). */
+      readonly kind: 'unconfirmed';
+      readonly transaction: string;
+      readonly transactionId: string;
+      readonly resubmissions: number;
+    };
+
+export interface LedgerOptions {
+  readonly commit?: CommitPolicy;
+  /** Told of each resubmission, duplicate and give-up; the facade itself logs nothing. */
+  readonly onCommitEvent?: (event: CommitEvent) => void;
+  /** The clock the commit deadlines are measured on, in milliseconds (default `Date.now`). */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+// A peer that cannot be reached is asked again for the commit status after this pause, within the
+// same deadline.
+const statusRetryPauseMs = 1000;
+const unreachableCodes: ReadonlySet<number> = new Set([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.CANCELLED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+]);
 
 /**
  * The one place that talks to the Corroborate contract: it encodes every argument, decodes every
@@ -84,8 +154,16 @@ class ContractLedger implements Ledger {
   readonly #qscc: Contract;
   readonly #chaincode: string;
   readonly #channel: string;
+  readonly #commit: CommitPolicy;
+  readonly #onCommitEvent: (event: CommitEvent) => void;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
 
-  constructor(connection: FabricConnection) {
+  constructor(connection: FabricConnection, options: Readonly<LedgerOptions>) {
+    this.#commit = options.commit ?? defaultCommitPolicy;
+    this.#onCommitEvent = options.onCommitEvent ?? (() => undefined);
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? ((ms) => sleepFor(ms));
     this.mspId = connection.identity.mspId;
     this.#channel = connection.profile.channel;
     this.#chaincode = connection.profile.chaincode;
@@ -184,10 +262,14 @@ class ContractLedger implements Ledger {
     return decode<T>(bytes);
   }
 
+  /**
+   * Endorses, submits and waits for the commit, resubmitting the same signed transaction when its
+   * commit status does not come in time (see {@link CommitPolicy}).
+   */
   async #submit<T>(name: string, args: string[]): Promise<Committed<T>> {
-    const submitted = await this.#contract.submitAsync(name, { arguments: args });
-    const result = decode<T>(submitted.getResult());
-    const status = await submitted.getStatus();
+    const transaction = await this.#contract.newProposal(name, { arguments: args }).endorse();
+    const result = decode<T>(transaction.getResult());
+    const status = await this.#commitOf(name, transaction);
     if (!status.successful) {
       throw new CommitError({
         code: status.code,
@@ -196,6 +278,83 @@ class ContractLedger implements Ledger {
       });
     }
     return { result, transactionId: status.transactionId, blockNumber: status.blockNumber };
+  }
+
+  async #commitOf(name: string, transaction: Transaction): Promise<Status> {
+    const transactionId = transaction.getTransactionId();
+    const { commitTimeoutMs, resubmissions } = this.#commit;
+    // A first submission that fails is the caller's to retry, as it always was: nothing shows that
+    // the orderer took it.
+    let submitted = await transaction.submit();
+    for (let resubmission = 1; ; resubmission++) {
+      const status = await this.#statusWithin(submitted, commitTimeoutMs);
+      if (status?.code === StatusCode.DUPLICATE_TXID) {
+        this.#onCommitEvent({ kind: 'duplicate', transaction: name, transactionId });
+        // The peer's index answers for the first copy of a transaction id, so asking again gives
+        // that copy's own validation; with no other answer, the transaction is in all the same.
+        const first = await this.#statusWithin(submitted, commitTimeoutMs);
+        return first !== undefined && first.code !== StatusCode.DUPLICATE_TXID
+          ? first
+          : { ...status, code: StatusCode.VALID, successful: true };
+      }
+      if (status !== undefined) return status;
+      if (resubmission > resubmissions) {
+        this.#onCommitEvent({
+          kind: 'unconfirmed',
+          transaction: name,
+          transactionId,
+          resubmissions,
+        });
+        throw new CorroborateError(
+          'COMMIT_UNCONFIRMED',
+          `transaction ${transactionId} (${name}) has no commit status after ${resubmissions + 1} submission(s) of ${commitTimeoutMs} ms each; it may still commit`,
+          { transactionId },
+        );
+      }
+      // The same signed envelope, so that the ledger takes at most one copy of it: a second copy
+      // is refused by its transaction id, never applied twice.
+      try {
+        submitted = await transaction.submit();
+        this.#onCommitEvent({
+          kind: 'resubmitted',
+          transaction: name,
+          transactionId,
+          resubmission,
+        });
+      } catch (error) {
+        // Refused or unreachable, the earlier copies may still commit: keep waiting for them.
+        this.#onCommitEvent({
+          kind: 'resubmitted',
+          transaction: name,
+          transactionId,
+          resubmission,
+          error,
+        });
+      }
+    }
+  }
+
+  /**
+   * The commit status, or `undefined` when it has not come within `timeoutMs`. A peer that cannot
+   * be reached is asked again within the same time.
+   */
+  async #statusWithin(
+    submitted: SubmittedTransaction,
+    timeoutMs: number,
+  ): Promise<Status | undefined> {
+    const until = this.#now() + timeoutMs;
+    for (;;) {
+      const remaining = until - this.#now();
+      if (remaining <= 0) return undefined;
+      try {
+        return await submitted.getStatus({ deadline: Date.now() + remaining });
+      } catch (error) {
+        if (!(error instanceof CommitStatusError)) throw error;
+        if (error.code === (GrpcStatus.DEADLINE_EXCEEDED as number)) return undefined;
+        if (!unreachableCodes.has(error.code)) throw error;
+        await this.#sleep(Math.min(statusRetryPauseMs, remaining));
+      }
+    }
   }
 }
 
@@ -226,6 +385,13 @@ function decodeEvents(
   };
 }
 
-export function newLedger(connection: FabricConnection): Ledger {
-  return new ContractLedger(connection);
+/**
+ * The ledger facade over a member's connection. Every submission waits for its commit under
+ * `options.commit`.
+ */
+export function newLedger(
+  connection: FabricConnection,
+  options: Readonly<LedgerOptions> = {},
+): Ledger {
+  return new ContractLedger(connection, options);
 }

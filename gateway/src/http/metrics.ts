@@ -2,10 +2,15 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { assertAccepts } from './parameters';
 
-/** The gateway's Prometheus metrics: HTTP traffic by route, and submissions by result code. */
+/**
+ * The gateway's Prometheus metrics: HTTP traffic by route, submissions by result code, and the
+ * transactions submitted again for want of a commit status.
+ */
 export interface GatewayMetrics {
   readonly registry: Registry;
   readonly submissions: Counter<'code'>;
+  readonly resubmissions: Counter<'transaction'>;
+  readonly unconfirmed: Counter<'transaction'>;
   /** Counts and times every request under the route that served it. */
   readonly observe: RequestHandler;
   /** `GET /metrics`. */
@@ -34,6 +39,18 @@ export function newGatewayMetrics(): GatewayMetrics {
     labelNames: ['code'],
     registers: [registry],
   });
+  const resubmissions = new Counter({
+    name: 'corroborate_gateway_resubmissions_total',
+    help: 'Transactions submitted again because their commit status did not come within ledger.commitTimeoutMs, by transaction',
+    labelNames: ['transaction'],
+    registers: [registry],
+  });
+  const unconfirmed = new Counter({
+    name: 'corroborate_gateway_commits_unconfirmed_total',
+    help: 'Transactions given up on with COMMIT_UNCONFIRMED: no commit status after every resubmission, by transaction',
+    labelNames: ['transaction'],
+    registers: [registry],
+  });
   const observe: RequestHandler = (request, response, next) => {
     const end = httpDuration.startTimer({ method: request.method });
     response.on('finish', () => {
@@ -48,7 +65,7 @@ export function newGatewayMetrics(): GatewayMetrics {
     assertAccepts(request, 'text/plain');
     response.type(registry.contentType).send(await registry.metrics());
   });
-  return { registry, submissions, observe, routes };
+  return { registry, submissions, resubmissions, unconfirmed, observe, routes };
 }
 
 // The route template, not the path: one series per route, however many ids are asked for.

@@ -1,3 +1,4 @@
+import { canStillAccept } from '@corroborate/protocol';
 import { Router } from 'express';
 import type { Counter } from 'prom-client';
 import type { RequestPage, RequestView, Submitted } from '../api';
@@ -96,7 +97,9 @@ export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Route
         threshold: outcome.threshold,
         valid: outcome.valid,
         invalid: outcome.invalid,
-        awaiting: outcome.participants - outcome.valid - outcome.invalid,
+        unverifiable: outcome.unverifiable,
+        awaiting: outcome.participants - outcome.valid - outcome.invalid - outcome.unverifiable,
+        canBeAccepted: canStillAccept(outcome),
       },
     };
     response.json(view);

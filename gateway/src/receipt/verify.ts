@@ -27,7 +27,7 @@ import {
   thresholdFor,
   votersOf,
 } from '@corroborate/protocol';
-import type { OutcomeStatus } from '@corroborate/protocol';
+import type { OutcomeStatus, VerdictResult } from '@corroborate/protocol';
 import {
   RECEIPT_FORMAT,
   type ReceiptCheck,
@@ -67,6 +67,7 @@ const outcomeKeys = [
   'recorded',
   'valid',
   'invalid',
+  'unverifiable',
   'participants',
   'threshold',
   'decidedAt',
@@ -360,6 +361,12 @@ function checkOutcome(
       `${key} must be a count`,
     );
   }
+  // A receipt made before abstentions existed has no such count: it counted none.
+  ensure(
+    outcome.unverifiable === undefined ||
+      (Number.isSafeInteger(outcome.unverifiable) && (outcome.unverifiable as number) >= 0),
+    'unverifiable must be a count',
+  );
   const voters = votersOf(block.participants as string[], content.requester.mspId);
   // `participants` in an outcome counts the voters: the requester does not vote.
   const participants = voters.length;
@@ -368,17 +375,28 @@ function checkOutcome(
   ensure(outcome.threshold === threshold, `threshold must be ${threshold}`);
   const valid = outcome.valid as number;
   const invalid = outcome.invalid as number;
+  const unverifiable = (outcome.unverifiable as number | undefined) ?? 0;
+  const counts = `${valid} valid / ${invalid} invalid / ${unverifiable} unverifiable`;
+  ensure(
+    valid + invalid + unverifiable <= participants,
+    `counts ${counts} exceed the ${participants} voter(s)`,
+  );
   const counted = countVerdicts(
     voters,
     threshold,
-    verdicts as unknown as { participant: string; result: 'valid' | 'invalid' }[],
+    verdicts as unknown as { participant: string; result: VerdictResult }[],
   );
-  const decided = decideByCounts({ valid, invalid, participants, threshold });
+  const verdictCounts = `${counted.valid} / ${counted.invalid} / ${counted.unverifiable} verdicts`;
+  const sameCounts =
+    valid === counted.valid && invalid === counted.invalid && unverifiable === counted.unverifiable;
+  // The protocol's own rule decides what the counts make of the block; abstentions count for
+  // neither side.
+  const decided = decideByCounts({ valid, invalid, unverifiable, participants, threshold });
   if (outcome.recorded) {
     // A recorded outcome counts the verdicts in at decision time; later verdicts only add.
     ensure(
-      valid <= counted.valid && invalid <= counted.invalid,
-      `counts ${valid} valid / ${invalid} invalid exceed the ${counted.valid} / ${counted.invalid} verdicts`,
+      valid <= counted.valid && invalid <= counted.invalid && unverifiable <= counted.unverifiable,
+      `counts ${counts} exceed the ${verdictCounts}`,
     );
     ensure(status !== 'pending', 'a recorded outcome is decided');
     ensure(
@@ -393,10 +411,7 @@ function checkOutcome(
     ensure(timeOf(outcome.decidedAt) !== undefined, 'decidedAt must be an RFC 3339 UTC timestamp');
     if (status === 'expired') {
       // Verdicts after the deadline are refused, so nothing can have been added since.
-      ensure(
-        valid === counted.valid && invalid === counted.invalid,
-        'an expired outcome counts every verdict',
-      );
+      ensure(sameCounts, 'an expired outcome counts every verdict');
       const decidedAt = timeOf(outcome.decidedAt);
       const deadline = timeOf(content.deadline);
       ensure(
@@ -405,27 +420,19 @@ function checkOutcome(
       );
     }
   } else {
-    ensure(
-      valid === counted.valid && invalid === counted.invalid,
-      `counts ${valid} valid / ${invalid} invalid differ from the ${counted.valid} / ${counted.invalid} verdicts`,
-    );
+    ensure(sameCounts, `counts ${counts} differ from the ${verdictCounts}`);
     for (const key of ['decidedAt', 'txId', 'blockNumber']) {
       ensure(outcome[key] === undefined, `${key} belongs to a recorded outcome only`);
     }
   }
+  const of = `${counts} of ${participants} (threshold ${threshold})`;
   if (status === 'accepted' || status === 'rejected') {
-    ensure(
-      decided === status,
-      `${valid} valid / ${invalid} invalid of ${participants} (threshold ${threshold}) is not ${status}`,
-    );
+    ensure(decided === status, `${of} is not ${status}`);
   } else {
-    ensure(
-      decided === undefined,
-      `${valid} valid / ${invalid} invalid of ${participants} (threshold ${threshold}) is ${String(decided)}, not ${status}`,
-    );
+    ensure(decided === undefined, `${of} is ${String(decided)}, not ${status}`);
   }
   const recorded = outcome.recorded ? 'recorded' : 'not yet recorded';
-  return `${status} (${recorded}): ${valid} valid, ${invalid} invalid of ${participants}, threshold ${threshold}`;
+  return `${status} (${recorded}): ${valid} valid, ${invalid} invalid, ${unverifiable} unverifiable of ${participants}, threshold ${threshold}`;
 }
 
 function checkProofs(content: FirstBlockContent, proofs: Json[]): string {

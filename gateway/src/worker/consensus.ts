@@ -42,6 +42,8 @@ export interface Tally {
   readonly mode: string;
   readonly valid: Set<string>;
   readonly invalid: Set<string>;
+  /** Voters that abstained: they have voted, but count for neither side. */
+  readonly unverifiable: Set<string>;
 }
 
 export function newTally(
@@ -57,6 +59,7 @@ export function newTally(
     mode,
     valid: new Set(),
     invalid: new Set(),
+    unverifiable: new Set(),
   };
 }
 
@@ -67,12 +70,17 @@ export function relayPredecessorOf(voters: readonly string[], mspId: string): st
 }
 
 export function hasVoted(tally: Tally, participant: string): boolean {
-  return tally.valid.has(participant) || tally.invalid.has(participant);
+  return (
+    tally.valid.has(participant) ||
+    tally.invalid.has(participant) ||
+    tally.unverifiable.has(participant)
+  );
 }
 
 /**
  * The outcome the verdicts seen so far decide, with the participants whose verdicts decide it,
- * or `undefined` while they decide nothing. Order does not matter: counts only grow.
+ * or `undefined` while they decide nothing (abstentions never decide anything: a block they keep
+ * from acceptance is left to expire). Order does not matter: counts only grow.
  */
 export function decisionOf(
   tally: Tally,
@@ -80,6 +88,10 @@ export function decisionOf(
   const verdicts = [
     ...[...tally.valid].map((participant) => ({ participant, result: 'valid' as const })),
     ...[...tally.invalid].map((participant) => ({ participant, result: 'invalid' as const })),
+    ...[...tally.unverifiable].map((participant) => ({
+      participant,
+      result: 'unverifiable' as const,
+    })),
   ];
   const status = decideByCounts(countVerdicts(tally.voters, tally.threshold, verdicts));
   if (status === undefined) return undefined;

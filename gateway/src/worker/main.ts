@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
 import { loadConnectionProfile, openFabricConnection } from '../fabric/connection';
+import { newCommitLog } from '../fabric/commit-log';
 import { newLedger } from '../fabric/ledger';
 import { newLogger } from '../logger';
 import { newSourceRegistry } from '../sources/registry';
@@ -22,9 +23,12 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   const logger = newLogger('corroborate-worker', config.logLevel);
   const profile = await loadConnectionProfile(config.profilePath);
   const connection = await openFabricConnection(profile);
-  const ledger = newLedger(connection);
-  const sources = newSourceRegistry(config.sources);
   const metrics = newWorkerMetrics();
+  const ledger = newLedger(connection, {
+    commit: config.ledger,
+    onCommitEvent: newCommitLog(logger, metrics),
+  });
+  const sources = newSourceRegistry(config.sources);
   const checkpoint = await openFileCheckpoint(config.worker.checkpointFile);
   const participant = newParticipant({
     ledger,
@@ -32,7 +36,10 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     retry: config.worker,
     onRetry: (blockId, attempt, reason) => {
       metrics.retries.inc({ reason });
-      logger.info({ blockId, attempt, reason }, 'verification failed; fetching the block again');
+      // An unreachable source is retried until shortly before the deadline, possibly for hours:
+      // past the attempts that evidence gets, each retry is logged at debug only.
+      const level = attempt <= config.worker.maxAttempts ? 'info' : 'debug';
+      logger[level]({ blockId, attempt, reason }, 'verification failed; fetching the block again');
     },
   });
   const worker = newWorker({

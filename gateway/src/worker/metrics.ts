@@ -5,9 +5,12 @@ export interface WorkerMetrics {
   readonly registry: Registry;
   readonly events: Counter<'event'>;
   readonly verdicts: Counter<'result' | 'reason'>;
+  readonly abstentions: Counter<'reason'>;
   readonly retries: Counter<'reason'>;
   readonly finalizations: Counter<'status'>;
   readonly failures: Counter<'code'>;
+  readonly resubmissions: Counter<'transaction'>;
+  readonly unconfirmed: Counter<'transaction'>;
   readonly lagBlocks: Gauge;
   readonly lastBlock: Gauge;
   readonly inFlight: Gauge;
@@ -30,6 +33,12 @@ export function newWorkerMetrics(): WorkerMetrics {
       labelNames: ['result', 'reason'],
       registers: [registry],
     }),
+    abstentions: new Counter({
+      name: 'corroborate_worker_abstentions_total',
+      help: 'Verdicts this participant recorded as unverifiable (abstentions: its source could not be read before the deadline margin), by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     retries: new Counter({
       name: 'corroborate_worker_retries_total',
       help: 'Verification or submission retries, by reason',
@@ -46,6 +55,18 @@ export function newWorkerMetrics(): WorkerMetrics {
       name: 'corroborate_worker_failures_total',
       help: 'Events whose processing failed and will be retried from the checkpoint, by code',
       labelNames: ['code'],
+      registers: [registry],
+    }),
+    resubmissions: new Counter({
+      name: 'corroborate_worker_resubmissions_total',
+      help: 'Transactions submitted again because their commit status did not come within ledger.commitTimeoutMs, by transaction',
+      labelNames: ['transaction'],
+      registers: [registry],
+    }),
+    unconfirmed: new Counter({
+      name: 'corroborate_worker_commits_unconfirmed_total',
+      help: 'Transactions given up on with COMMIT_UNCONFIRMED: no commit status after every resubmission, by transaction',
+      labelNames: ['transaction'],
       registers: [registry],
     }),
     lagBlocks: new Gauge({

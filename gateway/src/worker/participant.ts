@@ -1,4 +1,5 @@
-import type { VerdictInput } from '@corroborate/protocol';
+import { LIMITS, resultOfReason, type VerdictInput } from '@corroborate/protocol';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { classify } from '../classify';
 import type { Ledger } from '../fabric/ledger';
 import type { FirstBlockView, Verdict } from '@corroborate/protocol';
@@ -7,9 +8,17 @@ import { verifyFirstBlock } from './first-verification';
 import { verifyAgainstSource } from './second-verification';
 
 export interface RetryPolicy {
+  /** Attempts before evidence (a mismatch, a missing record) becomes an invalid verdict. */
   readonly maxAttempts: number;
   readonly initialBackoffMs: number;
+  /** The cap of the exponential backoff between attempts. */
   readonly maxBackoffMs: number;
+  /**
+   * How long before a block's deadline a participant that still cannot read its source stops
+   * retrying and records its abstention (`unverifiable`), so that the verdict is in before the
+   * contract refuses it.
+   */
+  readonly abstainMarginMs: number;
 }
 
 export interface ParticipantOptions {
@@ -31,6 +40,12 @@ export type VerificationResult =
 export interface Participant {
   readonly mspId: string;
   verify(blockId: string): Promise<VerificationResult>;
+  /**
+   * Abandons the verifications in progress: their retries stop and they reject, so that their
+   * events are delivered again once the worker runs again. A retry can last until a deadline
+   * hours away; a worker that stops must not wait for it.
+   */
+  close(): void;
 }
 
 class ParticipantImpl implements Participant {
@@ -41,31 +56,50 @@ class ParticipantImpl implements Participant {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => Date;
   readonly #onRetry: (blockId: string, attempt: number, reason: string) => void;
+  readonly #closing = new AbortController();
 
   constructor(options: Readonly<ParticipantOptions>) {
     this.mspId = options.ledger.mspId;
     this.#ledger = options.ledger;
     this.#sources = options.sources;
     this.#retry = options.retry;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const signal = this.#closing.signal;
+    this.#sleep = options.sleep ?? ((ms) => sleepFor(ms, undefined, { signal }));
     this.#now = options.now ?? (() => new Date());
     this.#onRetry = options.onRetry ?? (() => undefined);
   }
 
+  close(): void {
+    this.#closing.abort(new Error('the participant is closing; the block is verified on restart'));
+  }
+
+  /**
+   * Verifies until the answer is final: a match at once; evidence against the record after
+   * `maxAttempts` (a replica may lag); a source that cannot be read until shortly before the
+   * deadline (an outage may end), after which the participant abstains. An outage is never
+   * evidence, so it never becomes an invalid verdict.
+   */
   async verify(blockId: string): Promise<VerificationResult> {
     let verdict: VerdictInput | undefined;
     for (let attempt = 1; ; attempt++) {
+      this.#assertOpen();
       // Each attempt fetches the block again (M6): a failed check is re-run on a fresh copy.
       const view = await this.#ledger.getFirstBlock(blockId);
       const skip = this.#whySkip(view);
       if (skip === 'already-recorded') return { kind: 'already-recorded' };
       if (skip) return { kind: 'skipped', why: skip };
 
+      let retryable = true;
       const first = verifyFirstBlock(view.block);
       if (!first.ok) {
-        verdict = invalid('BAD_SIGNATURE', '', attempt);
+        verdict = failed('BAD_SIGNATURE', '', attempt);
       } else {
-        const second = await verifyAgainstSource(this.#sources, view.block.content);
+        const second = await verifyAgainstSource(
+          this.#sources,
+          view.block.content,
+          this.#closing.signal,
+        );
+        this.#assertOpen();
         if (second.ok) {
           verdict = {
             result: 'valid',
@@ -74,15 +108,34 @@ class ParticipantImpl implements Participant {
             attempts: attempt,
           };
         } else {
-          verdict = invalid(second.reason, second.observedHash, attempt, second.failedRecords);
-          if (!second.retryable) break;
+          verdict = failed(second.reason, second.observedHash, attempt, second.failedRecords);
+          retryable = second.retryable;
         }
       }
-      if (verdict.result === 'valid' || attempt >= this.#retry.maxAttempts) break;
+      if (verdict.result === 'valid' || !retryable) break;
+      const backoff = this.#backoff(attempt);
+      if (verdict.result === 'invalid' && attempt >= this.#retry.maxAttempts) break;
+      if (
+        verdict.result === 'unverifiable' &&
+        !this.#mayRetryUnreadable(view.block.content.deadline, attempt, backoff)
+      ) {
+        break;
+      }
       this.#onRetry(blockId, attempt, verdict.reason);
-      await this.#sleep(this.#backoff(attempt));
+      await this.#sleep(backoff);
     }
     return this.#record(blockId, verdict);
+  }
+
+  /**
+   * Whether an unreadable source may be tried again after `backoff`: only while the attempt after
+   * it still ends before the deadline less the margin, and within the attempts a verdict may
+   * report.
+   */
+  #mayRetryUnreadable(deadline: string, attempt: number, backoff: number): boolean {
+    if (attempt >= LIMITS.maxAttempts) return false;
+    const lastStart = Date.parse(deadline) - this.#retry.abstainMarginMs;
+    return this.#now().getTime() + backoff <= lastStart;
   }
 
   #whySkip(view: FirstBlockView): string | undefined {
@@ -94,12 +147,16 @@ class ParticipantImpl implements Participant {
     }
     // The outcome is final: a verdict now would be refused (OUTCOME_RECORDED).
     if (view.outcome.recorded) return 'outcome recorded';
+    // Decided by the others' verdicts and only not yet recorded: a verdict now adds nothing, and
+    // a participant retrying an unreachable source would hold the block for nothing.
+    if (view.outcome.status !== 'pending') return 'outcome decided';
     if (Date.parse(view.block.content.deadline) <= this.#now().getTime()) return 'deadline passed';
     return undefined;
   }
 
   async #record(blockId: string, input: VerdictInput): Promise<VerificationResult> {
     for (let attempt = 1; ; attempt++) {
+      this.#assertOpen();
       try {
         const committed = await this.#ledger.recordVerdict(blockId, input);
         return { kind: 'recorded', verdict: committed.result, input };
@@ -116,21 +173,28 @@ class ParticipantImpl implements Participant {
     }
   }
 
+  #assertOpen(): void {
+    this.#closing.signal.throwIfAborted();
+  }
+
   #backoff(attempt: number): number {
-    const exponential = this.#retry.initialBackoffMs * 2 ** (attempt - 1);
+    const exponential = this.#retry.initialBackoffMs * 2 ** Math.min(attempt - 1, 30);
     return Math.min(this.#retry.maxBackoffMs, exponential);
   }
 }
 
-function invalid(
+/** A verdict that is not valid: `invalid` on evidence, `unverifiable` on an unreadable source. */
+function failed(
   reason: VerdictInput['reason'],
   observedHash: string,
   attempts: number,
   failedRecords: number[] = [],
 ): VerdictInput {
+  const result = resultOfReason(reason);
   return {
-    result: 'invalid',
-    observedHash,
+    result,
+    // An abstention observed nothing whole: whatever it read is no part of its verdict.
+    observedHash: result === 'unverifiable' ? '' : observedHash,
     reason,
     attempts,
     ...(failedRecords.length > 0 ? { failedRecords } : {}),

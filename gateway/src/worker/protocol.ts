@@ -23,7 +23,7 @@ export type ProtocolLedger = Pick<
   'mspId' | 'getFirstBlock' | 'finalizeOutcome' | 'listFirstBlocks'
 >;
 
-export type ProtocolMetrics = Pick<WorkerMetrics, 'verdicts' | 'finalizations'>;
+export type ProtocolMetrics = Pick<WorkerMetrics, 'verdicts' | 'abstentions' | 'finalizations'>;
 
 export interface ParticipantProtocolOptions {
   readonly ledger: ProtocolLedger;
@@ -135,7 +135,7 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
     if (!tally) return this.#onVerdictFromLedger(blockId, voter);
     if (!tally.participants.includes(this.#mspId)) return;
     const decidedBefore = decisionOf(tally) !== undefined;
-    (result === 'valid' ? tally.valid : tally.invalid).add(voter);
+    tally[result].add(voter);
     const predecessor = relayPredecessorOf(tally.voters, this.#mspId);
     if (tally.mode === 'relay' && voter === predecessor && !hasVoted(tally, this.#mspId)) {
       await this.#verify(blockId);
@@ -170,16 +170,22 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
     const { participant, metrics, logger } = this.#options;
     const result = await participant.verify(blockId);
     if (result.kind === 'recorded') {
-      metrics.verdicts.inc({ result: result.input.result, reason: result.input.reason });
-      logger.info(
-        {
-          blockId,
-          result: result.input.result,
-          reason: result.input.reason,
-          tx: result.verdict.txId,
-        },
-        'verdict recorded',
-      );
+      const { input } = result;
+      metrics.verdicts.inc({ result: input.result, reason: input.reason });
+      const fields = {
+        blockId,
+        result: input.result,
+        reason: input.reason,
+        attempts: input.attempts,
+        tx: result.verdict.txId,
+      };
+      if (input.result === 'unverifiable') {
+        // No evidence either way: the block is left to the others, or to its deadline.
+        metrics.abstentions.inc({ reason: input.reason });
+        logger.warn(fields, 'abstained: the source could not be read before the deadline margin');
+      } else {
+        logger.info(fields, 'verdict recorded');
+      }
     } else if (result.kind === 'skipped') {
       logger.debug({ blockId, why: result.why }, 'block skipped');
     }

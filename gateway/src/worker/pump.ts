@@ -205,6 +205,12 @@ class EventPumpImpl implements EventPump {
   }
 
   #fail(slot: Slot, error: unknown): void {
+    if (this.#closed) {
+      // Abandoned by close: not done, so the checkpoint stays before it and it runs again later.
+      this.#options.metrics.inFlight.dec();
+      this.#wakeAdmission();
+      return;
+    }
     const { code, message } = classify(error);
     this.#options.metrics.failures.inc({ code });
     this.#options.logger.error(

@@ -1,6 +1,7 @@
 import {
   batchRoot,
   hashRecord,
+  resultOfReason,
   type FirstBlockContent,
   type VerdictReason,
 } from '@corroborate/protocol';
@@ -8,11 +9,19 @@ import { SourceError, type SourceRegistry } from '../sources/source';
 
 export interface SecondVerification {
   readonly ok: boolean;
+  /**
+   * `OK`, or why not: evidence against the record when there is any (a mismatch, a missing
+   * record, a refused read), otherwise why the source could not be read (an abstention reason).
+   * `resultOfReason` gives the verdict it makes.
+   */
   readonly reason: VerdictReason;
   /** The batch root of what this participant read, or '' when it could not read every record. */
   readonly observedHash: string;
   readonly failedRecords: number[];
-  /** Whether another attempt may change the answer (a mismatch or an unreachable source). */
+  /**
+   * Whether another attempt may change the answer: a mismatch or a missing record (a lagging
+   * replica), or a source that is unreachable or timed out (it may come back).
+   */
   readonly retryable: boolean;
   readonly detail?: string;
 }
@@ -20,7 +29,9 @@ export interface SecondVerification {
 /**
  * The second verification (M5): the participant reads every record itself, through its own
  * connection for the block's logical source and the block's read parameters, recomputes the
- * hashes by the agreed rule and compares them with those in the block.
+ * hashes by the agreed rule and compares them with those in the block. Evidence against the
+ * record outweighs a record it could not read: only when nothing it read disagrees is the
+ * failure an unreadable source.
  */
 export async function verifyAgainstSource(
   sources: SourceRegistry,
@@ -35,9 +46,10 @@ export async function verifyAgainstSource(
   }
   const observed: string[] = [];
   const failedRecords: number[] = [];
-  let worstReason: VerdictReason = 'OK';
-  // Retrying helps only if every failure may heal (a lagging replica, an unreachable source).
-  let retryable = true;
+  // Retrying helps only if every failure of the kind reported may heal (a lagging replica, an
+  // unreachable source).
+  const evidence = { reason: undefined as VerdictReason | undefined, retryable: true };
+  const unreadable = { reason: undefined as VerdictReason | undefined, retryable: true };
   let detail: string | undefined;
   for (const [index, record] of content.records.entries()) {
     try {
@@ -46,14 +58,23 @@ export async function verifyAgainstSource(
       observed.push(recordHash);
       if (recordHash !== record.recordHash) {
         failedRecords.push(index);
-        worstReason = worstReason === 'OK' ? 'HASH_MISMATCH' : worstReason;
+        evidence.reason ??= 'HASH_MISMATCH';
       }
     } catch (error) {
       failedRecords.push(index);
       const reason = readFailureReason(error);
-      if (worstReason === 'OK' || worstReason === 'HASH_MISMATCH') worstReason = reason;
-      retryable &&=
+      const retryable =
         error instanceof SourceError ? error.retryable : reason === 'SOURCE_UNAVAILABLE';
+      if (resultOfReason(reason) === 'invalid') {
+        // A read the source answers (not found, refused) says more than a mismatch elsewhere.
+        if (evidence.reason === undefined || evidence.reason === 'HASH_MISMATCH') {
+          evidence.reason = reason;
+        }
+        evidence.retryable &&= retryable;
+      } else {
+        unreadable.reason ??= reason;
+        unreadable.retryable &&= retryable;
+      }
       detail ??= (error as Error).message;
     }
   }
@@ -61,7 +82,8 @@ export async function verifyAgainstSource(
   if (failedRecords.length === 0) {
     return { ok: true, reason: 'OK', observedHash, failedRecords, retryable: false };
   }
-  return failure(worstReason, retryable, failedRecords, detail, observedHash);
+  const worst = evidence.reason === undefined ? unreadable : evidence;
+  return failure(worst.reason ?? 'INTERNAL', worst.retryable, failedRecords, detail, observedHash);
 }
 
 function failure(

@@ -71,6 +71,9 @@ export function newWorker(options: Readonly<WorkerOptions>): Worker {
     caughtUp: pump.caughtUp,
     isHealthy: () => pump.isHealthy(),
     close: async () => {
+      // A verification may be retrying an unreachable source until a deadline far ahead; its
+      // event is delivered again when the worker restarts.
+      options.participant.close();
       clearInterval(sweepTimer);
       await protocol.close();
       await pump.close();

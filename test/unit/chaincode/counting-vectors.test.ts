@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decideByCounts, thresholdFor, votersOf } from '@corroborate/protocol';
+import { canStillAccept, decideByCounts, thresholdFor, votersOf } from '@corroborate/protocol';
 
 interface CountingCase {
   readonly participants: number;
@@ -10,6 +10,8 @@ interface CountingCase {
   readonly threshold: number;
   readonly acceptWith: number | null;
   readonly rejectWith: number | null;
+  readonly stallWith: number | null;
+  readonly rejectWithOthersAbstaining: number | null;
 }
 
 const vectors = JSON.parse(
@@ -33,7 +35,16 @@ describe('counting vectors', () => {
   });
 
   for (const vector of vectors.cases) {
-    const { participants, ratio, voters, threshold, acceptWith, rejectWith } = vector;
+    const {
+      participants,
+      ratio,
+      voters,
+      threshold,
+      acceptWith,
+      rejectWith,
+      stallWith,
+      rejectWithOthersAbstaining,
+    } = vector;
     it(`n = ${participants}, ratio ${ratio}: ${voters} voter(s), threshold ${threshold}`, () => {
       const snapshot = Array.from({ length: participants }, (_, index) => `Org${index + 1}MSP`);
       expect(votersOf(snapshot, 'Org1MSP')).to.deep.equal(snapshot.slice(1));
@@ -41,8 +52,15 @@ describe('counting vectors', () => {
       expect(thresholdFor(voters, ratio)).to.equal(threshold);
       expect(statedThreshold(voters, ratio)).to.equal(threshold);
 
-      const decide = (valid: number, invalid: number) =>
-        decideByCounts({ participants: voters, threshold, valid, invalid });
+      const tally = (valid: number, invalid: number, unverifiable = 0) => ({
+        participants: voters,
+        threshold,
+        valid,
+        invalid,
+        unverifiable,
+      });
+      const decide = (valid: number, invalid: number, unverifiable = 0) =>
+        decideByCounts(tally(valid, invalid, unverifiable));
       if (acceptWith === null) {
         // Fewer voters than the threshold: a consortium of one accepts nothing.
         expect(voters).to.be.below(threshold);
@@ -58,6 +76,24 @@ describe('counting vectors', () => {
         expect(rejectWith).to.equal(voters - threshold + 1);
         expect(decide(0, rejectWith)).to.equal('rejected');
         expect(decide(0, rejectWith - 1)).to.be.undefined;
+      }
+      // Abstentions count toward neither side: every voter abstaining decides nothing.
+      expect(decide(0, 0, voters)).to.be.undefined;
+      if (stallWith === null) {
+        expect(acceptWith).to.be.null;
+      } else {
+        // Past voters - threshold abstentions too few voters are left to reach the threshold:
+        // the block is not rejected but can only expire.
+        expect(stallWith).to.equal(voters - threshold + 1);
+        expect(canStillAccept(tally(0, 0, stallWith - 1))).to.be.true;
+        expect(canStillAccept(tally(0, 0, stallWith))).to.be.false;
+        expect(decide(0, 0, stallWith)).to.be.undefined;
+      }
+      // An abstention never helps a rejection: it takes as many invalid verdicts as without.
+      expect(rejectWithOthersAbstaining).to.equal(rejectWith);
+      if (rejectWithOthersAbstaining !== null && rejectWithOthersAbstaining > 1) {
+        const fewer = rejectWithOthersAbstaining - 1;
+        expect(decide(0, fewer, voters - fewer)).to.be.undefined;
       }
     });
   }

@@ -127,6 +127,7 @@ describe('CreateFirstBlock', () => {
         recorded: false,
         valid: 0,
         invalid: 0,
+        unverifiable: 0,
         participants: 2,
         threshold: 1,
       },

@@ -147,6 +147,21 @@ export function invalidVerdict(reason: VerdictInput['reason'] = 'HASH_MISMATCH')
   return JSON.stringify(verdict);
 }
 
+/** An abstention: the participant could not read its source. */
+export function unverifiableVerdict(
+  reason: VerdictInput['reason'] = 'SOURCE_UNAVAILABLE',
+  attempts = 40,
+): string {
+  const verdict: VerdictInput = {
+    result: 'unverifiable',
+    observedHash: '',
+    reason,
+    attempts,
+    failedRecords: [0],
+  };
+  return JSON.stringify(verdict);
+}
+
 /** Matches a refusal with the given catalogue code. */
 export function refusal(code: string): RegExp {
   return new RegExp(`^${code}: `);

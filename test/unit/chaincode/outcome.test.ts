@@ -13,6 +13,7 @@ import {
   mspIds,
   newSignedFirstBlock,
   refusal,
+  unverifiableVerdict,
   validVerdict,
 } from './fixtures';
 import { compositeKey as key, LedgerDouble } from './ledger-double';
@@ -78,6 +79,7 @@ describe('FinalizeOutcome', () => {
       recorded: false,
       valid: 1,
       invalid: 0,
+      unverifiable: 0,
       participants: 3,
       threshold: 2,
     });
@@ -97,6 +99,7 @@ describe('FinalizeOutcome', () => {
       recorded: true,
       valid: 2,
       invalid: 0,
+      unverifiable: 0,
       participants: 3,
       threshold: 2,
       decidedAt: '2025-01-01T00:00:00.000Z',
@@ -106,7 +109,14 @@ describe('FinalizeOutcome', () => {
       {
         name: 'OutcomeDecided',
         txId: 'tx5',
-        payload: { blockId: 'block-1', status: 'accepted', valid: 2, invalid: 0, txId: 'tx5' },
+        payload: {
+          blockId: 'block-1',
+          status: 'accepted',
+          valid: 2,
+          invalid: 0,
+          unverifiable: 0,
+          txId: 'tx5',
+        },
       },
     ]);
     expect(await ledger.evaluateJson(org3, 'GetOutcome', 'block-1')).to.deep.equal(view);
@@ -117,6 +127,112 @@ describe('FinalizeOutcome', () => {
     await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict('RECORD_NOT_FOUND'));
 
     expect(await finalize()).to.include({ status: 'rejected', valid: 0, invalid: 2 });
+  });
+
+  describe('with abstentions', () => {
+    it('never rejects on two abstentions and one invalid verdict: the block stays pending, then expires', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', unverifiableVerdict());
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
+      await ledger.submit(
+        orgs[3] as TestIdentity,
+        'RecordVerdict',
+        'block-1',
+        unverifiableVerdict('UNKNOWN_SOURCE'),
+      );
+      const before = ledger.snapshot();
+
+      // Every voter has spoken and acceptance is out of reach, yet nothing is rejected.
+      expect(await finalize()).to.deep.equal({
+        status: 'pending',
+        recorded: false,
+        valid: 0,
+        invalid: 1,
+        unverifiable: 2,
+        participants: 3,
+        threshold: 2,
+      });
+      expect(ledger.snapshot()).to.deep.equal(before);
+      await expectRefusedWithoutWrites(
+        ledger,
+        finalizeWith('Org2MSP', 'Org3MSP', 'Org4MSP'),
+        'OUTCOME_PENDING',
+      );
+      expect(outcomeEvents()).to.be.empty;
+
+      ledger.advance(86_400_000 + windowMs + 1);
+      const expired = await finalize();
+
+      expect(expired).to.include({
+        status: 'expired',
+        recorded: true,
+        valid: 0,
+        invalid: 1,
+        unverifiable: 2,
+      });
+      expect(outcomeEvents()).to.deep.equal([
+        {
+          name: 'OutcomeDecided',
+          txId: expired.txId,
+          payload: {
+            blockId: 'block-1',
+            status: 'expired',
+            valid: 0,
+            invalid: 1,
+            unverifiable: 2,
+            txId: expired.txId,
+          },
+        },
+      ]);
+    });
+
+    it('accepts on the valid verdicts of the others while one voter abstains', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', unverifiableVerdict());
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(
+        orgs[3] as TestIdentity,
+        'RecordVerdict',
+        'block-1',
+        validVerdict(content),
+      );
+
+      expect(await finalize()).to.include({
+        status: 'accepted',
+        recorded: true,
+        valid: 2,
+        invalid: 0,
+        unverifiable: 1,
+      });
+    });
+
+    it('rejects only on invalid verdicts: two of three voters, with the third abstaining', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', unverifiableVerdict());
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
+      await ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', invalidVerdict());
+
+      expect(await finalizeWith('Org3MSP', 'Org4MSP')).to.include({
+        status: 'rejected',
+        invalid: 2,
+        unverifiable: 0,
+      });
+    });
+
+    it('serves an outcome recorded before abstentions existed with no abstention', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await finalizeWith('Org2MSP', 'Org3MSP');
+      const outcomeKey = key('outcome', 'block-1');
+      const stored = JSON.parse(Buffer.from(ledger.world.get(outcomeKey) ?? []).toString()) as {
+        unverifiable?: number;
+      };
+      delete stored.unverifiable;
+      ledger.world.set(outcomeKey, Buffer.from(JSON.stringify(stored)));
+
+      expect(await ledger.evaluateJson(org1, 'GetOutcome', 'block-1')).to.include({
+        status: 'accepted',
+        recorded: true,
+        unverifiable: 0,
+      });
+    });
   });
 
   it('records expiry after the deadline when neither count decided', async () => {
@@ -308,7 +424,14 @@ describe('FinalizeOutcome', () => {
         {
           name: 'OutcomeDecided',
           txId: 'tx6',
-          payload: { blockId: 'block-1', status: 'accepted', valid: 2, invalid: 0, txId: 'tx6' },
+          payload: {
+            blockId: 'block-1',
+            status: 'accepted',
+            valid: 2,
+            invalid: 0,
+            unverifiable: 0,
+            txId: 'tx6',
+          },
         },
       ]);
       expect(await ledger.evaluateJson(org2, 'GetOutcome', 'block-1')).to.deep.equal(view);
@@ -445,7 +568,7 @@ describe('FinalizeOutcome', () => {
     });
   });
 
-  it('decides by counts alone, in any order, for 1 to 50 participants, announcing once', async function () {
+  it('decides by counts alone, in any order, abstentions counting for neither side, for 1 to 50 participants, announcing once', async function () {
     // Hundreds of transactions through the contract dispatcher: generous on a loaded machine.
     this.timeout(180_000);
     const scenario = fc.integer({ min: 1, max: 50 }).chain((participants) =>
@@ -453,7 +576,12 @@ describe('FinalizeOutcome', () => {
         participants: fc.constant(participants),
         withVoters: fc.boolean(),
         results: fc.array(
-          fc.constantFrom<'valid' | 'invalid' | 'none'>('valid', 'invalid', 'none'),
+          fc.constantFrom<'valid' | 'invalid' | 'unverifiable' | 'none'>(
+            'valid',
+            'invalid',
+            'unverifiable',
+            'none',
+          ),
           {
             minLength: participants,
             maxLength: participants,
@@ -483,7 +611,12 @@ describe('FinalizeOutcome', () => {
             continue;
           }
           const org = orgs[index] as TestIdentity;
-          const verdict = result === 'valid' ? validVerdict(content) : invalidVerdict();
+          const verdict =
+            result === 'valid'
+              ? validVerdict(content)
+              : result === 'invalid'
+                ? invalidVerdict()
+                : unverifiableVerdict();
           // Once the outcome is recorded, later verdicts are refused: it is final.
           const recorded = outcomeEvents().length > 0;
           const submitted = ledger.submit(org, 'RecordVerdict', 'block-1', verdict);

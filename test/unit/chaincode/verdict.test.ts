@@ -12,6 +12,8 @@ import {
   members,
   mspIds,
   newSignedFirstBlock,
+  refusal,
+  unverifiableVerdict,
   validVerdict,
 } from './fixtures';
 import { compositeKey as key, LedgerDouble } from './ledger-double';
@@ -92,6 +94,48 @@ describe('RecordVerdict', () => {
 
     expect(verdict).to.include({ result: 'invalid', reason: 'HASH_MISMATCH', attempts: 3 });
     expect(verdict.failedRecords).to.deep.equal([0]);
+  });
+
+  it('records an abstention with its reason and announces it as unverifiable', async () => {
+    const verdict = await ledger.submitJson<Verdict>(
+      org3,
+      'RecordVerdict',
+      'block-1',
+      unverifiableVerdict('SOURCE_UNAVAILABLE', 900),
+    );
+
+    expect(verdict).to.deep.include({
+      participant: 'Org3MSP',
+      result: 'unverifiable',
+      observedHash: '',
+      reason: 'SOURCE_UNAVAILABLE',
+      attempts: 900,
+      failedRecords: [0],
+    });
+    expect(ledger.world.has(key('verdict', 'block-1', 'Org3MSP'))).to.be.true;
+    expect(ledger.events.at(-1)).to.deep.include({
+      name: 'VerdictRecorded',
+      payload: {
+        blockId: 'block-1',
+        participant: 'Org3MSP',
+        result: 'unverifiable',
+        reason: 'SOURCE_UNAVAILABLE',
+        txId: verdict.txId,
+      },
+    });
+  });
+
+  it('keeps one verdict per participant: an abstention is final too', async () => {
+    await ledger.submit(org2, 'RecordVerdict', 'block-1', unverifiableVerdict());
+
+    await expectRefusedWithoutWrites(
+      ledger,
+      ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content)),
+      'DUPLICATE_VERDICT',
+    );
+    await expect(
+      ledger.submit(org2, 'RecordVerdict', 'block-1', unverifiableVerdict()),
+    ).to.be.rejectedWith(refusal('DUPLICATE_VERDICT'));
   });
 
   it("reads only the block's meta, the outcome key and its own verdict key, and writes only its own", async () => {
@@ -180,7 +224,26 @@ describe('RecordVerdict', () => {
       'a valid verdict with a reason other than OK',
       `{"result":"valid","observedHash":"${'0'.repeat(64)}","reason":"INTERNAL","attempts":1}`,
     ],
-    ['zero attempts', '{"result":"invalid","observedHash":"","reason":"INTERNAL","attempts":0}'],
+    [
+      'zero attempts',
+      '{"result":"unverifiable","observedHash":"","reason":"INTERNAL","attempts":0}',
+    ],
+    [
+      'an outage recorded as evidence',
+      '{"result":"invalid","observedHash":"","reason":"SOURCE_UNAVAILABLE","attempts":4}',
+    ],
+    [
+      'evidence recorded as an abstention',
+      '{"result":"unverifiable","observedHash":"","reason":"HASH_MISMATCH","attempts":4}',
+    ],
+    [
+      'an abstention that claims to have observed the batch',
+      `{"result":"unverifiable","observedHash":"${'0'.repeat(64)}","reason":"SOURCE_UNAVAILABLE","attempts":4}`,
+    ],
+    [
+      'an abstention naming a record outside the block',
+      '{"result":"unverifiable","observedHash":"","reason":"SOURCE_UNAVAILABLE","attempts":4,"failedRecords":[2]}',
+    ],
     [
       'a valid verdict for another batch root',
       `{"result":"valid","observedHash":"${'0'.repeat(64)}","reason":"OK","attempts":1}`,
@@ -277,7 +340,13 @@ describe('RecordVerdict', () => {
     });
 
     it('lets the next voter go on after a negative verdict', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'relay-1', invalidVerdict('SOURCE_UNAVAILABLE'));
+      await ledger.submit(org2, 'RecordVerdict', 'relay-1', invalidVerdict('RECORD_NOT_FOUND'));
+
+      await ledger.submit(org3, 'RecordVerdict', 'relay-1', validVerdict(content));
+    });
+
+    it('lets the next voter go on after an abstention', async () => {
+      await ledger.submit(org2, 'RecordVerdict', 'relay-1', unverifiableVerdict());
 
       await ledger.submit(org3, 'RecordVerdict', 'relay-1', validVerdict(content));
     });

@@ -272,7 +272,7 @@ describe('the corroborate CLI', () => {
       expect(code).to.equal(0);
       expect(cli.fetchStub.thirdCall.args[0]).to.equal('http://127.0.0.1:8101/v1/requests/req-1');
       expect(cli.out()).to.match(
-        /status\s+accepted \(recorded\): 2 valid, 0 invalid of 4, threshold 2/,
+        /status\s+accepted \(recorded\): 2 valid, 0 invalid, 0 unverifiable of 4, threshold 2/,
       );
     });
 
@@ -343,6 +343,36 @@ describe('the corroborate CLI', () => {
       expect(await runCli(['request', 'show', 'req-accounts-1'], cli)).to.equal(0);
       expect(cli.out()).to.match(/Org2MSP\s+valid OK/);
       expect(cli.out()).to.include('waiting for Org4MSP, Org5MSP');
+    });
+
+    it('shows abstentions apart, and that a request they keep from acceptance can only expire', async () => {
+      const stalled = await newScenario({
+        results: ['unverifiable', 'invalid', 'unverifiable', undefined],
+      });
+      const progress = {
+        participants: 4,
+        threshold: 2,
+        valid: 0,
+        invalid: 1,
+        unverifiable: 2,
+        awaiting: 1,
+        canBeAccepted: false,
+      };
+      cli.fetchStub.resolves(jsonResponse({ id: 'req-accounts-1', ...stalled.view, progress }));
+
+      expect(await runCli(['request', 'show', 'req-accounts-1'], cli)).to.equal(0);
+
+      expect(cli.out()).to.match(
+        /status\s+pending: 0 valid, 1 invalid, 2 unverifiable of 4, threshold 2/,
+      );
+      expect(cli.out()).to.match(
+        /Org2MSP\s+unverifiable SOURCE_UNAVAILABLE \(abstained, counts for neither side; attempts 900,/,
+      );
+      expect(cli.out()).to.match(/Org3MSP\s+invalid RECORD_NOT_FOUND \(attempts 4,/);
+      expect(cli.out()).to.include('waiting for Org5MSP');
+      expect(cli.out()).to.include(
+        'cannot be accepted any more: it expires after its deadline 2030-01-01T00:00:00Z',
+      );
     });
 
     it('lists requests by status with a page size and bookmark', async () => {

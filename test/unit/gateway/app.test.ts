@@ -452,10 +452,48 @@ describe('gateway API', () => {
       expect(answer.body).to.deep.include({
         id: 'req-accounts-1',
         status: 'accepted',
-        progress: { participants: 4, threshold: 2, valid: 2, invalid: 0, awaiting: 2 },
+        progress: {
+          participants: 4,
+          threshold: 2,
+          valid: 2,
+          invalid: 0,
+          unverifiable: 0,
+          awaiting: 2,
+          canBeAccepted: true,
+        },
       });
       expect(answer.body.block).to.deep.equal(scenario.view.block);
       expect(answer.body.verdicts).to.have.lengthOf(2);
+    });
+
+    it('shows abstentions apart in the progress, and a pending request they keep from acceptance', async () => {
+      const stalled = await newScenario({
+        results: ['unverifiable', 'invalid', 'unverifiable', undefined],
+      });
+      ledger.getFirstBlock.resolves(stalled.view);
+
+      const answer = await call('/v1/requests/req-accounts-1', { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body).to.deep.include({
+        status: 'pending',
+        progress: {
+          participants: 4,
+          threshold: 2,
+          valid: 0,
+          invalid: 1,
+          unverifiable: 2,
+          awaiting: 1,
+          canBeAccepted: false,
+        },
+      });
+      expect(answer.body.outcome).to.include({ status: 'pending', unverifiable: 2 });
+      const verdicts = answer.body.verdicts as Array<{ result: string; reason: string }>;
+      expect(verdicts.map((verdict) => [verdict.result, verdict.reason])).to.deep.equal([
+        ['unverifiable', 'SOURCE_UNAVAILABLE'],
+        ['invalid', 'RECORD_NOT_FOUND'],
+        ['unverifiable', 'SOURCE_UNAVAILABLE'],
+      ]);
     });
 
     it('answers a block the ledger does not have with 404 and the error envelope', async () => {

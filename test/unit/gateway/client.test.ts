@@ -99,8 +99,12 @@ describe('gateway client against the gateway app', () => {
     expect(view.block.content.id).to.equal('req-accounts-1');
     expect(view.verdicts).to.deep.equal(scenario.view.verdicts);
     expect(view.progress.awaiting).to.equal(
-      view.outcome.participants - view.outcome.valid - view.outcome.invalid,
+      view.outcome.participants -
+        view.outcome.valid -
+        view.outcome.invalid -
+        view.outcome.unverifiable,
     );
+    expect(view.progress).to.include({ unverifiable: 0, canBeAccepted: true });
   });
 
   it('lists a page of requests by status', async () => {

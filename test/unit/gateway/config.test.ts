@@ -58,9 +58,28 @@ describe('parseConfig', () => {
       maxAttempts: 4,
       initialBackoffMs: 250,
       maxBackoffMs: 4000,
+      abstainMarginMs: 15000,
       concurrency: 64,
       finalizeGraceMs: 5000,
     });
+    expect(config.ledger).to.deep.equal({ commitTimeoutMs: 10_000, resubmissions: 3 });
+  });
+
+  it('takes the commit deadline and resubmissions, and refuses them out of range', () => {
+    const config = parseConfig(
+      minimal({ ledger: { commitTimeoutMs: 4000, resubmissions: 0 } }),
+      {},
+      baseDir,
+    );
+    expect(config.ledger).to.deep.equal({ commitTimeoutMs: 4000, resubmissions: 0 });
+
+    expect(
+      problemsOf(minimal({ ledger: { commitTimeoutMs: 10, resubmissions: 21, retries: 1 } })),
+    ).to.deep.equal([
+      '/ledger/retries unknown field',
+      '/ledger/commitTimeoutMs must be an integer in 1000..600000',
+      '/ledger/resubmissions must be an integer in 0..20',
+    ]);
   });
 
   it('resolves relative paths against the folder of the file and keeps absolute ones', () => {

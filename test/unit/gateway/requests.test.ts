@@ -63,6 +63,7 @@ function viewOf(content: FirstBlockContent, identity: TestIdentity): FirstBlockV
       recorded: false,
       valid: 0,
       invalid: 0,
+      unverifiable: 0,
       participants: 2,
       threshold: 1,
     },

@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { computeThreshold, decideOutcome, parseQuorumRatio } from '@corroborate/protocol';
+import {
+  canStillAccept,
+  computeThreshold,
+  countVerdicts,
+  decideByCounts,
+  decideOutcome,
+  parseQuorumRatio,
+} from '@corroborate/protocol';
 import type { QuorumRatio } from '@corroborate/protocol';
 
 function ratio(text: string): QuorumRatio {
@@ -76,7 +83,7 @@ describe('threshold', () => {
         for (let valid = 0; valid <= n; valid++) {
           for (let invalid = 0; valid + invalid <= n; invalid++) {
             const status = decideOutcome(
-              { participants: n, threshold, valid, invalid },
+              { participants: n, threshold, valid, invalid, unverifiable: 0 },
               deadline,
               0n,
             );
@@ -90,7 +97,7 @@ describe('threshold', () => {
     });
 
     it('expires only undecided outcomes, and only after the deadline', () => {
-      const undecided = { participants: 4, threshold: 2, valid: 1, invalid: 2 };
+      const undecided = { participants: 4, threshold: 2, valid: 1, invalid: 2, unverifiable: 0 };
       expect(decideOutcome(undecided, deadline, deadline)).to.equal('pending');
       expect(decideOutcome(undecided, deadline, deadline + 1n)).to.equal('expired');
       expect(decideOutcome({ ...undecided, valid: 2 }, deadline, deadline + 1n)).to.equal(
@@ -117,7 +124,11 @@ describe('threshold', () => {
             for (const isValid of results) {
               valid += isValid ? 1 : 0;
               invalid += isValid ? 0 : 1;
-              const status = decideOutcome({ participants: n, threshold, valid, invalid }, 0n, 0n);
+              const status = decideOutcome(
+                { participants: n, threshold, valid, invalid, unverifiable: 0 },
+                0n,
+                0n,
+              );
               if (decided !== undefined) {
                 expect(status).to.equal(decided);
               } else if (status !== 'pending') {
@@ -125,6 +136,89 @@ describe('threshold', () => {
               }
             }
             expect(decided).to.be.oneOf(['accepted', 'rejected']);
+          },
+        ),
+      );
+    });
+  });
+  describe('abstentions', () => {
+    const deadline = 1_000n;
+
+    it('counts each voter once by its last verdict, abstentions apart, and ignores outsiders', () => {
+      const tally = countVerdicts(['B', 'C', 'D', 'E'], 2, [
+        { participant: 'B', result: 'valid' },
+        { participant: 'C', result: 'unverifiable' },
+        { participant: 'D', result: 'invalid' },
+        { participant: 'E', result: 'invalid' },
+        { participant: 'E', result: 'unverifiable' },
+        { participant: 'A', result: 'invalid' },
+      ]);
+      expect(tally).to.deep.equal({
+        participants: 4,
+        threshold: 2,
+        valid: 1,
+        invalid: 1,
+        unverifiable: 2,
+      });
+    });
+
+    it('never rejects on abstentions: two abstentions and one invalid verdict of three voters stay pending, then expire', () => {
+      const tally = { participants: 3, threshold: 2, valid: 0, invalid: 1, unverifiable: 2 };
+      expect(decideByCounts(tally)).to.be.undefined;
+      expect(canStillAccept(tally)).to.be.false;
+      expect(decideOutcome(tally, deadline, deadline)).to.equal('pending');
+      expect(decideOutcome(tally, deadline, deadline + 1n)).to.equal('expired');
+    });
+
+    it('accepts on the valid verdicts of the others while some abstain', () => {
+      const tally = { participants: 3, threshold: 2, valid: 2, invalid: 0, unverifiable: 1 };
+      expect(decideByCounts(tally)).to.equal('accepted');
+      expect(canStillAccept(tally)).to.be.true;
+    });
+
+    it('accepts iff valid >= threshold and rejects iff invalid > voters - threshold, whatever the abstentions, for n = 1..12 and every threshold', () => {
+      for (let n = 1; n <= 12; n++) {
+        for (let threshold = 1; threshold <= n; threshold++) {
+          for (let valid = 0; valid <= n; valid++) {
+            for (let invalid = 0; valid + invalid <= n; invalid++) {
+              for (let unverifiable = 0; valid + invalid + unverifiable <= n; unverifiable++) {
+                const tally = { participants: n, threshold, valid, invalid, unverifiable };
+                const label = JSON.stringify(tally);
+                const decision = decideByCounts(tally);
+                expect(decision === 'accepted', label).to.equal(valid >= threshold);
+                expect(decision === 'rejected', label).to.equal(invalid > n - threshold);
+                // Acceptance is reachable iff the voters not yet heard from could bring it.
+                const awaiting = n - valid - invalid - unverifiable;
+                expect(canStillAccept(tally), label).to.equal(valid + awaiting >= threshold);
+              }
+            }
+          }
+        }
+      }
+    });
+
+    it('turns no abstention into a rejection: replacing abstentions by silence never changes the decision', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 50 }).chain((n) =>
+            fc.tuple(
+              fc.constant(n),
+              fc.integer({ min: 1, max: n }),
+              fc.array(fc.constantFrom('valid', 'invalid', 'unverifiable'), {
+                maxLength: n,
+              }),
+            ),
+          ),
+          ([n, threshold, results]) => {
+            const count = (wanted: string) => results.filter((result) => result === wanted).length;
+            const tally = {
+              participants: n,
+              threshold,
+              valid: count('valid'),
+              invalid: count('invalid'),
+              unverifiable: count('unverifiable'),
+            };
+            expect(decideByCounts(tally)).to.equal(decideByCounts({ ...tally, unverifiable: 0 }));
           },
         ),
       );

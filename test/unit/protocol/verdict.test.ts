@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { parseVerdictInput, RuleError, sha256Hex } from '@corroborate/protocol';
+import {
+  ABSTENTION_REASONS,
+  EVIDENCE_REASONS,
+  LIMITS,
+  parseVerdictInput,
+  resultOfReason,
+  RuleError,
+  sha256Hex,
+  VERDICT_REASONS,
+} from '@corroborate/protocol';
 
 const observedHash = sha256Hex('batch');
 
@@ -15,13 +24,54 @@ describe('parseVerdictInput', () => {
       failedRecords: [0, 4],
     };
     expect(parseVerdictInput(invalid, 5)).to.deep.equal(invalid);
-    const unread = {
-      result: 'invalid',
-      observedHash: '',
-      reason: 'SOURCE_UNAVAILABLE',
-      attempts: 100,
-    };
-    expect(parseVerdictInput(unread)).to.deep.equal(unread);
+  });
+
+  it('accepts an abstention: unverifiable with its reason, having observed nothing whole', () => {
+    for (const reason of ABSTENTION_REASONS) {
+      const unread = {
+        result: 'unverifiable',
+        observedHash: '',
+        reason,
+        attempts: 900,
+        failedRecords: [0, 1],
+      };
+      expect(parseVerdictInput(unread, 2)).to.deep.equal(unread);
+    }
+  });
+
+  it('gives every reason exactly one result: OK valid, evidence invalid, an abstention unverifiable', () => {
+    const all = ['OK', ...EVIDENCE_REASONS, ...ABSTENTION_REASONS];
+    expect([...all].sort()).to.deep.equal([...VERDICT_REASONS].sort());
+    expect(new Set(all).size).to.equal(all.length);
+    expect(resultOfReason('OK')).to.equal('valid');
+    for (const reason of EVIDENCE_REASONS) expect(resultOfReason(reason)).to.equal('invalid');
+    for (const reason of ABSTENTION_REASONS) {
+      expect(resultOfReason(reason)).to.equal('unverifiable');
+    }
+  });
+
+  it('refuses an outage recorded as evidence, and evidence recorded as an abstention', () => {
+    for (const reason of ABSTENTION_REASONS) {
+      expect(() =>
+        parseVerdictInput({ result: 'invalid', observedHash: '', reason, attempts: 4 }),
+      ).to.throw(RuleError, /^INVALID_ARGUMENT: reason: .* is no evidence against the record/);
+    }
+    for (const reason of EVIDENCE_REASONS) {
+      expect(() =>
+        parseVerdictInput({ result: 'unverifiable', observedHash: '', reason, attempts: 1 }),
+      ).to.throw(RuleError, /^INVALID_ARGUMENT: reason: .* is evidence against the record/);
+    }
+    expect(() =>
+      parseVerdictInput({ result: 'unverifiable', observedHash: '', reason: 'OK', attempts: 1 }),
+    ).to.throw(RuleError, /^INVALID_ARGUMENT: reason: must not be 'OK' for an unverifiable/);
+    expect(() =>
+      parseVerdictInput({
+        result: 'unverifiable',
+        observedHash,
+        reason: 'SOURCE_UNAVAILABLE',
+        attempts: 1,
+      }),
+    ).to.throw(RuleError, /^INVALID_ARGUMENT: observedHash: must be '' for an unverifiable/);
   });
 
   it('refuses inconsistent and malformed verdicts with the offending field', () => {
@@ -31,6 +81,7 @@ describe('parseVerdictInput', () => {
       [{ ...base, extra: true }, /^INVALID_ARGUMENT: extra: unknown field$/],
       [{ ...base, result: 'valid' }, /^INVALID_ARGUMENT: reason: must be 'OK'/],
       [{ ...base, reason: 'OK' }, /^INVALID_ARGUMENT: reason: must not be 'OK'/],
+      [{ ...base, result: 'abstain' }, /^INVALID_ARGUMENT: result: must be one of/],
       [{ ...base, reason: 'TIMEOUT' }, /^INVALID_ARGUMENT: reason: must be one of/],
       [
         { ...base, result: 'valid', reason: 'OK', observedHash: '' },
@@ -38,7 +89,7 @@ describe('parseVerdictInput', () => {
       ],
       [{ ...base, observedHash: observedHash.toUpperCase() }, /^INVALID_ARGUMENT: observedHash: /],
       [{ ...base, attempts: 0 }, /^INVALID_ARGUMENT: attempts: /],
-      [{ ...base, attempts: 101 }, /^INVALID_ARGUMENT: attempts: /],
+      [{ ...base, attempts: LIMITS.maxAttempts + 1 }, /^INVALID_ARGUMENT: attempts: /],
       [{ ...base, attempts: 1.5 }, /^INVALID_ARGUMENT: attempts: /],
       [{ ...base, failedRecords: [2, 1] }, /^INVALID_ARGUMENT: failedRecords\[1\]: /],
       [{ ...base, failedRecords: [1, 1] }, /^INVALID_ARGUMENT: failedRecords\[1\]: /],

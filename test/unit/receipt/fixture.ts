@@ -45,7 +45,7 @@ export interface ScenarioOptions {
   readonly hashOnly?: boolean;
   readonly mode?: 'parallel' | 'relay';
   /** Per voter of `voters`, in order, its verdict; undefined = no verdict yet. */
-  readonly results?: Array<'valid' | 'invalid' | undefined>;
+  readonly results?: Array<'valid' | 'invalid' | 'unverifiable' | undefined>;
   readonly recorded?: boolean;
   /** When the sweep recorded the block as expired; the deadline is 2030-01-01T00:00:00Z. */
   readonly expiredAt?: string;
@@ -107,15 +107,19 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
       participant,
       result,
       observedHash: result === 'valid' ? content.batchRoot : '',
-      reason: result === 'valid' ? 'OK' : 'RECORD_NOT_FOUND',
-      attempts: result === 'valid' ? 1 : 4,
+      reason: (
+        { valid: 'OK', invalid: 'RECORD_NOT_FOUND', unverifiable: 'SOURCE_UNAVAILABLE' } as const
+      )[result],
+      attempts: { valid: 1, invalid: 4, unverifiable: 900 }[result],
       failedRecords: [],
       recordedAt: `2025-06-01T10:00:0${index + 1}.5Z`,
       txId,
     });
   });
-  const valid = verdicts.filter((verdict) => verdict.result === 'valid').length;
-  const invalid = verdicts.length - valid;
+  const count = (wanted: string) => verdicts.filter((verdict) => verdict.result === wanted).length;
+  const valid = count('valid');
+  const invalid = count('invalid');
+  const unverifiable = count('unverifiable');
   const decided = valid >= 2 ? 'accepted' : invalid > 2 ? 'rejected' : 'pending';
   const status = options.expiredAt === undefined ? decided : 'expired';
   const recorded = (options.recorded ?? true) && status !== 'pending';
@@ -125,12 +129,13 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
         recorded,
         valid,
         invalid,
+        unverifiable,
         participants: voters.length,
         threshold: 2,
         decidedAt: options.expiredAt ?? '2025-06-01T10:00:05Z',
         txId: txIdOf('outcome'),
       }
-    : { status, recorded, valid, invalid, participants: voters.length, threshold: 2 };
+    : { status, recorded, valid, invalid, unverifiable, participants: voters.length, threshold: 2 };
   if (recorded) blockNumbers.set(txIdOf('outcome'), 20n);
   return { requester, authority, view: { block, verdicts, outcome }, blockNumbers };
 }

@@ -178,6 +178,86 @@ describe('receipts', () => {
       expect(verifyReceipt(built)).to.include({ valid: true, status: 'rejected' });
     });
 
+    describe('with abstentions', () => {
+      it('accepts an outcome accepted by two voters while the others abstain, counting the abstentions', async () => {
+        const accepted = await newScenario({
+          results: ['unverifiable', 'valid', 'unverifiable', 'valid'],
+        });
+        const built = await buildReceipt(newFakeLedger(accepted), 'req-accounts-1');
+
+        const verification = verifyReceipt(built);
+
+        expect(failedChecks(verification)).to.deep.equal([]);
+        expect(verification.status).to.equal('accepted');
+        expect(verification.checks.find((check) => check.name === 'outcome')?.detail).to.equal(
+          'accepted (recorded): 2 valid, 0 invalid, 2 unverifiable of 4, threshold 2',
+        );
+      });
+
+      it('accepts a pending receipt that abstentions keep from acceptance: it is not rejected', async () => {
+        const stalled = await newScenario({
+          results: ['unverifiable', 'invalid', 'unverifiable', 'invalid'],
+        });
+        const built = await buildReceipt(newFakeLedger(stalled), 'req-accounts-1');
+
+        expect(verifyReceipt(built)).to.include({ valid: true, status: 'pending' });
+      });
+
+      it('refuses a rejection claimed on abstentions, even re-digested', async () => {
+        const stalled = await newScenario({
+          results: ['unverifiable', 'invalid', 'unverifiable', 'invalid'],
+        });
+        const built = await buildReceipt(newFakeLedger(stalled), 'req-accounts-1');
+        const forged = edited(built, (copy) => {
+          copy.outcome.status = 'rejected';
+          copy.outcome.recorded = true;
+          copy.outcome.decidedAt = '2025-06-01T10:00:05Z';
+          copy.outcome.txId = txIdOf('outcome');
+          copy.outcome.blockNumber = '20';
+        });
+
+        const verification = verifyReceipt(forged);
+
+        expect(failedChecks(verification)).to.deep.equal(['outcome']);
+        expect(verification.checks.find((check) => check.name === 'outcome')?.detail).to.equal(
+          '0 valid / 2 invalid / 2 unverifiable of 4 (threshold 2) is not rejected',
+        );
+      });
+
+      it('refuses abstentions counted as invalid verdicts, and an outage recorded as evidence', async () => {
+        const stalled = await newScenario({
+          results: ['unverifiable', 'invalid', 'unverifiable', 'invalid'],
+        });
+        const built = await buildReceipt(newFakeLedger(stalled), 'req-accounts-1');
+
+        const recounted = edited(built, (copy) => {
+          copy.outcome.invalid = 4;
+          copy.outcome.unverifiable = 0;
+        });
+        expect(failedChecks(verifyReceipt(recounted))).to.deep.equal(['outcome']);
+
+        const relabelled = edited(built, (copy) => {
+          copy.verdicts[0].result = 'invalid';
+        });
+        const verification = verifyReceipt(relabelled);
+        expect(failedChecks(verification)).to.deep.equal(['verdicts', 'outcome']);
+        expect(verification.checks.find((check) => check.name === 'verdicts')?.detail).to.match(
+          /verdicts\[0\]: INVALID_ARGUMENT: reason: SOURCE_UNAVAILABLE is no evidence/,
+        );
+      });
+
+      it('reads a receipt made before abstentions, without their count, as counting none', () => {
+        const older = edited(receipt, (copy) => {
+          delete copy.outcome.unverifiable;
+        });
+        expect(failedChecks(verifyReceipt(older))).to.deep.equal([]);
+        const negative = edited(receipt, (copy) => {
+          copy.outcome.unverifiable = -1;
+        });
+        expect(failedChecks(verifyReceipt(negative))).to.deep.equal(['outcome']);
+      });
+    });
+
     it('accepts relay verdicts from the first participants of the snapshot', async () => {
       const relay = await newScenario({ mode: 'relay' });
       const built = await buildReceipt(newFakeLedger(relay), 'req-accounts-1');

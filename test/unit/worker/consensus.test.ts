@@ -10,6 +10,7 @@ import {
 import {
   decisionOf,
   designatedFinalizer,
+  hasVoted,
   needsFinalizing,
   newTally,
 } from '../../../gateway/src/worker/consensus';
@@ -28,7 +29,9 @@ describe('consensus', () => {
       participant,
       result,
       observedHash: '',
-      reason: result === 'valid' ? 'OK' : 'HASH_MISMATCH',
+      reason: { valid: 'OK', invalid: 'HASH_MISMATCH', unverifiable: 'SOURCE_UNAVAILABLE' }[
+        result
+      ] as Verdict['reason'],
       attempts: 1,
       failedRecords: [],
       recordedAt: '2025-06-01T10:00:01Z',
@@ -53,6 +56,7 @@ describe('consensus', () => {
         recorded,
         valid: verdicts.filter((each) => each.result === 'valid').length,
         invalid: verdicts.filter((each) => each.result === 'invalid').length,
+        unverifiable: verdicts.filter((each) => each.result === 'unverifiable').length,
         participants: 4,
         threshold: 2,
       },
@@ -84,6 +88,28 @@ describe('consensus', () => {
     expect(decisionOf(tally)).to.deep.equal({
       status: 'rejected',
       voters: ['Org2MSP', 'Org3MSP'],
+    });
+  });
+
+  it('decides nothing on abstentions: two of three voters abstaining and one invalid leave the block undecided', () => {
+    const tally = newTally(['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP'], 'Org1MSP', 2, 'parallel');
+    tally.unverifiable.add('Org2MSP');
+    tally.invalid.add('Org3MSP');
+    tally.unverifiable.add('Org4MSP');
+
+    expect(decisionOf(tally)).to.be.undefined;
+    expect(tally.voters.every((voter) => hasVoted(tally, voter))).to.be.true;
+  });
+
+  it('accepts on two valid voters of three while the third abstains, naming only the valid ones', () => {
+    const tally = newTally(['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP'], 'Org1MSP', 2, 'parallel');
+    tally.unverifiable.add('Org2MSP');
+    tally.valid.add('Org3MSP');
+    tally.valid.add('Org4MSP');
+
+    expect(decisionOf(tally)).to.deep.equal({
+      status: 'accepted',
+      voters: ['Org3MSP', 'Org4MSP'],
     });
   });
 
@@ -157,7 +183,7 @@ describe('consensus', () => {
     expect([...answers]).to.deep.equal(['Org2MSP']);
   });
 
-  it('decides from a tally exactly what the counting rule decides, for every size, threshold and count', () => {
+  it('decides from a tally exactly what the counting rule decides, for every size, threshold and count, abstentions included', () => {
     const before = 1n;
     const after = 2n;
     const counts = fc
@@ -168,18 +194,22 @@ describe('consensus', () => {
           fc.integer({ min: 0, max: n }),
           fc.integer({ min: 0, max: n }),
           fc.integer({ min: 0, max: n }),
+          fc.integer({ min: 0, max: n }),
         ),
       )
-      .filter(([n, , valid, invalid]) => valid + invalid <= n);
+      .filter(([n, , valid, invalid, unverifiable]) => valid + invalid + unverifiable <= n);
 
     fc.assert(
-      fc.property(counts, ([n, threshold, valid, invalid]) => {
+      fc.property(counts, ([n, threshold, valid, invalid, unverifiable]) => {
         // n voters and a requester, Org0MSP, first in the snapshot.
         const voters = Array.from({ length: n }, (_, index) => `Org${index + 1}MSP`);
         const tally = newTally(['Org0MSP', ...voters], 'Org0MSP', threshold, 'parallel');
         voters.slice(0, valid).forEach((mspId) => tally.valid.add(mspId));
         voters.slice(valid, valid + invalid).forEach((mspId) => tally.invalid.add(mspId));
-        const rule = { participants: n, threshold, valid, invalid };
+        voters
+          .slice(valid + invalid, valid + invalid + unverifiable)
+          .forEach((mspId) => tally.unverifiable.add(mspId));
+        const rule = { participants: n, threshold, valid, invalid, unverifiable };
 
         const decision = decisionOf(tally);
 

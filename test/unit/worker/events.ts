@@ -1,4 +1,9 @@
-import type { FirstBlockListItem, VerdictResult } from '@corroborate/protocol';
+import type {
+  FirstBlockListItem,
+  VerdictInput,
+  VerdictReason,
+  VerdictResult,
+} from '@corroborate/protocol';
 import type * as sinon from 'sinon';
 import type { EventStream, LedgerEvent } from '../../../gateway/src/fabric/ledger';
 import type { DurableCheckpoint } from '../../../gateway/src/worker/checkpoint';
@@ -128,7 +133,9 @@ export function verdictRecorded(
       blockId,
       participant,
       result,
-      reason: result === 'valid' ? 'OK' : 'HASH_MISMATCH',
+      reason: { valid: 'OK', invalid: 'HASH_MISMATCH', unverifiable: 'SOURCE_UNAVAILABLE' }[
+        result
+      ] as VerdictReason,
       txId: txOf(blockNumber),
     },
     blockNumber,
@@ -164,19 +171,21 @@ export function pendingItem(blockId: string, deadline: string): FirstBlockListIt
   };
 }
 
-/** What a participant reports after recording a valid verdict. */
-export function recordedResult(): VerificationResult {
+/** What a participant reports after recording a valid verdict, or another given. */
+export function recordedResult(
+  input: VerdictInput = { result: 'valid', observedHash: '', reason: 'OK', attempts: 1 },
+): VerificationResult {
   return {
     kind: 'recorded',
-    input: { result: 'valid', observedHash: '', reason: 'OK', attempts: 1 },
+    input,
     verdict: {
       blockId: 'b',
       participant: 'Org2MSP',
-      result: 'valid',
-      observedHash: '',
-      reason: 'OK',
-      attempts: 1,
-      failedRecords: [],
+      result: input.result,
+      observedHash: input.observedHash,
+      reason: input.reason,
+      attempts: input.attempts,
+      failedRecords: input.failedRecords ?? [],
       recordedAt: '2025-06-01T10:00:00Z',
       txId: 'tx-verdict',
     },

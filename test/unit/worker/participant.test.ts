@@ -26,7 +26,14 @@ import { newScenario, type Scenario } from '../receipt/fixture';
 chai.use(chaiAsPromised);
 const { expect } = chai;
 
-const retry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 100, maxBackoffMs: 300 };
+const retry: RetryPolicy = {
+  maxAttempts: 5,
+  initialBackoffMs: 100,
+  maxBackoffMs: 300,
+  abstainMarginMs: 15_000,
+};
+/** The scenario's block is due at 2030-01-01T00:00:00Z. */
+const deadline = Date.parse('2030-01-01T00:00:00Z');
 const beforeDeadline = new Date('2029-12-31T23:00:00Z');
 const blockId = 'req-accounts-1';
 
@@ -164,6 +171,161 @@ describe('participant', () => {
       observedHash: '',
       reason: 'BAD_SIGNATURE',
       attempts: retry.maxAttempts,
+    });
+  });
+
+  describe('when its source cannot be read', () => {
+    const outage = () =>
+      Promise.reject(new SourceError('SOURCE_UNAVAILABLE', 'source bank: connection refused'));
+
+    /** The worker's clock moves on by what it sleeps, from `start` on. */
+    function clockFrom(start: number): void {
+      now = new Date(start);
+      sleep.callsFake((ms) => {
+        now = new Date(now.getTime() + ms);
+        return Promise.resolve();
+      });
+    }
+
+    it('abstains rather than votes invalid when an outage outlasts the retries: unverifiable, retried with capped backoff until the deadline margin', async () => {
+      // 20 s before the deadline: 5 s of retries before the 15 s margin.
+      clockFrom(deadline - 20_000);
+
+      const result = await participantReading(outage).verify(blockId);
+
+      const attempts = ledger.getFirstBlock.callCount;
+      expect(attempts).to.be.above(retry.maxAttempts);
+      expect(recorded()).to.deep.equal({
+        result: 'unverifiable',
+        observedHash: '',
+        reason: 'SOURCE_UNAVAILABLE',
+        attempts,
+        failedRecords: [0, 1, 2],
+      });
+      expect(result).to.deep.include({ kind: 'recorded' });
+      const pauses = sleep.args.map(([ms]) => ms);
+      expect(pauses.slice(0, 4)).to.deep.equal([100, 200, 300, 300]);
+      expect(pauses.every((ms) => ms <= retry.maxBackoffMs)).to.be.true;
+      expect(onRetry.args.every(([, , reason]) => reason === 'SOURCE_UNAVAILABLE')).to.be.true;
+      // The last attempt started by the margin; one more pause would have run past it.
+      const lastStart = deadline - retry.abstainMarginMs;
+      expect(now.getTime()).to.be.at.most(lastStart);
+      expect(now.getTime() + retry.maxBackoffMs).to.be.above(lastStart);
+    });
+
+    it('records valid when the outage ends before the deadline margin, however many attempts it took', async () => {
+      clockFrom(deadline - 60_000);
+      const reader = accountReader();
+      let reads = 0;
+
+      await participantReading((read) => (++reads <= 20 ? outage() : reader(read))).verify(blockId);
+
+      expect(recorded()).to.deep.include({ result: 'valid', reason: 'OK' });
+      expect(recorded().attempts).to.be.above(retry.maxAttempts);
+    });
+
+    it('abstains at once when the source cannot be opened at all, or is not configured', async () => {
+      const participant = participantReading(() =>
+        Promise.reject(
+          new SourceError('SOURCE_UNAVAILABLE', 'cannot open the database file', {
+            retryable: false,
+          }),
+        ),
+      );
+
+      await participant.verify(blockId);
+
+      sinon.assert.calledOnce(ledger.getFirstBlock);
+      expect(recorded()).to.deep.include({
+        result: 'unverifiable',
+        reason: 'SOURCE_UNAVAILABLE',
+        attempts: 1,
+      });
+
+      ledger.recordVerdict.resetHistory();
+      ledger.getFirstBlock.resetHistory();
+      connector = newFakeConnector(sandbox, 'warehouse', accountReader());
+      await newParticipant({
+        ledger,
+        sources: newFakeRegistry(connector),
+        retry,
+        sleep,
+        now: () => now,
+      }).verify(blockId);
+
+      sinon.assert.calledOnce(ledger.getFirstBlock);
+      expect(recorded()).to.deep.equal({
+        result: 'unverifiable',
+        observedHash: '',
+        reason: 'UNKNOWN_SOURCE',
+        attempts: 1,
+      });
+    });
+
+    it('abstains after one attempt when the deadline margin has begun already', async () => {
+      clockFrom(deadline - 10_000);
+
+      await participantReading(outage).verify(blockId);
+
+      expect(recorded()).to.deep.include({ result: 'unverifiable', attempts: 1 });
+      sinon.assert.notCalled(sleep);
+    });
+
+    it('records the evidence, not an abstention, when a mismatch persists beside an unreadable record', async () => {
+      clockFrom(deadline - 60_000);
+      await participantReading((read) =>
+        read.kind === 'sql' && read.key.id === 1 ? outage() : mismatching(read),
+      ).verify(blockId);
+
+      expect(recorded()).to.deep.include({
+        result: 'invalid',
+        reason: 'HASH_MISMATCH',
+        attempts: retry.maxAttempts,
+        failedRecords: [0, 2],
+      });
+    });
+
+    it('stops retrying once the outcome is recorded meanwhile, recording nothing', async () => {
+      clockFrom(deadline - 60_000);
+      const decided: FirstBlockView = {
+        ...pending,
+        outcome: { ...pending.outcome, status: 'accepted', recorded: true },
+      };
+      ledger.getFirstBlock.onThirdCall().resolves(decided);
+
+      const result = await participantReading(outage).verify(blockId);
+
+      expect(result).to.deep.equal({ kind: 'skipped', why: 'outcome recorded' });
+      sinon.assert.callCount(ledger.getFirstBlock, 3);
+      sinon.assert.notCalled(ledger.recordVerdict);
+    });
+
+    it('stops retrying once the others have decided the outcome, before it is recorded', async () => {
+      clockFrom(deadline - 60_000);
+      const decided: FirstBlockView = {
+        ...pending,
+        outcome: { ...pending.outcome, status: 'accepted', recorded: false, valid: 2 },
+      };
+      ledger.getFirstBlock.onSecondCall().resolves(decided);
+
+      const result = await participantReading(outage).verify(blockId);
+
+      expect(result).to.deep.equal({ kind: 'skipped', why: 'outcome decided' });
+      sinon.assert.notCalled(ledger.recordVerdict);
+    });
+
+    it('abandons its retries when closed: the verification rejects and records nothing', async () => {
+      clockFrom(deadline - 60_000);
+      const participant = participantReading(outage);
+      sleep.onSecondCall().callsFake(() => {
+        participant.close();
+        return Promise.resolve();
+      });
+
+      await expect(participant.verify(blockId)).to.be.rejectedWith(/closing/);
+
+      sinon.assert.calledTwice(ledger.getFirstBlock);
+      sinon.assert.notCalled(ledger.recordVerdict);
     });
   });
 

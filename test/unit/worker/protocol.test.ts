@@ -113,7 +113,7 @@ describe('participant protocol', () => {
     options: Partial<ParticipantProtocolOptions> = {},
   ): ParticipantProtocol {
     ledger = newStubbedLedger(sandbox, mspId);
-    const participant: Participant = { mspId, verify };
+    const participant: Participant = { mspId, verify, close: () => undefined };
     protocol = newParticipantProtocol({
       ledger,
       participant,
@@ -374,17 +374,50 @@ describe('participant protocol', () => {
       expect(finalizations.args).to.deep.equal([[{ status: 'accepted' }]]);
     });
 
-    it('records an outcome at once exactly when its own verdict makes the counts decide it, naming voters that decide it alone', async () => {
+    it('counts an abstention as such, and leaves a block that abstentions keep from acceptance pending', async () => {
+      const verdicts = sandbox.spy(metrics.verdicts, 'inc');
+      const abstentions = sandbox.spy(metrics.abstentions, 'inc');
+      verify.resolves(
+        recordedResult({
+          result: 'unverifiable',
+          observedHash: '',
+          reason: 'SOURCE_UNAVAILABLE',
+          attempts: 812,
+        }),
+      );
+      start('Org4MSP');
+
+      await deliver(
+        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+        verdictRecorded(6n, 'b1', 'Org2MSP', 'unverifiable'),
+        verdictRecorded(7n, 'b1', 'Org3MSP', 'invalid'),
+        verdictRecorded(8n, 'b1', 'Org4MSP', 'unverifiable'),
+      );
+
+      expect(verdicts.args).to.deep.equal([
+        [{ result: 'unverifiable', reason: 'SOURCE_UNAVAILABLE' }],
+      ]);
+      expect(abstentions.args).to.deep.equal([[{ reason: 'SOURCE_UNAVAILABLE' }]]);
+      // Every voter has spoken, acceptance is out of reach, yet nothing is rejected: the sweep
+      // records the expiry once the deadline has passed.
+      sinon.assert.notCalled(ledger.finalizeOutcome);
+      sinon.assert.notCalled(ledger.getFirstBlock);
+    });
+
+    it('records an outcome at once exactly when its own verdict makes the counts decide it, naming voters that decide it alone, abstentions deciding nothing', async () => {
       const ledgerNow = Date.parse('2025-06-01T10:00:00Z');
       const blockDeadline = Date.parse('2099-01-01T00:00:00.000Z');
       const votes = fc.integer({ min: 1, max: 9 }).chain((n) =>
         fc.record({
           n: fc.constant(n),
           threshold: fc.integer({ min: 0, max: n }),
-          results: fc.array(fc.constantFrom('valid' as const, 'invalid' as const), {
-            minLength: 1,
-            maxLength: n,
-          }),
+          results: fc.array(
+            fc.constantFrom('valid' as const, 'invalid' as const, 'unverifiable' as const),
+            {
+              minLength: 1,
+              maxLength: n,
+            },
+          ),
           order: fc.array(fc.nat(), { minLength: n, maxLength: n }),
         }),
       );
@@ -413,7 +446,7 @@ describe('participant protocol', () => {
               getFirstBlock: unexpected,
               listFirstBlocks: unexpected,
             },
-            participant: { mspId: mine, verify },
+            participant: { mspId: mine, verify, close: () => undefined },
             metrics,
             logger: pino({ level: 'silent' }),
             finalizeGraceMs: 5000,
@@ -434,6 +467,8 @@ describe('participant protocol', () => {
             threshold,
             valid: results.slice(0, upTo).filter((result) => result === 'valid').length,
             invalid: results.slice(0, upTo).filter((result) => result === 'invalid').length,
+            unverifiable: results.slice(0, upTo).filter((result) => result === 'unverifiable')
+              .length,
           });
           const decided = decideByCounts(counts(results.length));
           const decidedBefore = decideByCounts(counts(results.length - 1));
@@ -457,6 +492,7 @@ describe('participant protocol', () => {
                 threshold,
                 valid: wanted === 'valid' ? named.length : 0,
                 invalid: wanted === 'invalid' ? named.length : 0,
+                unverifiable: 0,
               }),
             ).to.equal(decided);
           }
@@ -634,7 +670,7 @@ describe('participant protocol', () => {
       contract.advance(86_400_000 + TIME_WINDOW_SECONDS * 1000 + 2000);
       protocol = newParticipantProtocol({
         ledger: contractLedger(contract, first),
-        participant: { mspId: first.mspId, verify },
+        participant: { mspId: first.mspId, verify, close: () => undefined },
         metrics,
         logger: pino({ level: 'silent' }),
         finalizeGraceMs: 5000,
@@ -645,7 +681,14 @@ describe('participant protocol', () => {
 
       const decided = contract.events.filter((event) => event.name === 'OutcomeDecided');
       expect(decided.map((event) => event.payload)).to.deep.equal([
-        { blockId: 'stalled', status: 'expired', valid: 0, invalid: 0, txId: decided[0]?.txId },
+        {
+          blockId: 'stalled',
+          status: 'expired',
+          valid: 0,
+          invalid: 0,
+          unverifiable: 0,
+          txId: decided[0]?.txId,
+        },
       ]);
       const pending = await contract.evaluateJson<FirstBlockPage>(
         org1,

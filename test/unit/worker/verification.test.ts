@@ -199,6 +199,48 @@ describe('second verification', () => {
     expect(verification.failedRecords).to.deep.equal([0, 2]);
   });
 
+  it('reports the mismatch, evidence, rather than a record it could not read', async () => {
+    const altered = accountReader((row) => (row.id === 1 ? { ...row, name: 'Ada King' } : row));
+    const verification = await verifyWith((read) =>
+      read.kind === 'sql' && read.key.id === 3
+        ? Promise.reject(new SourceError('SOURCE_UNAVAILABLE', 'connection refused'))
+        : altered(read),
+    );
+
+    expect(verification).to.include({
+      ok: false,
+      reason: 'HASH_MISMATCH',
+      observedHash: '',
+      retryable: true,
+    });
+    expect(verification.failedRecords).to.deep.equal([0, 2]);
+  });
+
+  it('reports an unreadable source as such, retryable only when every failed read may pass', async () => {
+    const down = new SourceError('SOURCE_UNAVAILABLE', 'connection refused');
+    const cannotOpen = new SourceError('SOURCE_UNAVAILABLE', 'cannot open the database file', {
+      retryable: false,
+    });
+    const reader = accountReader();
+    const failing =
+      (errors: Record<number, Error>): ReadFunction =>
+      (read) => {
+        const error = read.kind === 'sql' ? errors[Number(read.key.id)] : undefined;
+        return error ? Promise.reject(error) : reader(read);
+      };
+
+    expect(await verifyWith(failing({ 1: down, 3: down }))).to.deep.include({
+      ok: false,
+      reason: 'SOURCE_UNAVAILABLE',
+      retryable: true,
+      failedRecords: [0, 2],
+    });
+    expect(await verifyWith(failing({ 1: down, 3: cannotOpen }))).to.deep.include({
+      reason: 'SOURCE_UNAVAILABLE',
+      retryable: false,
+    });
+  });
+
   it('reports UNKNOWN_SOURCE, not retryable, when this member does not serve the source', async () => {
     const verification = await verifyWith(accountReader(), 'warehouse');
 

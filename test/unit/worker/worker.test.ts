@@ -63,7 +63,7 @@ describe('worker', () => {
       channels.push(channel);
       return Promise.resolve(channel);
     });
-    const participant: Participant = { mspId, verify };
+    const participant: Participant = { mspId, verify, close: () => undefined };
     worker = newWorker({
       ledger,
       participant,
@@ -186,7 +186,7 @@ describe('worker', () => {
     ledger = newStubbedLedger(sandbox, 'Org1MSP');
     worker = newWorker({
       ledger,
-      participant: { mspId: 'Org1MSP', verify },
+      participant: { mspId: 'Org1MSP', verify, close: () => undefined },
       checkpoint,
       metrics,
       logger: pino({ level: 'silent' }),

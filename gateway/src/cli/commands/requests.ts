@@ -331,7 +331,8 @@ function describeRequest(view: RequestView): string {
     [
       'status',
       `${outcome.status}${outcome.recorded ? ' (recorded)' : ''}: ` +
-        `${outcome.valid} valid, ${outcome.invalid} invalid ` +
+        `${outcome.valid} valid, ${outcome.invalid} invalid, ` +
+        `${outcome.unverifiable} unverifiable ` +
         `of ${outcome.participants}, threshold ${outcome.threshold}`,
     ],
     [
@@ -349,7 +350,9 @@ function describeRequest(view: RequestView): string {
     (verdict) =>
       [
         verdict.participant,
-        `${verdict.result} ${verdict.reason} (attempts ${verdict.attempts}, ${verdict.recordedAt})`,
+        `${verdict.result} ${verdict.reason} (` +
+          (verdict.result === 'unverifiable' ? 'abstained, counts for neither side; ' : '') +
+          `attempts ${verdict.attempts}, ${verdict.recordedAt})`,
       ] as const,
   );
   // Only the voters verify: the requester's own verdict never counts.
@@ -361,6 +364,10 @@ function describeRequest(view: RequestView): string {
     'verdicts',
     described.length > 0 ? formatRows(described, '  ') : '  none yet',
     ...(waiting.length > 0 ? [`waiting for ${waiting.join(', ')}`] : []),
+    // Abstentions never reject: a request they keep from acceptance waits for its deadline.
+    ...(outcome.status === 'pending' && !view.progress.canBeAccepted
+      ? [`cannot be accepted any more: it expires after its deadline ${content.deadline}`]
+      : []),
   ].join('\n');
 }
 
