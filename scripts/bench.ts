@@ -15,13 +15,9 @@ import {
   type FabricConnection,
 } from '../gateway/src/fabric/connection';
 import { newLedger, type EventStream } from '../gateway/src/fabric/ledger';
+import { newGatewayClient, type GatewayClient, type Submitted } from '@corroborate/gateway';
 import {
-  newGatewayClient,
-  type ErrorBody,
-  type GatewayClient,
-  type Submitted,
-} from '@corroborate/gateway';
-import {
+  initialiseParticipants,
   readLocalNetwork,
   runNetworkScript,
   startLocalConsortium,
@@ -563,14 +559,7 @@ async function main(): Promise<void> {
       apiKey: requester!.apiKey,
       timeoutMs: 120_000,
     });
-    const init = await client.send('POST', '/v1/admin/participants', {
-      body: { participants: consortium.members.map((member) => member.mspId) },
-    });
-    if (
-      init.status !== 201 &&
-      (init.body as Partial<ErrorBody> | undefined)?.error?.code !== 'ALREADY_INITIALISED'
-    )
-      throw new Error(init.text);
+    await initialiseParticipants(consortium.members);
     const height = await newLedger(connection).height();
     await outcomes.start(connection, height);
     await counter.start(connection, height);

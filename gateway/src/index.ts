@@ -45,7 +45,7 @@ export { CorroborateError, errorCatalogue, isErrorCode } from './errors';
 export type { ErrorCode } from './errors';
 export { classify } from './classify';
 export type { Classification } from './classify';
-export { newLedger } from './fabric/ledger';
+export { newAdminLedger, newLedger } from './fabric/ledger';
 export type { Committed, EventStream, Ledger, LedgerEvent } from './fabric/ledger';
 export { loadConnectionProfile, openFabricConnection } from './fabric/connection';
 export type { ConnectionProfile, FabricConnection } from './fabric/connection';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { newApp } from './app';
 import type { Config } from './config';
 import { loadConnectionProfile, openFabricConnection } from './fabric/connection';
-import { newLedger } from './fabric/ledger';
+import { newAdminLedger, newLedger } from './fabric/ledger';
 import { newLogger } from './logger';
 import { newRequestService } from './requests';
 import { newSourceRegistry } from './sources/registry';
@@ -22,6 +22,7 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
   const profile = await loadConnectionProfile(config.profilePath);
   const connection = await openFabricConnection(profile);
   const ledger = newLedger(connection);
+  const adminLedger = newAdminLedger(connection);
   const sources = newSourceRegistry(config.sources);
   const requests = newRequestService({
     ledger,
@@ -32,6 +33,7 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
   const { app, closeStreams } = newApp({
     config: config.gateway,
     ledger,
+    ...(adminLedger ? { adminLedger } : {}),
     requests,
     logger,
     channel: profile.channel,
@@ -56,7 +58,10 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
   });
   const { port } = server.address() as AddressInfo;
   const url = `${tls ? 'https' : 'http'}://${config.gateway.host}:${port}`;
-  logger.info({ mspId: profile.mspId, url }, 'gateway listening');
+  logger.info(
+    { mspId: profile.mspId, url, adminIdentity: adminLedger !== undefined },
+    'gateway listening',
+  );
 
   return {
     url,

@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  initialiseNetworkParticipants,
   readLocalNetwork,
   runNetworkScript,
   SAMPLE_TABLE,
@@ -72,19 +73,6 @@ async function startMember(): Promise<{ member: LocalMember; services: ServicePr
   return { member, services };
 }
 
-/** The participant set, once: the fuzzer must meet an initialised ledger, as members do. */
-async function initialiseParticipants(member: LocalMember): Promise<void> {
-  const response = await fetch(`${member.gatewayUrl}/v1/admin/participants`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${member.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ participants: readLocalNetwork(home).orgs.map((org) => org.mspId) }),
-  });
-  const text = await response.text();
-  if (response.status !== 201 && !text.includes('ALREADY_INITIALISED')) {
-    throw new Error(`initialising the participant set: ${response.status} ${text}`);
-  }
-}
-
 interface SchemathesisRun {
   exitCode: number;
   /** Its whole report, also kept in `logFile`. */
@@ -148,7 +136,8 @@ describe('gateway conformance to its OpenAPI document', () => {
 
   before(async () => {
     ({ member, services } = await startMember());
-    await initialiseParticipants(member);
+    // The fuzzer must meet an initialised ledger, as members do.
+    await initialiseNetworkParticipants(readLocalNetwork(home));
   });
 
   after(async () => {

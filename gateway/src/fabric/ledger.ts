@@ -21,7 +21,7 @@ import {
   type Network,
 } from '@hyperledger/fabric-gateway';
 import { common } from '@hyperledger/fabric-protos';
-import type { FabricConnection } from './connection';
+import type { FabricConnection, SigningGateway } from './connection';
 
 export interface Committed<T> {
   readonly result: T;
@@ -45,7 +45,11 @@ export interface EventStream extends AsyncIterable<LedgerEvent> {
  */
 export interface Ledger {
   readonly mspId: string;
-  initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<ParticipantSet>;
+  /**
+   * Proposes, or approves, the initialisation of the participant set with these members: it is
+   * applied once the admins of a strict majority of them have asked for the same set and ratio.
+   */
+  initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<Proposal>;
   getParticipants(): Promise<ParticipantSet>;
   proposeParticipantChange(proposalId: string, change: ParticipantChange): Promise<Proposal>;
   approveParticipantChange(proposalId: string): Promise<Proposal>;
@@ -85,17 +89,17 @@ class ContractLedger implements Ledger {
   readonly #chaincode: string;
   readonly #channel: string;
 
-  constructor(connection: FabricConnection) {
-    this.mspId = connection.identity.mspId;
+  constructor(connection: FabricConnection, signing: SigningGateway) {
+    this.mspId = signing.identity.mspId;
     this.#channel = connection.profile.channel;
     this.#chaincode = connection.profile.chaincode;
-    this.#network = connection.gateway.getNetwork(this.#channel);
+    this.#network = signing.gateway.getNetwork(this.#channel);
     this.#contract = this.#network.getContract(this.#chaincode);
     this.#qscc = this.#network.getContract('qscc');
   }
 
-  async initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<ParticipantSet> {
-    const committed = await this.#submit<ParticipantSet>('InitParticipants', [
+  async initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<Proposal> {
+    const committed = await this.#submit<Proposal>('InitParticipants', [
       JSON.stringify(mspIds),
       quorumRatio,
     ]);
@@ -226,6 +230,15 @@ function decodeEvents(
   };
 }
 
+/** The contract as the member's client identity sees it. */
 export function newLedger(connection: FabricConnection): Ledger {
-  return new ContractLedger(connection);
+  return new ContractLedger(connection, connection);
+}
+
+/**
+ * The contract as the member's admin submits to it, for governance; `undefined` when the
+ * connection profile names no admin identity.
+ */
+export function newAdminLedger(connection: FabricConnection): Ledger | undefined {
+  return connection.admin && new ContractLedger(connection, connection.admin);
 }
