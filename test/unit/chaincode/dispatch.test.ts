@@ -46,13 +46,4 @@ describe('a malformed call', () => {
       ledger.evaluate(org1, 'corroborate:ListFirstBlocks', 'pending'),
     ).to.be.rejectedWith(refusal('ARGUMENT_COUNT'));
   });
-
-  it("refuses the baseline contract's malformed calls with codes too", async () => {
-    await expect(ledger.submit(org1, 'baseline:Put', 'key')).to.be.rejectedWith(
-      refusal('ARGUMENT_COUNT'),
-    );
-    await expect(ledger.submit(org1, 'baseline:Get', 'key')).to.be.rejectedWith(
-      refusal('UNKNOWN_TRANSACTION'),
-    );
-  });
 });
