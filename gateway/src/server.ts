@@ -20,7 +20,8 @@ export interface RunningGateway {
 export async function startGateway(config: Config): Promise<RunningGateway> {
   const logger = newLogger('corroborate-gateway', config.logLevel);
   const profile = await loadConnectionProfile(config.profilePath);
-  const connection = await openFabricConnection(profile);
+  // The gateway alone signs governance, with the member's admin identity when it has one.
+  const connection = await openFabricConnection(profile, { withAdmin: true });
   const ledger = newLedger(connection);
   const adminLedger = newAdminLedger(connection);
   const sources = newSourceRegistry(config.sources);

@@ -60,7 +60,9 @@ export async function initialiseNetworkParticipants(
 ): Promise<boolean> {
   const participants = network.orgs.map((org) => org.mspId);
   for (const org of network.orgs) {
-    const connection = await openFabricConnection(await loadConnectionProfile(org.profile));
+    const connection = await openFabricConnection(await loadConnectionProfile(org.profile), {
+      withAdmin: true,
+    });
     try {
       const ledger = newAdminLedger(connection);
       if (!ledger) throw new Error(`the connection profile ${org.profile} names no admin identity`);

@@ -122,13 +122,18 @@ export interface FabricConnection {
 }
 
 /**
- * Opens one gRPC connection to the member's peer and a Gateway over it, shared by all callers;
- * with an admin identity in the profile, a second Gateway over the same connection signs as it.
+ * Opens one gRPC connection to the member's peer and a Gateway over it, shared by all callers.
+ * With `withAdmin` and an admin identity in the profile, a second Gateway over the same
+ * connection signs as the admin; without `withAdmin` the admin's key is never read.
  */
-export async function openFabricConnection(profile: ConnectionProfile): Promise<FabricConnection> {
+export async function openFabricConnection(
+  profile: ConnectionProfile,
+  options: Readonly<{ withAdmin?: boolean }> = {},
+): Promise<FabricConnection> {
+  const withAdmin = options.withAdmin === true && profile.adminCertPath !== undefined;
   const [identity, adminIdentity, client] = await Promise.all([
     loadMemberIdentity(profile),
-    profile.adminCertPath === undefined ? undefined : loadMemberIdentity(profile, 'admin'),
+    withAdmin ? loadMemberIdentity(profile, 'admin') : undefined,
     newGrpcClient(profile),
   ]);
   const gateway = connectAs(client, identity);
