@@ -8,8 +8,6 @@ export interface Caller {
   /** PEM text of the submitter's X.509 certificate. */
   readonly certificate: string;
   readonly fingerprint: string;
-  /** Whether the certificate carries its organisation's admin role (see {@link hasAdminRole}). */
-  readonly isAdmin: boolean;
 }
 
 /**
@@ -19,12 +17,7 @@ export interface Caller {
 export function callerOf(ctx: Context): Caller {
   const mspId = ctx.clientIdentity.getMSPID();
   const certificate = Buffer.from(ctx.clientIdentity.getIDBytes()).toString('utf8');
-  return {
-    mspId,
-    certificate,
-    fingerprint: certificateFingerprint(certificate),
-    isAdmin: hasAdminRole(certificate),
-  };
+  return { mspId, certificate, fingerprint: certificateFingerprint(certificate) };
 }
 
 /** The organisational unit that marks an admin under Fabric's NodeOUs (`AdminOUIdentifier`). */

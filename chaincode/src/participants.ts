@@ -1,5 +1,5 @@
 import { ContractError } from './errors';
-import type { Caller } from './identity';
+import { hasAdminRole, type Caller } from './identity';
 import type {
   Instant,
   ParticipantChange,
@@ -175,7 +175,7 @@ export function applyParticipantChange(
  * admin role (see `hasAdminRole`), never any client certificate the organisation issued.
  */
 export function assertAdmin(caller: Caller): void {
-  if (!caller.isAdmin) {
+  if (!hasAdminRole(caller.certificate)) {
     throw new ContractError(
       'NOT_AN_ADMIN',
       `${caller.mspId}: the submitting identity has no admin role (certificate OU admin)`,
