@@ -25,7 +25,8 @@ Commands:
             (test-network builds the image, runs one container per peer and commits the
             definition under the channel's default endorsement policy, a majority of the orgs)
   image     only prepare the image folder (for building the image yourself); prints its path
-  init      InitParticipants with Org1MSP and Org2MSP, submitted by Org1's admin
+  init      InitParticipants with Org1MSP and Org2MSP, submitted by each org's admin (a
+            strict majority of the two is both)
   profiles  write Corroborate connection profiles for test-network's orgs to
             $STATE_DIR/profiles
   down      stop test-network: ./network.sh down
@@ -167,27 +168,32 @@ sha256_hex() {
   fi
 }
 
-# test-network's documented peer CLI environment for Org1's admin.
+# InitParticipants as each org's admin in turn, with test-network's documented peer CLI
+# environment: the set is stored once a strict majority of the listed orgs (here both) asked.
 cmd_init() {
-  local dir orgs
+  local dir orgs i port
   dir=$(test_network_dir)
   orgs="$dir/organizations"
   [ -d "$orgs/peerOrganizations" ] || fatalln "test-network has no crypto material; run: $0 up"
-  (
-    cd "$dir"
-    export PATH="$FABRIC_SAMPLES/bin:$PATH" FABRIC_CFG_PATH="$FABRIC_SAMPLES/config"
-    export CORE_PEER_TLS_ENABLED=true CORE_PEER_LOCALMSPID=Org1MSP CORE_PEER_ADDRESS=localhost:7051
-    export CORE_PEER_TLS_ROOTCERT_FILE="$orgs/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/tls/ca.crt"
-    export CORE_PEER_MSPCONFIGPATH="$orgs/peerOrganizations/org1.example.com/users/Admin@org1.example.com/msp"
-    peer chaincode invoke -o localhost:7050 --ordererTLSHostnameOverride orderer.example.com --tls \
-      --cafile "$orgs/ordererOrganizations/example.com/tlsca/tlsca.example.com-cert.pem" \
-      -C "$CHANNEL" -n "$CHAINCODE_NAME" \
-      --peerAddresses localhost:7051 --tlsRootCertFiles "$CORE_PEER_TLS_ROOTCERT_FILE" \
-      --peerAddresses localhost:9051 \
-      --tlsRootCertFiles "$orgs/peerOrganizations/org2.example.com/peers/peer0.org2.example.com/tls/ca.crt" \
-      -c '{"Args":["InitParticipants","[\"Org1MSP\",\"Org2MSP\"]","0.5"]}' --waitForEvent
-  ) || fatalln "InitParticipants failed (ALREADY_INITIALISED means an earlier run did it)"
-  successln "participants Org1MSP and Org2MSP initialised on '$CHANNEL'"
+  for i in 1 2; do
+    port=$((7051 + 2000 * (i - 1)))
+    (
+      cd "$dir"
+      export PATH="$FABRIC_SAMPLES/bin:$PATH" FABRIC_CFG_PATH="$FABRIC_SAMPLES/config"
+      export CORE_PEER_TLS_ENABLED=true CORE_PEER_LOCALMSPID="Org${i}MSP" CORE_PEER_ADDRESS="localhost:$port"
+      export CORE_PEER_TLS_ROOTCERT_FILE="$orgs/peerOrganizations/org$i.example.com/peers/peer0.org$i.example.com/tls/ca.crt"
+      export CORE_PEER_MSPCONFIGPATH="$orgs/peerOrganizations/org$i.example.com/users/Admin@org$i.example.com/msp"
+      peer chaincode invoke -o localhost:7050 --ordererTLSHostnameOverride orderer.example.com --tls \
+        --cafile "$orgs/ordererOrganizations/example.com/tlsca/tlsca.example.com-cert.pem" \
+        -C "$CHANNEL" -n "$CHAINCODE_NAME" \
+        --peerAddresses localhost:7051 \
+        --tlsRootCertFiles "$orgs/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/tls/ca.crt" \
+        --peerAddresses localhost:9051 \
+        --tlsRootCertFiles "$orgs/peerOrganizations/org2.example.com/peers/peer0.org2.example.com/tls/ca.crt" \
+        -c '{"Args":["InitParticipants","[\"Org1MSP\",\"Org2MSP\"]","0.5"]}' --waitForEvent
+    ) || fatalln "InitParticipants as Org${i}MSP's admin failed (ALREADY_INITIALISED or DUPLICATE_APPROVAL means an earlier run did it)"
+  done
+  successln "participants Org1MSP and Org2MSP initialised on '$CHANNEL' by both orgs' admins"
 }
 
 # Profiles in the format network.sh writes, so the gateway and workers run unchanged against

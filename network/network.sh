@@ -43,6 +43,10 @@ Commands:
   down [--purge|--clean]
       Stop the processes this network started (and remove its hosts, on the multi-host
       topology). --purge (or --clean) also deletes its state.
+  deploy-baseline
+      Deploy the benchmark's yardstick, a chaincode of its own named baseline (one blind write,
+      Put), with its own package, label, definition and chaincode server per org. npm run bench
+      runs it; the contract deployed by 'up' never contains it.
   add-org
       Multi-host topology: create the next org (its host, its CA, its identities), add it to
       the channel (a configuration update signed by a majority of the orgs' admins), start and
@@ -90,6 +94,7 @@ main() {
   [ $# -gt 0 ] && shift
   case "$command" in
     up) cmd_up "$@" ;;
+    deploy-baseline) cmd_deploy_baseline "$@" ;;
     down) cmd_down "$@" ;;
     add-org) cmd_add_org "$@" ;;
     link) cmd_link "$@" ;;
@@ -190,6 +195,17 @@ cmd_up() {
   infoln "profiles in $PROFILE_DIR; logs in $LOG_DIR"
 }
 
+cmd_deploy_baseline() {
+  [ $# -eq 0 ] || fatalln "deploy-baseline takes no options"
+  [ -f "$SETTINGS_FILE" ] || fatalln "no network in $STATE_DIR (run: network.sh up)"
+  require_tools jq curl tar gzip node npx flock setsid sha256sum
+  lock_state
+  ORGS='' ORDERERS='' CORROBORATE_PORT_BASE='' CORROBORATE_TOPOLOGY='' CORROBORATE_SUBNET=''
+  resolve_settings
+  require_fabric
+  deploy_baseline
+}
+
 cmd_down() {
   local purge=false
   while [ $# -gt 0 ]; do
@@ -207,7 +223,7 @@ cmd_down() {
   lock_state
   # Every process this network ever started left a .cmd file; stop clients of the peers first.
   local cmd_file name prefix
-  for prefix in chaincode. peer orderer ''; do
+  for prefix in chaincode. baseline. peer orderer ''; do
     for cmd_file in "$RUN_DIR/$prefix"*.cmd; do
       [ -f "$cmd_file" ] || continue
       name=$(basename "$cmd_file" .cmd)
@@ -255,6 +271,15 @@ cmd_status() {
     pid=$(running_pid "$name") || pid=-
     health=$(chaincode_health "$i" "$pid") || healthy=false
     printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "$(org_address "$i"):$(chaincode_server_port "$i")" "$health"
+  done
+  # The benchmark's baseline servers, if deploy-baseline ever started them: shown, not required.
+  for ((i = 1; i <= ORGS; i++)); do
+    name=$(baseline_node_name "$i")
+    [ -f "$RUN_DIR/$name.cmd" ] || continue
+    pid=$(running_pid "$name") || pid=-
+    health=RUNNING
+    [ "$pid" = - ] && health="STOPPED (npm run bench deploys it again)"
+    printf '%-18s %-8s %-17s %s\n' "$name" "$pid" "$(org_address "$i"):$(baseline_server_port "$i")" "$health"
   done
   if is_multihost; then
     local owner owners=(orderer)

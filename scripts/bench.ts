@@ -15,13 +15,9 @@ import {
   type FabricConnection,
 } from '../gateway/src/fabric/connection';
 import { newLedger, type EventStream } from '../gateway/src/fabric/ledger';
+import { newGatewayClient, type GatewayClient, type Submitted } from '@corroborate/gateway';
 import {
-  newGatewayClient,
-  type ErrorBody,
-  type GatewayClient,
-  type Submitted,
-} from '@corroborate/gateway';
-import {
+  initialiseParticipants,
   readLocalNetwork,
   runNetworkScript,
   startLocalConsortium,
@@ -284,9 +280,10 @@ const itemRead = (id: number) => ({
 });
 
 async function runRaw(connection: FabricConnection, settings: Settings) {
+  // The yardstick is a chaincode of its own, deployed by this run only (network.sh deploy-baseline).
   const contract = connection.gateway
     .getNetwork(connection.profile.channel)
-    .getContract(connection.profile.chaincode, 'baseline');
+    .getContract('baseline');
   const run = `${process.pid}-${Date.now()}`;
   const write = async (index: number): Promise<number> => {
     const started = performance.now();
@@ -538,6 +535,8 @@ async function main(): Promise<void> {
   const settings = parseSettings(process.argv);
   say('bringing up the local Fabric network');
   runNetworkScript(repoDir, home, ['up']);
+  say('deploying the baseline chaincode beside the contract');
+  runNetworkScript(repoDir, home, ['deploy-baseline']);
   const network = readLocalNetwork(home);
   const [first] = network.orgs;
   if (!first) throw new Error('the network has no organisation');
@@ -563,14 +562,7 @@ async function main(): Promise<void> {
       apiKey: requester!.apiKey,
       timeoutMs: 120_000,
     });
-    const init = await client.send('POST', '/v1/admin/participants', {
-      body: { participants: consortium.members.map((member) => member.mspId) },
-    });
-    if (
-      init.status !== 201 &&
-      (init.body as Partial<ErrorBody> | undefined)?.error?.code !== 'ALREADY_INITIALISED'
-    )
-      throw new Error(init.text);
+    await initialiseParticipants(consortium.members);
     const height = await newLedger(connection).height();
     await outcomes.start(connection, height);
     await counter.start(connection, height);

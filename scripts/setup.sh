@@ -37,4 +37,4 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -d node_module
 fi
 
 infoln "compiling TypeScript"
-npx tsc -b chaincode/protocol chaincode gateway gateway/dev
+npx tsc -b chaincode/protocol chaincode gateway gateway/dev scripts/baseline-chaincode

@@ -36,17 +36,25 @@ import {
 } from './outcome';
 import {
   applyParticipantChange,
+  assertAdmin,
+  assertOpen,
   assertQuorumRatio,
+  electorateOf,
+  emptyParticipantSet,
+  initialisationIdOf,
   isChangeApproved,
+  isInitialisation,
   isParticipant,
-  newParticipantSet,
+  newProposal,
   parseParticipantChange,
   parseParticipantList,
   proposalStatus,
+  viewProposal,
 } from './participants';
 import { canonicalJson, sha256Hex, verifySignature } from '@corroborate/protocol';
 import type {
   FirstBlockMeta,
+  ParticipantChange,
   ParticipantSet,
   Proposal,
   StoredFirstBlock,
@@ -69,9 +77,15 @@ export class CorroborateContract extends CodedContract {
     super('corroborate');
   }
 
+  /**
+   * Initialisation is itself a proposal, over the organisations it lists: each listed
+   * organisation's admin calls this with the same list and ratio, and the set is stored at the
+   * approval that makes a strict majority of them. Its id is fixed by the list and the ratio (see
+   * `initialisationIdOf`), so a different list is a different proposal and collects its own.
+   */
   @Transaction()
   @Param('participantsJson', 'string', 'JSON array of 1..100 unique MSP ids, in relay order')
-  @Param('quorumRatio', 'string', "decimal in (0, 1]; '' means 0.5")
+  @Param('quorumRatio', 'string', "decimal in [0.5, 1]; '' means 0.5")
   @Returns('string')
   async InitParticipants(
     ctx: Context,
@@ -85,6 +99,8 @@ export class CorroborateContract extends CodedContract {
       quorumRatio === '' ? defaultQuorumRatio : quorumRatio,
       'quorumRatio',
     );
+    const caller = callerOf(ctx);
+    assertAdmin(caller);
     const ledger = new Ledger(ctx);
     if (await ledger.getParticipants()) {
       throw new ContractError(
@@ -92,18 +108,38 @@ export class CorroborateContract extends CodedContract {
         'participants: change them through a proposal',
       );
     }
-    const caller = callerOf(ctx);
     if (!participants.includes(caller.mspId)) {
       throw new ContractError(
         'NOT_A_PARTICIPANT',
         `participants: must include the caller ${caller.mspId}`,
       );
     }
-
-    const set = newParticipantSet(participants, ratio, 1);
-    await ledger.putParticipants(set);
-    ledger.setEvent('ParticipantsChanged', set);
-    return canonicalJson(set);
+    const change: ParticipantChange = { add: participants, remove: [], quorumRatio: ratio.text };
+    const proposalId = initialisationIdOf(change);
+    const now = ledger.txTime();
+    const existing = await ledger.getProposal(proposalId);
+    let proposal: Proposal;
+    // An expired round starts afresh: its id is fixed, so it cannot be proposed again under another.
+    if (existing && proposalStatus(existing, undefined, now) === 'open') {
+      if (existing.approvals.includes(caller.mspId)) {
+        throw new ContractError(
+          'DUPLICATE_APPROVAL',
+          `proposalId: ${caller.mspId} approved ${proposalId} already`,
+        );
+      }
+      proposal = { ...existing, approvals: [...existing.approvals, caller.mspId] };
+    } else {
+      proposal = newProposal({
+        proposalId,
+        change,
+        proposer: caller.mspId,
+        baseVersion: 0,
+        now,
+        txId: ledger.txId(),
+      });
+    }
+    const next = applyParticipantChange(emptyParticipantSet(ratio), change);
+    return canonicalJson(await settleProposal(ledger, proposal, participants, next));
   }
 
   @Transaction(false)
@@ -125,9 +161,10 @@ export class CorroborateContract extends CodedContract {
     const change = parseParticipantChange(
       parseJsonArgument(changeJson, limits.governanceBytes, 'changeJson'),
     );
+    const caller = callerOf(ctx);
+    assertAdmin(caller);
     const ledger = new Ledger(ctx);
     const set = await requireParticipants(ledger);
-    const caller = callerOf(ctx);
     assertCurrentParticipant(set, caller.mspId);
     if (await ledger.getProposal(proposalId)) {
       throw new ContractError('PROPOSAL_EXISTS', `proposalId: ${proposalId} exists already`);
@@ -135,42 +172,48 @@ export class CorroborateContract extends CodedContract {
     // Checked now so that a change that cannot apply is refused when it is proposed.
     const next = applyParticipantChange(set, change);
 
-    const proposal: Proposal = {
+    const proposal = newProposal({
       proposalId,
       change,
       proposer: caller.mspId,
-      approvals: [caller.mspId],
       baseVersion: set.version,
-      status: 'open',
-      createdAt: ledger.txTimeText(),
+      now: ledger.txTime(),
       txId: ledger.txId(),
-    };
-    return canonicalJson(await settleProposal(ledger, proposal, set, next));
+    });
+    return canonicalJson(await settleProposal(ledger, proposal, set.participants, next));
   }
 
+  /** Approves a change, or the initialisation of the set (an `init-…` proposal) alike. */
   @Transaction()
   @Param('proposalId', 'string', 'id of the proposal to approve')
   @Returns('string')
   async ApproveParticipantChange(ctx: Context, proposalId: string): Promise<string> {
     assertIdentifier(proposalId, 'proposalId');
-    const ledger = new Ledger(ctx);
-    const set = await requireParticipants(ledger);
-    const proposal = await requireProposal(ledger, proposalId);
     const caller = callerOf(ctx);
-    assertCurrentParticipant(set, caller.mspId);
-    if (proposalStatus(proposal, set) !== 'open') {
+    assertAdmin(caller);
+    const ledger = new Ledger(ctx);
+    const proposal = await requireProposal(ledger, proposalId);
+    const set = isInitialisation(proposal)
+      ? await ledger.getParticipants()
+      : await requireParticipants(ledger);
+    const electorate = electorateOf(proposal, set);
+    if (!electorate.includes(caller.mspId)) {
       throw new ContractError(
-        'PROPOSAL_CLOSED',
-        `proposalId: ${proposalId} was applied or the participant set changed since`,
+        'NOT_A_PARTICIPANT',
+        `${caller.mspId} is not among those who vote on ${proposalId}`,
       );
     }
+    assertOpen(proposalStatus(proposal, set, ledger.txTime()), proposalId);
     if (proposal.approvals.includes(caller.mspId)) {
       throw new ContractError('DUPLICATE_APPROVAL', `proposalId: ${caller.mspId} approved already`);
     }
-    const next = applyParticipantChange(set, proposal.change);
+    const base =
+      set ??
+      emptyParticipantSet(assertQuorumRatio(proposal.change.quorumRatio ?? '', 'quorumRatio'));
+    const next = applyParticipantChange(base, proposal.change);
 
     const approved: Proposal = { ...proposal, approvals: [...proposal.approvals, caller.mspId] };
-    return canonicalJson(await settleProposal(ledger, approved, set, next));
+    return canonicalJson(await settleProposal(ledger, approved, electorate, next));
   }
 
   @Transaction(false)
@@ -179,9 +222,9 @@ export class CorroborateContract extends CodedContract {
   async GetParticipantChange(ctx: Context, proposalId: string): Promise<string> {
     assertIdentifier(proposalId, 'proposalId');
     const ledger = new Ledger(ctx);
-    const set = await requireParticipants(ledger);
     const proposal = await requireProposal(ledger, proposalId);
-    return canonicalJson({ ...proposal, status: proposalStatus(proposal, set) });
+    const set = await ledger.getParticipants();
+    return canonicalJson(viewProposal(proposal, set, ledger.txTime()));
   }
 
   @Transaction()
@@ -532,14 +575,14 @@ async function requireVerdicts(
   return verdicts;
 }
 
-/** Stores the proposal and, once approved, applies the change it carries. */
+/** Stores the proposal and, once a strict majority of its electorate approved, applies it. */
 async function settleProposal(
   ledger: Ledger,
   proposal: Proposal,
-  current: ParticipantSet,
+  electorate: readonly string[],
   next: ParticipantSet,
 ): Promise<Proposal> {
-  if (!isChangeApproved(proposal, current)) {
+  if (!isChangeApproved(proposal, electorate)) {
     await ledger.putProposal(proposal);
     return proposal;
   }

@@ -27,7 +27,6 @@ const keyTypes = {
   verdict: 'verdict',
   outcome: 'outcome',
   status: 'status',
-  baseline: 'baseline',
 } as const;
 
 /**
@@ -110,11 +109,6 @@ export class Ledger {
 
   async putVerdict(verdict: Verdict): Promise<void> {
     await this.#put(this.#key(keyTypes.verdict, [verdict.blockId, verdict.participant]), verdict);
-  }
-
-  /** A raw blind write, with no read: what the benchmark's baseline transaction costs. */
-  async putBaseline(key: string, value: string): Promise<void> {
-    await this.#stub.putState(this.#key(keyTypes.baseline, [key]), Buffer.from(value, 'utf8'));
   }
 
   async getOutcome(blockId: string): Promise<Outcome | undefined> {

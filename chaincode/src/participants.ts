@@ -1,11 +1,23 @@
 import { ContractError } from './errors';
-import type { ParticipantChange, ParticipantSet, Proposal } from '@corroborate/protocol';
+import { hasAdminRole, type Caller } from './identity';
+import type {
+  Instant,
+  ParticipantChange,
+  ParticipantSet,
+  Proposal,
+  ProposalStatus,
+} from '@corroborate/protocol';
 import type { QuorumRatio } from '@corroborate/protocol';
 import {
+  canonicalJson,
+  formatInstant,
   isGovernanceMajority,
   meetsMinQuorumRatio,
   minQuorumRatio,
   parseQuorumRatio,
+  parseUtcTimestamp,
+  proposalExpiryOf,
+  sha256Hex,
   voterThreshold,
 } from '@corroborate/protocol';
 
@@ -159,20 +171,134 @@ export function applyParticipantChange(
 }
 
 /**
- * A proposal counts approvals only against the set version it was made for: if the set changed
- * meanwhile, its approvers may no longer be the current participants, so it is closed instead.
+ * Governance is for each organisation's administrators: an identity whose certificate carries the
+ * admin role (see `hasAdminRole`), never any client certificate the organisation issued.
  */
-export function proposalStatus(proposal: Proposal, current: ParticipantSet): Proposal['status'] {
-  if (proposal.status === 'open' && proposal.baseVersion !== current.version) {
-    return 'closed';
+export function assertAdmin(caller: Caller): void {
+  if (!hasAdminRole(caller.certificate)) {
+    throw new ContractError(
+      'NOT_AN_ADMIN',
+      `${caller.mspId}: the submitting identity has no admin role (certificate OU admin)`,
+    );
   }
-  return proposal.status;
+}
+
+/** The set before the initialisation: no one, version 0, the ratio the initialisation sets. */
+export function emptyParticipantSet(ratio: QuorumRatio): ParticipantSet {
+  return newParticipantSet([], ratio, 0);
 }
 
 /**
- * A change passes once more than half of the current participants approved it (the proposer
- * counts as one), whatever the quorum ratio: no minority can change who votes or how many must.
+ * The id of the proposal that initialises the set with `change`: fixed by what it initialises, so
+ * every listed organisation that asks for the same set approves the same proposal.
  */
-export function isChangeApproved(proposal: Proposal, current: ParticipantSet): boolean {
-  return isGovernanceMajority(proposal.approvals.length, current.participants.length);
+export function initialisationIdOf(change: ParticipantChange): string {
+  return `init-${sha256Hex(canonicalJson({ participants: change.add, quorumRatio: change.quorumRatio }))}`;
+}
+
+/** Whether the proposal initialises the set rather than changing it. */
+export function isInitialisation(proposal: Proposal): boolean {
+  return proposal.baseVersion === 0;
+}
+
+/**
+ * Who votes on a proposal: on the initialisation the organisations it lists, on a change the
+ * current participants.
+ */
+export function electorateOf(
+  proposal: Proposal,
+  current: ParticipantSet | undefined,
+): readonly string[] {
+  return isInitialisation(proposal) ? proposal.change.add : (current?.participants ?? []);
+}
+
+/**
+ * A new proposal, with its proposer's approval, taking approvals until its lifetime has passed
+ * by the transaction time.
+ */
+export function newProposal(fields: {
+  readonly proposalId: string;
+  readonly change: ParticipantChange;
+  readonly proposer: string;
+  readonly baseVersion: number;
+  readonly now: Instant;
+  readonly txId: string;
+}): Proposal {
+  return {
+    proposalId: fields.proposalId,
+    change: fields.change,
+    proposer: fields.proposer,
+    approvals: [fields.proposer],
+    baseVersion: fields.baseVersion,
+    status: 'open',
+    createdAt: formatInstant(fields.now),
+    expiresAt: formatInstant(proposalExpiryOf(fields.now)),
+    txId: fields.txId,
+  };
+}
+
+/** When the proposal stops taking approvals. A proposal stored without one has its lifetime. */
+export function expiryOfProposal(proposal: Proposal): Instant {
+  // Read defensively: a proposal stored before proposals expired has no `expiresAt`.
+  const expiresAt: string | undefined = proposal.expiresAt;
+  const stated = expiresAt === undefined ? undefined : parseUtcTimestamp(expiresAt);
+  return stated ?? proposalExpiryOf(parseUtcTimestamp(proposal.createdAt) ?? 0n);
+}
+
+/** The proposal as a client sees it: with its expiry, and its status at time `now`. */
+export function viewProposal(
+  proposal: Proposal,
+  current: ParticipantSet | undefined,
+  now: Instant,
+): Proposal {
+  return {
+    ...proposal,
+    expiresAt: formatInstant(expiryOfProposal(proposal)),
+    status: proposalStatus(proposal, current, now),
+  };
+}
+
+/**
+ * A proposal counts approvals only against the set version it was made for: if the set changed
+ * meanwhile (or, for an initialisation, was initialised otherwise), its approvers may no longer be
+ * the electorate, so it is closed instead. An open proposal expires once the transaction time is
+ * past its `expiresAt`.
+ */
+export function proposalStatus(
+  proposal: Proposal,
+  current: ParticipantSet | undefined,
+  now: Instant,
+): ProposalStatus {
+  if (proposal.status !== 'open') {
+    return proposal.status;
+  }
+  if (proposal.baseVersion !== (current?.version ?? 0)) {
+    return 'closed';
+  }
+  return now > expiryOfProposal(proposal) ? 'expired' : 'open';
+}
+
+/** Refuses an approval of a proposal that is not open, with the code that says why. */
+export function assertOpen(status: ProposalStatus, proposalId: string): void {
+  if (status === 'expired') {
+    throw new ContractError(
+      'PROPOSAL_EXPIRED',
+      `proposalId: ${proposalId} expired before a majority approved it`,
+    );
+  }
+  if (status !== 'open') {
+    throw new ContractError(
+      'PROPOSAL_CLOSED',
+      `proposalId: ${proposalId} was applied or the participant set changed since`,
+    );
+  }
+}
+
+/**
+ * A change passes once more than half of its electorate approved it (the proposer counts as one),
+ * whatever the quorum ratio: no minority can change who votes or how many must.
+ */
+export function isChangeApproved(proposal: Proposal, electorate: readonly string[]): boolean {
+  const approvals = proposal.approvals.filter((mspId) => electorate.includes(mspId));
+  return isGovernanceMajority(approvals.length, electorate.length);
 }

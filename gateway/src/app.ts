@@ -18,6 +18,8 @@ import type { RequestService } from './requests';
 export interface AppDependencies {
   readonly config: GatewayConfig;
   readonly ledger: Ledger;
+  /** The contract as the member's admin; governance routes submit through it (default: ledger). */
+  readonly adminLedger?: Ledger;
   readonly requests: RequestService;
   readonly logger: Logger;
   /** Named in receipts, so that a verifier knows where to find the transactions. */
@@ -62,7 +64,12 @@ export function newApp(deps: AppDependencies): GatewayApp {
     }),
   );
   v1.use(events.routes);
-  v1.use(newParticipantRoutes({ ledger }));
+  v1.use(
+    newParticipantRoutes({
+      ledger,
+      ...(deps.adminLedger ? { adminLedger: deps.adminLedger } : {}),
+    }),
+  );
 
   const app = express();
   app.disable('x-powered-by');

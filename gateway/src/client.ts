@@ -76,8 +76,11 @@ export interface GatewayClient {
   getReceipt(id: string, proofs?: readonly string[]): Promise<unknown>;
   /** `GET /v1/participants`. */
   getParticipants(): Promise<ParticipantSetView>;
-  /** `POST /v1/admin/participants`: initialise the participant set (once). */
-  initParticipants(body: InitParticipantsRequest): Promise<ParticipantSetView>;
+  /**
+   * `POST /v1/admin/participants`: propose or approve the initialisation of the participant set;
+   * it is applied once a strict majority of the listed members' gateways have posted the same.
+   */
+  initParticipants(body: InitParticipantsRequest): Promise<ProposalView>;
   /** `POST /v1/admin/participant-changes`. */
   proposeParticipantChange(body: ParticipantChangeRequest): Promise<ProposalView>;
   /** `POST /v1/admin/participant-changes/{proposalId}/approve`. */
@@ -141,8 +144,8 @@ class HttpGatewayClient implements GatewayClient {
     return this.#call<ParticipantSetView>('GET', '/v1/participants');
   }
 
-  initParticipants(body: InitParticipantsRequest): Promise<ParticipantSetView> {
-    return this.#call<ParticipantSetView>('POST', '/v1/admin/participants', { body });
+  initParticipants(body: InitParticipantsRequest): Promise<ProposalView> {
+    return this.#call<ProposalView>('POST', '/v1/admin/participants', { body });
   }
 
   proposeParticipantChange(body: ParticipantChangeRequest): Promise<ProposalView> {

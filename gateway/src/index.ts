@@ -47,7 +47,7 @@ export { CorroborateError, errorCatalogue, isErrorCode } from './errors';
 export type { ErrorCode } from './errors';
 export { classify } from './classify';
 export type { Classification } from './classify';
-export { defaultCommitPolicy, newLedger } from './fabric/ledger';
+export { defaultCommitPolicy, newAdminLedger, newLedger } from './fabric/ledger';
 export type {
   CommitEvent,
   CommitPolicy,

@@ -301,8 +301,12 @@ export const openApiDocument = {
     '/v1/admin/participants': {
       post: {
         operationId: 'initParticipants',
-        summary: 'Initialise the participant set (once)',
-        description: 'Role: admin.',
+        summary: 'Propose or approve the initialisation of the participant set',
+        description:
+          "Role: admin. Submitted with the member's Fabric admin identity. The set is initialised " +
+          'once the admins of a strict majority of the listed organisations have each posted the ' +
+          "same list and ratio: the answer is the initialisation's proposal, `applied` at that " +
+          'call and `open` before.',
         requestBody: {
           required: true,
           content: {
@@ -310,11 +314,11 @@ export const openApiDocument = {
           },
         },
         responses: {
-          '201': json(ref('ParticipantSet'), 'The participant set'),
+          '200': json(ref('Proposal'), 'The proposal that initialises the set'),
           ...commonErrors,
           ...ledgerErrors,
-          '403': errorResponse('FORBIDDEN (role) or NOT_A_PARTICIPANT'),
-          '409': errorResponse('ALREADY_INITIALISED'),
+          '403': errorResponse('FORBIDDEN (role), NOT_AN_ADMIN or NOT_A_PARTICIPANT'),
+          '409': errorResponse('ALREADY_INITIALISED or DUPLICATE_APPROVAL'),
           '413': errorResponse('PAYLOAD_TOO_LARGE'),
           '415': errorResponse('UNSUPPORTED_MEDIA_TYPE'),
         },
@@ -324,7 +328,9 @@ export const openApiDocument = {
       post: {
         operationId: 'proposeParticipantChange',
         summary: 'Propose adding or removing participants or changing the quorum ratio',
-        description: 'Role: admin.',
+        description:
+          "Role: admin. Submitted with the member's Fabric admin identity; the proposal expires " +
+          'after its `expiresAt`.',
         requestBody: {
           required: true,
           content: {
@@ -344,7 +350,7 @@ export const openApiDocument = {
           },
           ...commonErrors,
           ...ledgerErrors,
-          '403': errorResponse('FORBIDDEN (role) or NOT_A_PARTICIPANT'),
+          '403': errorResponse('FORBIDDEN (role), NOT_AN_ADMIN or NOT_A_PARTICIPANT'),
           '400': errorResponse(
             'INVALID_REQUEST, or INVALID_ARGUMENT: the change adds a current participant, removes a non-participant, or adds and removes the same one',
           ),
@@ -358,7 +364,9 @@ export const openApiDocument = {
       post: {
         operationId: 'approveParticipantChange',
         summary: "Approve a proposal as this member's organisation",
-        description: 'Role: admin.',
+        description:
+          "Role: admin. Submitted with the member's Fabric admin identity. Approves a change, or " +
+          'the initialisation of the set (its `init-…` proposal).',
         parameters: [
           {
             name: 'proposalId',
@@ -371,9 +379,11 @@ export const openApiDocument = {
           '200': json(ref('Proposal'), 'The proposal'),
           ...commonErrors,
           ...ledgerErrors,
-          '403': errorResponse('FORBIDDEN (role) or NOT_A_PARTICIPANT'),
+          '403': errorResponse('FORBIDDEN (role), NOT_AN_ADMIN or NOT_A_PARTICIPANT'),
           '404': errorResponse('PROPOSAL_NOT_FOUND'),
-          '409': errorResponse('NOT_INITIALISED, PROPOSAL_CLOSED or DUPLICATE_APPROVAL'),
+          '409': errorResponse(
+            'NOT_INITIALISED, PROPOSAL_CLOSED, PROPOSAL_EXPIRED or DUPLICATE_APPROVAL',
+          ),
         },
       },
     },
@@ -702,6 +712,7 @@ export const openApiDocument = {
           'baseVersion',
           'status',
           'createdAt',
+          'expiresAt',
           'txId',
         ],
         {
@@ -713,9 +724,16 @@ export const openApiDocument = {
           }),
           proposer: { type: 'string' },
           approvals: strings,
-          baseVersion: { type: 'integer' },
-          status: { enum: ['open', 'applied', 'closed'] },
+          baseVersion: {
+            type: 'integer',
+            description: 'The set version it changes; 0 for the initialisation of the set',
+          },
+          status: { enum: ['open', 'applied', 'closed', 'expired'] },
           createdAt: { type: 'string' },
+          expiresAt: {
+            type: 'string',
+            description: 'The transaction time after which it takes no approval',
+          },
           txId: { type: 'string' },
           appliedAt: { type: 'string' },
           appliedVersion: { type: 'integer' },

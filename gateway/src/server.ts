@@ -6,7 +6,7 @@ import { newApp } from './app';
 import type { Config } from './config';
 import { loadConnectionProfile, openFabricConnection } from './fabric/connection';
 import { newCommitLog } from './fabric/commit-log';
-import { newLedger } from './fabric/ledger';
+import { newAdminLedger, newLedger } from './fabric/ledger';
 import { newGatewayMetrics } from './http/metrics';
 import { newLogger } from './logger';
 import { newRequestService } from './requests';
@@ -22,12 +22,12 @@ export interface RunningGateway {
 export async function startGateway(config: Config): Promise<RunningGateway> {
   const logger = newLogger('corroborate-gateway', config.logLevel);
   const profile = await loadConnectionProfile(config.profilePath);
-  const connection = await openFabricConnection(profile);
+  // The gateway alone signs governance, with the member's admin identity when it has one.
+  const connection = await openFabricConnection(profile, { withAdmin: true });
   const metrics = newGatewayMetrics();
-  const ledger = newLedger(connection, {
-    commit: config.ledger,
-    onCommitEvent: newCommitLog(logger, metrics),
-  });
+  const ledgerOptions = { commit: config.ledger, onCommitEvent: newCommitLog(logger, metrics) };
+  const ledger = newLedger(connection, ledgerOptions);
+  const adminLedger = newAdminLedger(connection, ledgerOptions);
   const sources = newSourceRegistry(config.sources);
   const requests = newRequestService({
     ledger,
@@ -38,6 +38,7 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
   const { app, closeStreams } = newApp({
     config: config.gateway,
     ledger,
+    ...(adminLedger ? { adminLedger } : {}),
     requests,
     logger,
     metrics,
@@ -63,7 +64,10 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
   });
   const { port } = server.address() as AddressInfo;
   const url = `${tls ? 'https' : 'http'}://${config.gateway.host}:${port}`;
-  logger.info({ mspId: profile.mspId, url }, 'gateway listening');
+  logger.info(
+    { mspId: profile.mspId, url, adminIdentity: adminLedger !== undefined },
+    'gateway listening',
+  );
 
   return {
     url,

@@ -8,20 +8,58 @@
 # itself, as in a real consortium, and one org's server going down leaves the others endorsing.
 # The package is the same for every org; each peer's CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG
 # fills in the address of its own org's server.
+#
+# Two chaincodes are deployed this way, each with its own package, label, definition and server
+# per org: the contract (`corroborate`, by `up`), and the benchmark's yardstick (`baseline`, by
+# `deploy-baseline` only, so that it never ships with the contract). use_chaincode selects one.
 # shellcheck disable=SC2153 # ORGS, ORDERERS and the paths come from env.sh
 
-CHAINCODE_DIR=${CORROBORATE_CHAINCODE_DIR:-$REPO_DIR/chaincode}
+# Selects the chaincode the functions below act on: its name, source folder, servers and package
+# folder, and the key of the peers' builder configuration that holds its server's address.
+use_chaincode() {
+  case "$1" in
+    corroborate)
+      CHAINCODE_NAME=corroborate
+      CHAINCODE_DIR=${CORROBORATE_CHAINCODE_DIR:-$REPO_DIR/chaincode}
+      CHAINCODE_PREBUILT=${CORROBORATE_CHAINCODE_DIR:+true}
+      CHAINCODE_SERVER=chaincode
+      CHAINCODE_ADDRESS_KEY=address
+      CHAINCODE_PACKAGE_DIR=$PACKAGE_DIR
+      CHAINCODE_LOG_SUFFIX=''
+      ;;
+    baseline)
+      CHAINCODE_NAME=baseline
+      CHAINCODE_DIR=$REPO_DIR/scripts/baseline-chaincode
+      CHAINCODE_PREBUILT=''
+      CHAINCODE_SERVER=baseline
+      CHAINCODE_ADDRESS_KEY=baseline_address
+      CHAINCODE_PACKAGE_DIR=$BASELINE_PACKAGE_DIR
+      CHAINCODE_LOG_SUFFIX=-baseline
+      ;;
+    *) fatalln "no chaincode '$1'" ;;
+  esac
+}
+use_chaincode corroborate
 
-# Compiles the workspace's contract. A contract elsewhere (CORROBORATE_CHAINCODE_DIR) is taken
-# as already built.
+# The selected chaincode's server of org I: its node name and port.
+server_node_name() {
+  if [ "$CHAINCODE_SERVER" = baseline ]; then baseline_node_name "$1"; else chaincode_node_name "$1"; fi
+}
+server_port() {
+  if [ "$CHAINCODE_SERVER" = baseline ]; then baseline_server_port "$1"; else chaincode_server_port "$1"; fi
+}
+
+# Compiles the selected chaincode from the workspace. A contract elsewhere
+# (CORROBORATE_CHAINCODE_DIR) is taken as already built.
 build_contract() {
   [ -f "$CHAINCODE_DIR/package.json" ] || fatalln "no package.json in the chaincode folder $CHAINCODE_DIR"
-  if [ -z "${CORROBORATE_CHAINCODE_DIR:-}" ]; then
-    infoln "compiling the contract (npx tsc -b chaincode)"
+  if [ -z "$CHAINCODE_PREBUILT" ]; then
+    local log="$LOG_DIR/tsc$CHAINCODE_LOG_SUFFIX.log"
+    infoln "compiling $CHAINCODE_NAME (npx tsc -b ${CHAINCODE_DIR#"$REPO_DIR/"})"
     mkdir -p "$LOG_DIR"
-    if ! (cd "$REPO_DIR" && npx --no-install tsc -b chaincode) >"$LOG_DIR/tsc.log" 2>&1; then
-      tail -n 30 "$LOG_DIR/tsc.log" >&2
-      fatalln "the contract does not compile (npx tsc -b chaincode); see $LOG_DIR/tsc.log"
+    if ! (cd "$REPO_DIR" && npx --no-install tsc -b "$CHAINCODE_DIR") >"$log" 2>&1; then
+      tail -n 30 "$log" >&2
+      fatalln "$CHAINCODE_NAME does not compile (npx tsc -b ${CHAINCODE_DIR#"$REPO_DIR/"}); see $log"
     fi
   fi
   local main
@@ -54,14 +92,14 @@ name_contract() {
 # The package holds no code, only where to reach the server; tar and gzip are made reproducible
 # (no times, owners or names) so that the same label always yields the same package id.
 package_contract() {
-  local dir="$PACKAGE_DIR/$CHAINCODE_LABEL"
+  local dir="$CHAINCODE_PACKAGE_DIR/$CHAINCODE_LABEL"
   PACKAGE_FILE="$dir/$CHAINCODE_LABEL.tgz"
   if [ ! -f "$PACKAGE_FILE" ]; then
-    infoln "packaging the contract as a chaincode service, label $CHAINCODE_LABEL"
+    infoln "packaging $CHAINCODE_NAME as a chaincode service, label $CHAINCODE_LABEL"
     rm -rf "$dir"
     mkdir -p "$dir/src" "$dir/pkg"
-    jq -n '{address: "{{.address}}", dial_timeout: "10s", tls_required: true,
-      client_auth_required: false, root_cert: "{{.root_cert}}"}' >"$dir/src/connection.json"
+    jq -n --arg address "{{.$CHAINCODE_ADDRESS_KEY}}" '{address: $address, dial_timeout: "10s",
+      tls_required: true, client_auth_required: false, root_cert: "{{.root_cert}}"}' >"$dir/src/connection.json"
     jq -n --arg chaincode_label "$CHAINCODE_LABEL" '{type: "ccaas", "label": $chaincode_label}' >"$dir/pkg/metadata.json"
     deterministic_tgz "$dir/src" "$dir/pkg/code.tar.gz" connection.json
     deterministic_tgz "$dir/pkg" "$PACKAGE_FILE.tmp" code.tar.gz metadata.json
@@ -69,7 +107,7 @@ package_contract() {
   fi
   PACKAGE_ID=$(use_org_admin 1 && "$FABRIC_BIN/peer" lifecycle chaincode calculatepackageid "$PACKAGE_FILE") ||
     fatalln "peer lifecycle chaincode calculatepackageid failed for $PACKAGE_FILE"
-  printf '%s\n' "$PACKAGE_ID" >"$PACKAGE_DIR/package-id"
+  printf '%s\n' "$PACKAGE_ID" >"$CHAINCODE_PACKAGE_DIR/package-id"
 }
 
 deterministic_tgz() {
@@ -96,14 +134,14 @@ start_chaincode_servers() {
   cli=$(shim_cli)
   node_bin=$(command -v node) || fatalln "node is required to run the chaincode servers"
   for ((i = 1; i <= ORGS; i++)); do
-    name=$(chaincode_node_name "$i")
+    name=$(server_node_name "$i")
     if running_pid "$name" >/dev/null; then
       if grep -qxF "$PACKAGE_ID" "$RUN_DIR/$name.cmd"; then
         continue
       fi
       stop_process "$name"
     fi
-    port=$(chaincode_server_port "$i")
+    port=$(server_port "$i")
     assert_port_free "$port" "$name (chaincode server)" "$(org_address "$i")"
     tls=$(chaincode_server_tls_dir "$i")
     infoln "starting $name on $(org_address "$i"):$port"
@@ -118,7 +156,7 @@ start_chaincode_servers() {
     started+=("$i")
   done
   for i in "${started[@]}"; do
-    wait_for_port "$(chaincode_node_name "$i")" "$(chaincode_server_port "$i")" 60 "$(org_address "$i")"
+    wait_for_port "$(server_node_name "$i")" "$(server_port "$i")" 60 "$(org_address "$i")"
   done
 }
 
@@ -132,8 +170,9 @@ install_chaincode() {
         exit 0
       fi
       infoln "installing $CHAINCODE_LABEL on $(peer_node_name "$i")"
-      "$FABRIC_BIN/peer" lifecycle chaincode install "$PACKAGE_FILE" >"$LOG_DIR/install-$i.log" 2>&1 ||
-        fatalln "installing the chaincode on $(peer_node_name "$i") failed; see $LOG_DIR/install-$i.log"
+      local log="$LOG_DIR/install-$i$CHAINCODE_LOG_SUFFIX.log"
+      "$FABRIC_BIN/peer" lifecycle chaincode install "$PACKAGE_FILE" >"$log" 2>&1 ||
+        fatalln "installing $CHAINCODE_NAME on $(peer_node_name "$i") failed; see $log"
     )
   done
 }
@@ -163,10 +202,10 @@ define_chaincode() {
         exit 0
       fi
       infoln "approving $CHAINCODE_NAME $CHAINCODE_VERSION (sequence $sequence) for $(org_msp_id "$i")"
-      retry 5 "$LOG_DIR/approve-$i.log" "$FABRIC_BIN/peer" lifecycle chaincode approveformyorg \
+      retry 5 "$LOG_DIR/approve-$i$CHAINCODE_LOG_SUFFIX.log" "$FABRIC_BIN/peer" lifecycle chaincode approveformyorg \
         -C "$CHANNEL_NAME" -n "$CHAINCODE_NAME" --version "$CHAINCODE_VERSION" --package-id "$PACKAGE_ID" \
         --sequence "$sequence" "${orderer[@]}" ||
-        fatalln "approving the chaincode for $(org_msp_id "$i") failed; see $LOG_DIR/approve-$i.log"
+        fatalln "approving $CHAINCODE_NAME for $(org_msp_id "$i") failed; see $LOG_DIR/approve-$i$CHAINCODE_LOG_SUFFIX.log"
     )
   done
   for ((i = 1; i <= ORGS; i++)); do
@@ -175,9 +214,9 @@ define_chaincode() {
   infoln "committing $CHAINCODE_NAME $CHAINCODE_VERSION (sequence $sequence) on channel '$CHANNEL_NAME'"
   (
     use_org_admin 1
-    retry 5 "$LOG_DIR/commit.log" "$FABRIC_BIN/peer" lifecycle chaincode commit -C "$CHANNEL_NAME" \
+    retry 5 "$LOG_DIR/commit$CHAINCODE_LOG_SUFFIX.log" "$FABRIC_BIN/peer" lifecycle chaincode commit -C "$CHANNEL_NAME" \
       -n "$CHAINCODE_NAME" --version "$CHAINCODE_VERSION" --sequence "$sequence" "${orderer[@]}" "${peer_args[@]}"
-  ) || fatalln "committing the chaincode definition failed; see $LOG_DIR/commit.log"
+  ) || fatalln "committing the definition of $CHAINCODE_NAME failed; see $LOG_DIR/commit$CHAINCODE_LOG_SUFFIX.log"
 }
 
 # Waits until every org's peer has the definition and answers a query through its own chaincode
@@ -194,7 +233,7 @@ wait_for_chaincode() {
       fi
       sleep 1
     done
-    $ready || fatalln "$(peer_node_name "$i") does not serve $CHAINCODE_NAME $CHAINCODE_VERSION after 60 s; see $LOG_DIR/$(peer_node_name "$i").log and $LOG_DIR/$(chaincode_node_name "$i").log"
+    $ready || fatalln "$(peer_node_name "$i") does not serve $CHAINCODE_NAME $CHAINCODE_VERSION after 60 s; see $LOG_DIR/$(peer_node_name "$i").log and $LOG_DIR/$(server_node_name "$i").log"
   done
 }
 
@@ -241,4 +280,42 @@ retry() {
     sleep 1
   done
   return 1
+}
+
+# `network.sh deploy-baseline`: the benchmark's yardstick as a chaincode of its own (its package,
+# label, definition and one server per org), beside the contract and never inside it. Peers
+# started before the builder configuration named a server for it are restarted once.
+deploy_baseline() {
+  restart_peers_without baseline_address
+  use_chaincode baseline
+  build_contract
+  name_contract
+  package_contract
+  start_chaincode_servers
+  install_chaincode
+  define_chaincode
+  wait_for_chaincode
+  wait_for_discovery
+  successln "baseline deployed: chaincode $CHAINCODE_LABEL, one server per org"
+  use_chaincode corroborate
+}
+
+# Restarts each running peer whose builder configuration lacks KEY, so that it can build a package
+# that names KEY; the ledger is kept.
+restart_peers_without() {
+  local key=$1 i pid restarted=false
+  for ((i = 1; i <= ORGS; i++)); do
+    pid=$(running_pid "$(peer_node_name "$i")") || continue
+    if ! tr '\0' '\n' <"/proc/$pid/environ" | grep '^CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG=' |
+      jq -Re --arg key "$key" 'sub("^[^=]*="; "") | fromjson | has($key)' >/dev/null 2>&1; then
+      infoln "restarting $(peer_node_name "$i"): its chaincode builder knows no $key yet"
+      stop_process "$(peer_node_name "$i")"
+      restarted=true
+    fi
+  done
+  if $restarted; then
+    start_missing_nodes
+    use_chaincode corroborate
+    wait_for_discovery
+  fi
 }

@@ -7,7 +7,8 @@
 # Port plan, relative to CORROBORATE_PORT_BASE (B, default 7000):
 #   orderer k (1..ORDERERS)  B+10(k-1)     +0 client and Raft cluster, +1 admin, +2 operations
 #   org i peer (1..ORGS)     B+100+10(i-1) +0 peer and gossip, +1 chaincode callbacks,
-#                                          +2 operations, +3 the org's chaincode server
+#                                          +2 operations, +3 the org's chaincode server,
+#                                          +9 the org's baseline server (deploy-baseline only)
 # and, on the multi-host topology only (every host has its own address, so these never collide):
 #   orderer CA               B+90          +1 its operations
 #   org i                    B+100+10(i-1) +4 the org's CA, +5 its operations, +6 the org's
@@ -38,6 +39,7 @@ NODES_DIR="$STATE_DIR/nodes"
 LOG_DIR="$STATE_DIR/logs"
 RUN_DIR="$STATE_DIR/run"
 PACKAGE_DIR="$STATE_DIR/chaincode"
+BASELINE_PACKAGE_DIR="$STATE_DIR/chaincode-baseline"
 PROFILE_DIR="$STATE_DIR/profiles"
 
 # Settles ORGS, ORDERERS and PORT_BASE. A network that exists keeps the shape it was created with
@@ -135,6 +137,7 @@ org_domain() { printf 'org%s.example.com' "$1"; }
 peer_host() { printf 'peer0.org%s.example.com' "$1"; }
 peer_node_name() { printf 'peer0.org%s' "$1"; }
 chaincode_node_name() { printf 'chaincode.org%s' "$1"; }
+baseline_node_name() { printf 'baseline.org%s' "$1"; }
 peer_port() { printf '%s' $((PORT_BASE + 100 + 10 * ($1 - 1))); }
 peer_chaincode_port() { printf '%s' $(($(peer_port "$1") + 1)); }
 peer_operations_port() { printf '%s' $(($(peer_port "$1") + 2)); }
@@ -143,6 +146,7 @@ org_ca_port() { printf '%s' $(($(peer_port "$1") + 4)); }
 org_gateway_port() { printf '%s' $(($(peer_port "$1") + 6)); }
 org_worker_port() { printf '%s' $(($(peer_port "$1") + 7)); }
 org_database_port() { printf '%s' $(($(peer_port "$1") + 8)); }
+baseline_server_port() { printf '%s' $(($(peer_port "$1") + 9)); }
 
 orderer_host() { printf 'orderer%s.%s' "$1" "$ORDERER_DOMAIN"; }
 orderer_node_name() { printf 'orderer%s' "$1"; }

@@ -82,8 +82,9 @@ start_orderer() {
 }
 
 # No Docker: the Docker endpoint is emptied and chaincode is built only by our chaincode-as-a-
-# service builder, which reads this peer's chaincode server address (and the TLS root that
-# server's certificate chains to) from CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG. Gossip advertises
+# service builder, which reads this peer's chaincode server addresses (the contract's, and the
+# benchmark's baseline, whose server runs only once deploy-baseline started it) and the TLS root
+# their certificate chains to from CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG. Gossip advertises
 # the peer's host address (127.0.0.1 on the loopback topology) so that other orgs' peers, and the
 # Gateway's discovery, can reach this peer. A peer that joins the channel before the others is
 # refused by them until they join too; Fabric's default retries such a connection after 25 s,
@@ -98,8 +99,10 @@ start_peer() {
   builder_config=$(jq -cn \
     --arg peername "$(peer_node_name "$i")" \
     --arg address "$(org_address "$i"):$(chaincode_server_port "$i")" \
+    --arg baseline_address "$(org_address "$i"):$(baseline_server_port "$i")" \
     --rawfile root_cert "$(org_tls_ca_cert "$i")" \
-    '{peername: $peername, address: $address, root_cert: $root_cert}')
+    '{peername: $peername, address: $address, baseline_address: $baseline_address,
+      root_cert: $root_cert}')
   mkdir -p "$data"
   infoln "starting $name on $address (chaincode $(peer_chaincode_port "$i"), operations $(peer_operations_port "$i"))"
   start_process "$name" "$data" --netns "$(org_netns "$i")" \

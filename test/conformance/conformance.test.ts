@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
+  initialiseNetworkParticipants,
   readLocalNetwork,
   runNetworkScript,
   SAMPLE_COLUMNS,
@@ -20,7 +21,7 @@ import {
 } from '@corroborate/dev';
 import {
   loadConnectionProfile,
-  newLedger,
+  newAdminLedger,
   openFabricConnection,
   type Ledger,
 } from '@corroborate/gateway';
@@ -82,19 +83,6 @@ async function startMember(): Promise<{ member: LocalMember; services: ServicePr
   return { member, services };
 }
 
-/** The participant set, once: the fuzzer must meet an initialised ledger, as members do. */
-async function initialiseParticipants(member: LocalMember): Promise<void> {
-  const response = await fetch(`${member.gatewayUrl}/v1/admin/participants`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${member.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ participants: readLocalNetwork(home).orgs.map((org) => org.mspId) }),
-  });
-  const text = await response.text();
-  if (response.status !== 201 && !text.includes('ALREADY_INITIALISED')) {
-    throw new Error(`initialising the participant set: ${response.status} ${text}`);
-  }
-}
-
 /**
  * A tag for the identifiers this run asks the ledger to keep: the ledger outlives the run, and
  * Schemathesis, deterministic, sends the same ones every time.
@@ -105,9 +93,14 @@ const runTag = `conformance-${Date.now().toString(36)}-${randomBytes(4).toString
 async function withLedgerOf<T>(index: number, use: (ledger: Ledger) => Promise<T>): Promise<T> {
   const org = readLocalNetwork(home).orgs[index];
   if (!org) throw new Error(`the test network has no organisation ${index + 1}`);
-  const connection = await openFabricConnection(await loadConnectionProfile(org.profile));
+  // As that organisation's admin: governance takes admins only.
+  const connection = await openFabricConnection(await loadConnectionProfile(org.profile), {
+    withAdmin: true,
+  });
+  const ledger = newAdminLedger(connection);
+  if (!ledger) throw new Error(`the profile of ${org.mspId} names no admin identity`);
   try {
-    return await use(newLedger(connection));
+    return await use(ledger);
   } finally {
     connection.close();
   }
@@ -280,7 +273,8 @@ describe('gateway conformance to its OpenAPI document', () => {
 
   before(async () => {
     ({ member, services } = await startMember());
-    await initialiseParticipants(member);
+    // The fuzzer must meet an initialised ledger, as members do.
+    await initialiseNetworkParticipants(readLocalNetwork(home));
     proposalId = await proposeAsAnotherOrganisation();
     run = await runSchemathesis(member, proposalId);
     if (run.exitCode !== 0) process.stderr.write(run.report);

@@ -208,6 +208,23 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
     }
   });
 
+  it("proposes a participant change through a member's gateway with its admin identity, and lets no minority apply it", async function () {
+    const proposalId = unique('ratio');
+    const proposed = await world.org1.send('POST', '/v1/admin/participant-changes', {
+      body: { proposalId, quorumRatio: '1' },
+    });
+    // The contract takes governance from admins only: the gateway signed with Org1's admin.
+    expect(proposed.status, proposed.text).to.equal(201);
+    expect(proposed.body).to.include({ proposalId, proposer: 'Org1MSP', status: 'open' });
+    const again = await world.org1.send(
+      'POST',
+      `/v1/admin/participant-changes/${proposalId}/approve`,
+    );
+    expect(again.status).to.equal(409);
+    expect((again.body as ErrorBody).error.code).to.equal('DUPLICATE_APPROVAL');
+    expect(await world.org1.getParticipants()).to.include({ quorumRatio: '0.5' });
+  });
+
   describe('bad input is refused with its code and writes nothing to the ledger', function () {
     const cases: Array<{
       name: string;

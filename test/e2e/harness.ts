@@ -2,13 +2,13 @@ import Database from 'better-sqlite3';
 import { join, resolve } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { newGatewayClient, type GatewayClient, type SourceConfig } from '@corroborate/gateway';
 import {
-  newGatewayClient,
-  type ErrorBody,
-  type GatewayClient,
-  type SourceConfig,
-} from '@corroborate/gateway';
-import { runNetworkScript, startLocalConsortium, type LocalConsortium } from '@corroborate/dev';
+  initialiseParticipants,
+  runNetworkScript,
+  startLocalConsortium,
+  type LocalConsortium,
+} from '@corroborate/dev';
 import {
   SAMPLE_DDL,
   sampleInsert,
@@ -180,15 +180,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<E2eWorld> 
     client,
     sqliteFile: (org) => join(byOrg(org).dir, 'customers.sqlite'),
   };
-  const init = await world.org1.send('POST', '/v1/admin/participants', {
-    body: { participants: consortium.members.map((member) => member.mspId) },
-  });
-  if (
-    init.status !== 201 &&
-    (init.body as Partial<ErrorBody> | undefined)?.error?.code !== 'ALREADY_INITIALISED'
-  ) {
+  try {
+    await initialiseParticipants(consortium.members);
+  } catch (error) {
     await consortium.stop();
-    throw new Error(`participant set: ${init.status} ${init.text}`);
+    throw error;
   }
   return world;
 }

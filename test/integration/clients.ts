@@ -30,6 +30,15 @@ export function loadOrgUser(profile: OrgProfile): OrgUser {
   };
 }
 
+/** An org's admin (certificate OU admin), the identity governance needs. */
+export function loadOrgAdmin(profile: OrgProfile): OrgUser {
+  return {
+    mspId: profile.mspId,
+    certificatePem: readFileSync(profile.adminCertPath, 'utf8'),
+    privateKey: createPrivateKey(readFileSync(profile.adminKeyPath)),
+  };
+}
+
 /** A Fabric Gateway client connected to one org's peer. */
 export interface GatewayClient {
   readonly contract: Contract;
@@ -110,7 +119,10 @@ export async function explained<T>(promise: Promise<T>): Promise<T> {
 
 export type PeerCliResult = { ok: true; stdout: string } | { ok: false; output: string };
 
-/** Runs Fabric's `peer` CLI as an org's user (User1) against that org's peer. */
+/** Who the `peer` CLI signs as: the org's user (User1) or its admin. */
+export type CliIdentity = 'user' | 'admin';
+
+/** Runs Fabric's `peer` CLI as an org's user (User1) or admin against that org's peer. */
 export class PeerCli {
   readonly #network: TestNetwork;
 
@@ -119,9 +131,13 @@ export class PeerCli {
   }
 
   /** `peer chaincode query` on the org's own peer; prints the transaction's result. */
-  async query(org: string, args: readonly string[]): Promise<PeerCliResult> {
+  async query(
+    org: string,
+    args: readonly string[],
+    as: CliIdentity = 'user',
+  ): Promise<PeerCliResult> {
     const { channel, chaincode } = this.#network.profile;
-    return this.#run(org, [
+    return this.#run(org, as, [
       'chaincode',
       'query',
       '-C',
@@ -137,7 +153,11 @@ export class PeerCli {
    * `peer chaincode invoke`, endorsed by every org's peer (more than the majority policy needs)
    * and waiting until the transaction commits.
    */
-  async invoke(org: string, args: readonly string[]): Promise<PeerCliResult> {
+  async invoke(
+    org: string,
+    args: readonly string[],
+    as: CliIdentity = 'user',
+  ): Promise<PeerCliResult> {
     const { channel, chaincode, orderer, orgs } = this.#network.profile;
     const ordererNode = orderer.nodes[0];
     if (!ordererNode) {
@@ -149,7 +169,7 @@ export class PeerCli {
       '--tlsRootCertFiles',
       entry.tlsCaCertPath,
     ]);
-    return this.#run(org, [
+    return this.#run(org, as, [
       'chaincode',
       'invoke',
       '-o',
@@ -168,7 +188,7 @@ export class PeerCli {
     ]);
   }
 
-  async #run(org: string, args: readonly string[]): Promise<PeerCliResult> {
+  async #run(org: string, as: CliIdentity, args: readonly string[]): Promise<PeerCliResult> {
     const entry = this.#network.profile.orgs.find((candidate) => candidate.org === org);
     if (!entry) {
       throw new Error(`the network has no ${org}`);
@@ -179,7 +199,7 @@ export class PeerCli {
       FABRIC_LOGGING_SPEC: 'warning',
       CORE_PEER_TLS_ENABLED: 'true',
       CORE_PEER_LOCALMSPID: entry.mspId,
-      CORE_PEER_MSPCONFIGPATH: entry.userMspPath,
+      CORE_PEER_MSPCONFIGPATH: as === 'admin' ? entry.adminMspPath : entry.userMspPath,
       CORE_PEER_TLS_ROOTCERT_FILE: entry.tlsCaCertPath,
       CORE_PEER_ADDRESS: entry.peerEndpoint,
     };

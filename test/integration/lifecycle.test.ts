@@ -17,6 +17,7 @@ import { randomBytes, sign } from 'node:crypto';
 import {
   chaincodeErrorCode,
   explained,
+  loadOrgAdmin,
   loadOrgUser,
   newGatewayClient,
   type GatewayClient,
@@ -108,6 +109,8 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
   let network: TestNetwork | undefined;
   const users = new Map<Org, OrgUser>();
   const clients = new Map<Org, GatewayClient>();
+  // Governance is for each org's admin: a second client per org, signing as its admin.
+  const adminClients = new Map<Org, GatewayClient>();
 
   function user(org: Org): OrgUser {
     const found = users.get(org);
@@ -121,8 +124,22 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
     return found;
   }
 
+  function admin(org: Org): GatewayClient {
+    const found = adminClients.get(org);
+    if (!found) throw new Error(`no admin client for ${org}`);
+    return found;
+  }
+
   async function submit<T>(org: Org, name: string, ...args: string[]): Promise<T> {
     return parse<T>(await explained(client(org).contract.submitTransaction(name, ...args)));
+  }
+
+  async function submitAsAdmin<T>(org: Org, name: string, ...args: string[]): Promise<T> {
+    return parse<T>(await explained(admin(org).contract.submitTransaction(name, ...args)));
+  }
+
+  async function participantsNow(): Promise<string[]> {
+    return (await evaluate<ParticipantSet>('org3', 'GetParticipants')).participants;
   }
 
   async function evaluate<T>(org: Org, name: string, ...args: string[]): Promise<T> {
@@ -140,25 +157,34 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
     return content;
   }
 
-  /** Puts the consortium's set back, by proposal and every org's approval, if it differs. */
+  /**
+   * Puts the consortium's set back if it differs, by a proposal from the first of its orgs still
+   * in the set and the approvals of the others there, each with its admin.
+   */
   async function restoreConsortium(): Promise<void> {
     const set = await evaluate<ParticipantSet>('org1', 'GetParticipants');
+    const add = consortium.filter((mspId) => !set.participants.includes(mspId));
+    const remove = set.participants.filter((mspId) => !consortium.includes(mspId));
     const ratioDiffers = set.quorumRatio !== consortiumRatio;
-    const membersDiffer = canonicalJson(set.participants) !== canonicalJson(consortium);
-    if (!ratioDiffers && !membersDiffer) return;
-    if (membersDiffer) {
+    if (add.length === 0 && remove.length === 0 && !ratioDiffers) return;
+    const voters = orgs.filter((org) => set.participants.includes(user(org).mspId));
+    const [proposer, ...approvers] = voters;
+    if (!proposer)
       throw new Error(`the participant set is ${canonicalJson(set)}; restore it by hand`);
-    }
     const proposalId = uniqueId('restore');
-    const proposal = await submit<Proposal>(
-      'org1',
+    const proposal = await submitAsAdmin<Proposal>(
+      proposer,
       'ProposeParticipantChange',
       proposalId,
-      canonicalJson({ quorumRatio: consortiumRatio }),
+      canonicalJson({
+        ...(add.length > 0 ? { add } : {}),
+        ...(remove.length > 0 ? { remove } : {}),
+        ...(ratioDiffers ? { quorumRatio: consortiumRatio } : {}),
+      }),
     );
-    for (const org of ['org2', 'org3'] as const) {
+    for (const org of approvers) {
       if (proposal.status === 'applied') break;
-      const approved = await submit<Proposal>(org, 'ApproveParticipantChange', proposalId);
+      const approved = await submitAsAdmin<Proposal>(org, 'ApproveParticipantChange', proposalId);
       if (approved.status === 'applied') break;
     }
   }
@@ -171,6 +197,7 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
       const profile = network.org(org);
       users.set(org, loadOrgUser(profile));
       clients.set(org, newGatewayClient(profile, user(org)));
+      adminClients.set(org, newGatewayClient(profile, loadOrgAdmin(profile)));
     }
     const set = await evaluate<ParticipantSet>('org1', 'GetParticipants');
     expect(set.participants, 'the participant set contract.test.ts initialised').to.deep.equal(
@@ -183,7 +210,7 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
     try {
       await restoreConsortium();
     } finally {
-      for (const gatewayClient of clients.values()) {
+      for (const gatewayClient of [...clients.values(), ...adminClients.values()]) {
         gatewayClient.close();
       }
       releaseNetwork(network);
@@ -195,11 +222,22 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
     const raise = uniqueId('raise');
     const restore = uniqueId('restore');
 
+    it("refuses a proposal from an org's user, who has no admin role, with NOT_AN_ADMIN", async function () {
+      await expectRefusal(
+        client('org1').contract.submitTransaction(
+          'ProposeParticipantChange',
+          uniqueId('as-user'),
+          canonicalJson({ quorumRatio: '1' }),
+        ),
+        'NOT_AN_ADMIN',
+      );
+    });
+
     it('stays open with the proposer as its only approval', async function () {
       before = await evaluate<ParticipantSet>('org2', 'GetParticipants');
       // The set's threshold is that of a block one member requests: over the two other members.
       expect(before).to.include({ quorumRatio: consortiumRatio, threshold: 1 });
-      const proposal = await submit<Proposal>(
+      const proposal = await submitAsAdmin<Proposal>(
         'org1',
         'ProposeParticipantChange',
         raise,
@@ -209,19 +247,31 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
       expect(proposal.approvals).to.deep.equal(['Org1MSP']);
       const stored = await evaluate<Proposal>('org3', 'GetParticipantChange', raise);
       expect(stored).to.include({ status: 'open', baseVersion: before.version });
+      // A deadline from its transaction time: seven days to collect a majority.
+      expect(Date.parse(stored.expiresAt) - Date.parse(stored.createdAt)).to.equal(7 * 86_400_000);
       const unchanged = await evaluate<ParticipantSet>('org3', 'GetParticipants');
       expect(unchanged).to.deep.equal(before);
     });
 
     it('refuses a second approval from the proposer', async function () {
       await expectRefusal(
-        client('org1').contract.submitTransaction('ApproveParticipantChange', raise),
+        admin('org1').contract.submitTransaction('ApproveParticipantChange', raise),
         'DUPLICATE_APPROVAL',
       );
     });
 
+    it("refuses an approval from another org's user, who has no admin role, with NOT_AN_ADMIN", async function () {
+      await expectRefusal(
+        client('org2').contract.submitTransaction('ApproveParticipantChange', raise),
+        'NOT_AN_ADMIN',
+      );
+      expect(await evaluate<Proposal>('org1', 'GetParticipantChange', raise)).to.include({
+        status: 'open',
+      });
+    });
+
     it('is applied by a majority: a second organisation of three', async function () {
-      const applied = await submit<Proposal>('org2', 'ApproveParticipantChange', raise);
+      const applied = await submitAsAdmin<Proposal>('org2', 'ApproveParticipantChange', raise);
       expect(applied).to.include({ status: 'applied', appliedVersion: before.version + 1 });
       expect(applied.approvals).to.deep.equal(['Org1MSP', 'Org2MSP']);
       const after = await evaluate<ParticipantSet>('org3', 'GetParticipants');
@@ -235,13 +285,13 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
 
     it('refuses an approval once applied', async function () {
       await expectRefusal(
-        client('org3').contract.submitTransaction('ApproveParticipantChange', raise),
+        admin('org3').contract.submitTransaction('ApproveParticipantChange', raise),
         'PROPOSAL_CLOSED',
       );
     });
 
     it('is changed back by a strict majority again, whatever ratio it set', async function () {
-      const proposal = await submit<Proposal>(
+      const proposal = await submitAsAdmin<Proposal>(
         'org3',
         'ProposeParticipantChange',
         restore,
@@ -249,7 +299,7 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
       );
       expect(proposal.status).to.equal('open');
       expect(proposal.approvals).to.deep.equal(['Org3MSP']);
-      const second = await submit<Proposal>('org1', 'ApproveParticipantChange', restore);
+      const second = await submitAsAdmin<Proposal>('org1', 'ApproveParticipantChange', restore);
       expect(second.status, 'two approvals of three members').to.equal('applied');
       const restored = await evaluate<ParticipantSet>('org1', 'GetParticipants');
       expect(restored).to.deep.include({
@@ -257,6 +307,89 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
         quorumRatio: consortiumRatio,
         threshold: 1,
         version: before.version + 2,
+      });
+    });
+  });
+
+  // Org4MSP is named in the contract's set though it has no peer on this channel: it never
+  // approves, so the three orgs with peers stand for a minority and a majority of four.
+  describe('a minority of the participants, with four and then two of them', function () {
+    const remove = uniqueId('two-of-four');
+    const alone = uniqueId('one-of-two');
+
+    it('is four once two of three admins add a fourth organisation', async function () {
+      const add = uniqueId('add-org4');
+      await submitAsAdmin(
+        'org1',
+        'ProposeParticipantChange',
+        add,
+        canonicalJson({ add: ['Org4MSP'] }),
+      );
+      const applied = await submitAsAdmin<Proposal>('org2', 'ApproveParticipantChange', add);
+      expect(applied.status).to.equal('applied');
+      expect(await participantsNow()).to.deep.equal([...consortium, 'Org4MSP']);
+    });
+
+    it('does not let two of four organisations remove the other two', async function () {
+      const proposal = await submitAsAdmin<Proposal>(
+        'org1',
+        'ProposeParticipantChange',
+        remove,
+        canonicalJson({ remove: ['Org3MSP', 'Org4MSP'] }),
+      );
+      expect(proposal.status).to.equal('open');
+      const twoOfFour = await submitAsAdmin<Proposal>('org2', 'ApproveParticipantChange', remove);
+      expect(twoOfFour.status).to.equal('open');
+      expect(twoOfFour.approvals).to.deep.equal(['Org1MSP', 'Org2MSP']);
+      // The two have nothing more to give: each org approves once, and only through its admin.
+      for (const org of ['org1', 'org2'] as const) {
+        await expectRefusal(
+          admin(org).contract.submitTransaction('ApproveParticipantChange', remove),
+          'DUPLICATE_APPROVAL',
+        );
+      }
+      expect(await participantsNow()).to.deep.equal([...consortium, 'Org4MSP']);
+    });
+
+    it('is two once a third of four approves the removal', async function () {
+      const threeOfFour = await submitAsAdmin<Proposal>('org3', 'ApproveParticipantChange', remove);
+      expect(threeOfFour.status).to.equal('applied');
+      expect(await participantsNow()).to.deep.equal(['Org1MSP', 'Org2MSP']);
+    });
+
+    it('does not let one of two organisations remove the other', async function () {
+      const proposal = await submitAsAdmin<Proposal>(
+        'org1',
+        'ProposeParticipantChange',
+        alone,
+        canonicalJson({ remove: ['Org2MSP'] }),
+      );
+      expect(proposal.status).to.equal('open');
+      await expectRefusal(
+        admin('org1').contract.submitTransaction('ApproveParticipantChange', alone),
+        'DUPLICATE_APPROVAL',
+      );
+      await expectRefusal(
+        client('org1').contract.submitTransaction('ApproveParticipantChange', alone),
+        'NOT_AN_ADMIN',
+      );
+      expect(await participantsNow()).to.deep.equal(['Org1MSP', 'Org2MSP']);
+    });
+
+    it('is three again once both of two admins add the third back', async function () {
+      const back = uniqueId('add-org3');
+      await submitAsAdmin(
+        'org1',
+        'ProposeParticipantChange',
+        back,
+        canonicalJson({ add: ['Org3MSP'] }),
+      );
+      const applied = await submitAsAdmin<Proposal>('org2', 'ApproveParticipantChange', back);
+      expect(applied.status).to.equal('applied');
+      expect(await participantsNow()).to.deep.equal(consortium);
+      // The one-of-two proposal was made against a set that is gone.
+      expect(await evaluate<Proposal>('org1', 'GetParticipantChange', alone)).to.include({
+        status: 'closed',
       });
     });
   });

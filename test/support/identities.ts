@@ -73,16 +73,21 @@ export async function newKeyPair(curve: Curve = 'P-256'): Promise<TestKeyPair> {
   return { privateKey, publicKey, webKeys };
 }
 
-/** A member of `mspId` with a self-signed certificate, as a test that needs no CA uses it. */
+/**
+ * A member of `mspId` with a self-signed certificate, as a test that needs no CA uses it. Its
+ * organisational unit is its NodeOU role, as an organisation's CA issues it: `client` for a user,
+ * `admin` for an administrator.
+ */
 export async function newIdentity(
   mspId: string,
   commonName = `user1@${mspId}`,
   curve: Curve = 'P-256',
+  organizationalUnit = 'client',
 ): Promise<TestIdentity> {
   const { privateKey, webKeys } = await newKeyPair(curve);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
-    name: `CN=${commonName}, O=${mspId}`,
+    name: `CN=${commonName}, OU=${organizationalUnit}, O=${mspId}`,
     ...validity,
     signingAlgorithm: ecdsa(curve),
     keys: webKeys,

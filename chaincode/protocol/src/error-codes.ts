@@ -11,6 +11,8 @@ export const contractErrorCatalogue = {
   NOT_INITIALISED: 'The participant set has not been initialised yet.',
   ALREADY_INITIALISED: 'The participant set exists; change it through a proposal.',
   NOT_A_PARTICIPANT: 'The submitting organisation is not a participant where one is required.',
+  NOT_AN_ADMIN:
+    "Governance needs an identity with its organisation's admin role (certificate OU admin); the submitter has none.",
   REQUESTER_MISMATCH: 'The requester named in the first block is not the submitting identity.',
   BAD_SIGNATURE: "The signature does not verify against the submitting identity's certificate.",
   FIRST_BLOCK_EXISTS: 'A first block with this id exists with different content.',
@@ -30,6 +32,8 @@ export const contractErrorCatalogue = {
   PROPOSAL_EXISTS: 'A proposal with this id exists already.',
   PROPOSAL_NOT_FOUND: 'No proposal has this id.',
   PROPOSAL_CLOSED: 'The proposal was applied, or the participant set changed since it was made.',
+  PROPOSAL_EXPIRED:
+    'The proposal collected no majority before it expired; propose the change again.',
   DUPLICATE_APPROVAL: 'This participant has approved the proposal already.',
   QUORUM_RATIO_TOO_LOW: 'The quorum ratio may not be set below 0.5.',
 } as const;

@@ -44,8 +44,8 @@ export interface LedgerEventPayloads {
     readonly txId: string;
   };
   /**
-   * `InitParticipants`, or the proposal or approval that brought a change to its threshold, set
-   * the participants; the payload is the new set.
+   * The call that made a strict majority of a proposal's electorate (an `InitParticipants`, a
+   * proposal or an approval) set the participants; the payload is the new set.
    */
   readonly ParticipantsChanged: ParticipantSet;
 }

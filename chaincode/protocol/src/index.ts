@@ -79,12 +79,15 @@ export {
 } from './threshold';
 export type { Decision, OutcomeStatus, QuorumRatio, Tally } from './threshold';
 export {
+  PROPOSAL_LIFETIME_SECONDS,
   TIME_WINDOW_SECONDS,
   expiryOf,
   formatInstant,
   instantFromTimestamp,
   maxDeadlineAhead,
   parseUtcTimestamp,
+  proposalExpiryOf,
+  proposalLifetime,
   timeWindow,
 } from './time';
 export type { Instant } from './time';

@@ -18,21 +18,31 @@ export interface ParticipantChange {
 }
 
 /**
- * `open` while it collects approvals; `applied` once they reach the threshold; `closed` when the
- * set changed under it.
+ * `open` while it collects approvals; `applied` once a strict majority approved; `closed` when the
+ * set changed under it; `expired` once its `expiresAt` passed while open. `closed` and `expired`
+ * are what a read reports: the stored status stays `open`.
  */
-export type ProposalStatus = 'open' | 'applied' | 'closed';
+export type ProposalStatus = 'open' | 'applied' | 'closed' | 'expired';
 
-/** A participant change under vote, and the approvals it has so far. */
+/**
+ * A participant change under vote, and the approvals it has so far. The initialisation of the set
+ * is one too: `baseVersion` 0, its `change` adding every listed organisation, its electorate the
+ * listed organisations themselves.
+ */
 export interface Proposal {
   readonly proposalId: string;
   readonly change: ParticipantChange;
   readonly proposer: string;
   readonly approvals: string[];
-  /** The participant-set version the change was proposed against; approvals count only there. */
+  /**
+   * The participant-set version the change was proposed against (0: the initialisation);
+   * approvals count only there.
+   */
   readonly baseVersion: number;
   readonly status: ProposalStatus;
   readonly createdAt: string;
+  /** The transaction time after which it takes no approval: `createdAt` plus the lifetime. */
+  readonly expiresAt: string;
   readonly txId: string;
   readonly appliedAt?: string;
   readonly appliedVersion?: number;

@@ -30,6 +30,21 @@ export function expiryOf(deadline: Instant): Instant {
   return deadline + timeWindow;
 }
 
+/** How long a participant-set proposal takes approvals: 7 days from the time it was made. */
+export const PROPOSAL_LIFETIME_SECONDS = 7 * 86_400;
+
+export const proposalLifetime: Instant = BigInt(PROPOSAL_LIFETIME_SECONDS) * nanosPerSecond;
+
+/**
+ * The instant after which a proposal made at `createdAt` takes no approval. Both times are
+ * client-asserted within the time window W, so a proposal stays open between its lifetime − W and
+ * its lifetime + 2W of real time: the proposer may date it up to W ahead, and an approver may date
+ * a late approval up to W back.
+ */
+export function proposalExpiryOf(createdAt: Instant): Instant {
+  return createdAt + proposalLifetime;
+}
+
 const utcTimestampPattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */

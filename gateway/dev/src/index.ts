@@ -8,5 +8,6 @@
 export * from './cluster';
 export * from './demo';
 export * from './outcome';
+export * from './participants';
 export * from './sample-table';
 export * from './start-sequence';

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { LocalMember } from './cluster';
 import { runNetworkScript, startLocalConsortium, type LocalConsortium } from './demo';
 import { waitForOutcome } from './outcome';
+import { initialiseParticipants } from './participants';
 import { SAMPLE_COLUMNS, SAMPLE_ROWS } from './sample-table';
 import { runStartSequence } from './start-sequence';
 
@@ -53,14 +54,8 @@ async function demonstrate(consortium: LocalConsortium): Promise<void> {
     apiKey: requester.apiKey,
     timeoutMs: 120_000,
   });
-  const init = await client.send('POST', '/v1/admin/participants', {
-    body: {
-      participants: consortium.members.map((member) => member.mspId),
-      quorumRatio: '0.5',
-    },
-  });
-  if (init.status !== 201 && !isAlreadyInitialised(init.body)) {
-    throw new Error(`initialising the participant set failed: ${init.text}`);
+  if (await initialiseParticipants(consortium.members)) {
+    say('the participant set is initialised: a majority of the admins asked for every member');
   }
 
   say(`${requester.org} submits a customer record from its SQLite copy for corroboration`);
@@ -75,12 +70,6 @@ async function demonstrate(consortium: LocalConsortium): Promise<void> {
   });
   const decided = await waitForOutcome(client, submitted.id, 120_000);
   printResult(await withEveryVerdict(client, decided), consortium.members);
-}
-
-function isAlreadyInitialised(body: unknown): boolean {
-  return (
-    (body as { error?: { code?: unknown } } | undefined)?.error?.code === 'ALREADY_INITIALISED'
-  );
 }
 
 /**

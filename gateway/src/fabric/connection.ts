@@ -19,6 +19,13 @@ export interface ConnectionProfile {
   readonly tlsRootCertPath: string;
   readonly certPath: string;
   readonly keyPath: string;
+  /**
+   * The organisation's admin identity (certificate OU `admin`), which the gateway's admin routes
+   * submit governance with. Optional: without it those routes submit with the identity above,
+   * and the contract refuses them (`NOT_AN_ADMIN`).
+   */
+  readonly adminCertPath?: string;
+  readonly adminKeyPath?: string;
   readonly channel: string;
   readonly chaincode: string;
 }
@@ -47,13 +54,30 @@ export async function loadConnectionProfile(path: string): Promise<ConnectionPro
   if (missing.length > 0) {
     throw new Error(`connection profile ${path} lacks ${missing.join(', ')}`);
   }
+  const admin = (['adminCertPath', 'adminKeyPath'] as const).filter(
+    (field) => parsed[field] !== undefined,
+  );
+  if (admin.some((field) => typeof parsed[field] !== 'string') || admin.length === 1) {
+    throw new Error(
+      `connection profile ${path}: adminCertPath and adminKeyPath are file paths, both or neither`,
+    );
+  }
   return parsed as ConnectionProfile;
 }
 
-export async function loadMemberIdentity(profile: ConnectionProfile): Promise<MemberIdentity> {
+/** The member's client identity (`certPath`, `keyPath`), or its admin identity. */
+export async function loadMemberIdentity(
+  profile: ConnectionProfile,
+  role: 'client' | 'admin' = 'client',
+): Promise<MemberIdentity> {
+  const certPath = role === 'admin' ? profile.adminCertPath : profile.certPath;
+  const keyPath = role === 'admin' ? profile.adminKeyPath : profile.keyPath;
+  if (certPath === undefined || keyPath === undefined) {
+    throw new Error(`the connection profile of ${profile.mspId} names no ${role} identity`);
+  }
   const [certificatePem, keyPem] = await Promise.all([
-    readFile(profile.certPath, 'utf8'),
-    readFile(profile.keyPath, 'utf8'),
+    readFile(certPath, 'utf8'),
+    readFile(keyPath, 'utf8'),
   ]);
   return { mspId: profile.mspId, certificatePem, privateKey: createPrivateKey(keyPem) };
 }
@@ -81,25 +105,62 @@ export function newNodeCryptoSigner(privateKey: KeyObject): Signer {
   };
 }
 
+/** A Gateway that signs as one of the member's identities. */
+export interface SigningGateway {
+  readonly gateway: Gateway;
+  readonly identity: MemberIdentity;
+}
+
 export interface FabricConnection {
   readonly gateway: Gateway;
   readonly client: grpc.Client;
   readonly identity: MemberIdentity;
   readonly profile: ConnectionProfile;
+  /** The same connection signing as the member's admin, when its profile names one. */
+  readonly admin?: SigningGateway;
   close(): void;
 }
 
-/** Opens one gRPC connection to the member's peer and a Gateway over it, shared by all callers. */
-export async function openFabricConnection(profile: ConnectionProfile): Promise<FabricConnection> {
-  const [identity, client] = await Promise.all([
+/**
+ * Opens one gRPC connection to the member's peer and a Gateway over it, shared by all callers.
+ * With `withAdmin` and an admin identity in the profile, a second Gateway over the same
+ * connection signs as the admin; without `withAdmin` the admin's key is never read.
+ */
+export async function openFabricConnection(
+  profile: ConnectionProfile,
+  options: Readonly<{ withAdmin?: boolean }> = {},
+): Promise<FabricConnection> {
+  const withAdmin = options.withAdmin === true && profile.adminCertPath !== undefined;
+  const [identity, adminIdentity, client] = await Promise.all([
     loadMemberIdentity(profile),
+    withAdmin ? loadMemberIdentity(profile, 'admin') : undefined,
     newGrpcClient(profile),
   ]);
+  const gateway = connectAs(client, identity);
+  const admin = adminIdentity && {
+    gateway: connectAs(client, adminIdentity),
+    identity: adminIdentity,
+  };
+  return {
+    gateway,
+    client,
+    identity,
+    profile,
+    ...(admin ? { admin } : {}),
+    close: () => {
+      gateway.close();
+      admin?.gateway.close();
+      client.close();
+    },
+  };
+}
+
+function connectAs(client: grpc.Client, identity: MemberIdentity): Gateway {
   const fabricIdentity: Identity = {
     mspId: identity.mspId,
     credentials: new TextEncoder().encode(identity.certificatePem),
   };
-  const gateway = connect({
+  return connect({
     client,
     identity: fabricIdentity,
     signer: newNodeCryptoSigner(identity.privateKey),
@@ -109,14 +170,4 @@ export async function openFabricConnection(profile: ConnectionProfile): Promise<
     submitOptions: () => ({ deadline: Date.now() + 10_000 }),
     commitStatusOptions: () => ({ deadline: Date.now() + 60_000 }),
   });
-  return {
-    gateway,
-    client,
-    identity,
-    profile,
-    close: () => {
-      gateway.close();
-      client.close();
-    },
-  };
 }

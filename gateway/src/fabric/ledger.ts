@@ -29,7 +29,7 @@ import {
 import { common } from '@hyperledger/fabric-protos';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { CorroborateError } from '../errors';
-import type { FabricConnection } from './connection';
+import type { FabricConnection, SigningGateway } from './connection';
 
 export interface Committed<T> {
   readonly result: T;
@@ -115,7 +115,11 @@ const unreachableCodes: ReadonlySet<number> = new Set([
  */
 export interface Ledger {
   readonly mspId: string;
-  initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<ParticipantSet>;
+  /**
+   * Proposes, or approves, the initialisation of the participant set with these members: it is
+   * applied once the admins of a strict majority of them have asked for the same set and ratio.
+   */
+  initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<Proposal>;
   getParticipants(): Promise<ParticipantSet>;
   proposeParticipantChange(proposalId: string, change: ParticipantChange): Promise<Proposal>;
   approveParticipantChange(proposalId: string): Promise<Proposal>;
@@ -159,21 +163,25 @@ class ContractLedger implements Ledger {
   readonly #now: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
 
-  constructor(connection: FabricConnection, options: Readonly<LedgerOptions>) {
+  constructor(
+    connection: FabricConnection,
+    signing: SigningGateway,
+    options: Readonly<LedgerOptions>,
+  ) {
     this.#commit = options.commit ?? defaultCommitPolicy;
     this.#onCommitEvent = options.onCommitEvent ?? (() => undefined);
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => sleepFor(ms));
-    this.mspId = connection.identity.mspId;
+    this.mspId = signing.identity.mspId;
     this.#channel = connection.profile.channel;
     this.#chaincode = connection.profile.chaincode;
-    this.#network = connection.gateway.getNetwork(this.#channel);
+    this.#network = signing.gateway.getNetwork(this.#channel);
     this.#contract = this.#network.getContract(this.#chaincode);
     this.#qscc = this.#network.getContract('qscc');
   }
 
-  async initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<ParticipantSet> {
-    const committed = await this.#submit<ParticipantSet>('InitParticipants', [
+  async initParticipants(mspIds: readonly string[], quorumRatio: string): Promise<Proposal> {
+    const committed = await this.#submit<Proposal>('InitParticipants', [
       JSON.stringify(mspIds),
       quorumRatio,
     ]);
@@ -386,12 +394,23 @@ function decodeEvents(
 }
 
 /**
- * The ledger facade over a member's connection. Every submission waits for its commit under
- * `options.commit`.
+ * The contract as the member's client identity sees it. Every submission waits for its commit
+ * under `options.commit`.
  */
 export function newLedger(
   connection: FabricConnection,
   options: Readonly<LedgerOptions> = {},
 ): Ledger {
-  return new ContractLedger(connection, options);
+  return new ContractLedger(connection, connection, options);
+}
+
+/**
+ * The contract as the member's admin submits to it, for governance; `undefined` when the
+ * connection profile names no admin identity.
+ */
+export function newAdminLedger(
+  connection: FabricConnection,
+  options: Readonly<LedgerOptions> = {},
+): Ledger | undefined {
+  return connection.admin && new ContractLedger(connection, connection.admin, options);
 }

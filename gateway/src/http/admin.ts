@@ -8,9 +8,14 @@ import { assertJson } from './parameters';
 /**
  * The participant set and its governance: `GET /participants` for readers; under `/admin` for
  * the member's administrators, initialising the set and proposing and approving changes to it.
+ * Governance is submitted through `adminLedger`, which signs with the member's Fabric admin
+ * identity: the contract accepts governance from no other (`NOT_AN_ADMIN`).
  */
-export function newParticipantRoutes(options: Readonly<{ ledger: Ledger }>): Router {
+export function newParticipantRoutes(
+  options: Readonly<{ ledger: Ledger; adminLedger?: Ledger }>,
+): Router {
   const { ledger } = options;
+  const governance = options.adminLedger ?? ledger;
   const routes = Router();
 
   routes.get('/participants', requireRole('reader'), async (_request, response) => {
@@ -23,11 +28,11 @@ export function newParticipantRoutes(options: Readonly<{ ledger: Ledger }>): Rou
   admin.post('/participants', async (request, response) => {
     assertJson(request);
     const body = assertValid(validators.InitParticipants, request.body, 'body');
-    const set: ParticipantSetView = await ledger.initParticipants(
+    const proposal: ProposalView = await governance.initParticipants(
       body.participants,
       body.quorumRatio ?? '0.5',
     );
-    response.status(201).json(set);
+    response.json(proposal);
   });
   admin.post('/participant-changes', async (request, response) => {
     assertJson(request);
@@ -36,7 +41,7 @@ export function newParticipantRoutes(options: Readonly<{ ledger: Ledger }>): Rou
       request.body,
       'body',
     );
-    const proposal: ProposalView = await ledger.proposeParticipantChange(proposalId, {
+    const proposal: ProposalView = await governance.proposeParticipantChange(proposalId, {
       add: change.add ?? [],
       remove: change.remove ?? [],
       ...(change.quorumRatio ? { quorumRatio: change.quorumRatio } : {}),
@@ -45,7 +50,7 @@ export function newParticipantRoutes(options: Readonly<{ ledger: Ledger }>): Rou
   });
   admin.post('/participant-changes/:proposalId/approve', async (request, response) => {
     const proposalId = assertValid(validators.RequestId, request.params.proposalId, 'proposalId');
-    const proposal: ProposalView = await ledger.approveParticipantChange(proposalId);
+    const proposal: ProposalView = await governance.approveParticipantChange(proposalId);
     response.json(proposal);
   });
   routes.use('/admin', admin);

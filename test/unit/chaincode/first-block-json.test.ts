@@ -5,6 +5,7 @@ import sinon from 'sinon';
 import { firstBlockViewJson, storedFirstBlockJson } from '../../../chaincode/src/first-block';
 import {
   consortium,
+  initParticipants,
   mspIds,
   newFirstBlockContent,
   newSignedFirstBlock,
@@ -100,7 +101,7 @@ describe('first block JSON spliced from canonical parts', () => {
 
     beforeEach(async () => {
       ledger = new LedgerDouble();
-      await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(3)), '0.5');
+      await initParticipants(ledger, mspIds(3));
     });
 
     function storedBytes(): string {

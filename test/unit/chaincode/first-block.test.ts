@@ -11,6 +11,7 @@ import {
   consortium,
   daysAfterStart,
   identityOf,
+  initParticipants,
   mspIds,
   newFirstBlockContent,
   newSignedFirstBlock,
@@ -33,7 +34,7 @@ describe('CreateFirstBlock', () => {
 
   beforeEach(async () => {
     ledger = new LedgerDouble();
-    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(3)), '0.5');
+    await initParticipants(ledger, mspIds(3));
   });
 
   afterEach(() => {
@@ -60,11 +61,11 @@ describe('CreateFirstBlock', () => {
       threshold: 1,
       quorumRatio: '0.5',
       createdAt: '2025-01-01T00:00:00.000Z',
-      txId: 'tx2',
+      txId: 'tx3',
     });
     expect(ledger.events.at(-1)).to.deep.equal({
       name: 'FirstBlockCreated',
-      txId: 'tx2',
+      txId: 'tx3',
       payload: {
         blockId: 'block-1',
         requester: 'Org1MSP',
@@ -74,7 +75,7 @@ describe('CreateFirstBlock', () => {
         deadline: content.deadline,
         sourceId: 'customers-db',
         records: 3,
-        txId: 'tx2',
+        txId: 'tx3',
       },
     });
   });

@@ -17,16 +17,75 @@ import {
 import type { TestIdentity } from '../../support/identities';
 import { newIdentity, signPayload } from '../../support/identities';
 
-/** Identities are costly to make, so each MSP id gets one per test run. */
+/** Identities are costly to make, so each MSP id gets one user and one admin per test run. */
 const identities = new Map<string, Promise<TestIdentity>>();
 
+/** An organisation's user: a client certificate (OU client), as a member's gateway holds. */
 export function identityOf(mspId: string): Promise<TestIdentity> {
-  let identity = identities.get(mspId);
+  return cachedIdentity(`user:${mspId}`, () => newIdentity(mspId));
+}
+
+/** An organisation's administrator (OU admin): the only identity governance accepts. */
+export function adminOf(mspId: string): Promise<TestIdentity> {
+  return cachedIdentity(`admin:${mspId}`, () =>
+    newIdentity(mspId, `Admin@${mspId}`, 'P-256', 'admin'),
+  );
+}
+
+function cachedIdentity(key: string, make: () => Promise<TestIdentity>): Promise<TestIdentity> {
+  let identity = identities.get(key);
   if (!identity) {
-    identity = newIdentity(mspId);
-    identities.set(mspId, identity);
+    identity = make();
+    identities.set(key, identity);
   }
   return identity;
+}
+
+/** The fewest organisations that are a strict majority of `count`. */
+export function majorityOf(count: number): number {
+  return Math.floor(count / 2) + 1;
+}
+
+/**
+ * Initialises the participant set as a consortium does: the admins of a strict majority of the
+ * listed organisations each call InitParticipants with the same list, the first ones first.
+ */
+export async function initParticipants(
+  ledger: { submit(identity: TestIdentity, fn: string, ...args: string[]): Promise<string> },
+  participants: readonly string[],
+  ratio = '0.5',
+): Promise<void> {
+  for (const mspId of participants.slice(0, majorityOf(participants.length))) {
+    await ledger.submit(
+      await adminOf(mspId),
+      'InitParticipants',
+      JSON.stringify(participants),
+      ratio,
+    );
+  }
+}
+
+/**
+ * Changes the participant set as a consortium does: the first of `approvers` proposes with its
+ * admin, the others approve with theirs; together they must be a strict majority.
+ */
+export async function changeParticipants(
+  ledger: { submit(identity: TestIdentity, fn: string, ...args: string[]): Promise<string> },
+  proposalId: string,
+  change: { add?: string[]; remove?: string[]; quorumRatio?: string },
+  approvers: readonly string[],
+): Promise<void> {
+  const [proposer, ...others] = approvers;
+  if (proposer === undefined) throw new Error('a change needs a proposer');
+  await ledger.submit(
+    await adminOf(proposer),
+    'ProposeParticipantChange',
+    proposalId,
+    JSON.stringify(change),
+  );
+  for (const mspId of others) {
+    await ledger.submit(await adminOf(mspId), 'ApproveParticipantChange', proposalId);
+  }
 }
 
 export function mspIds(count: number): string[] {

@@ -61,14 +61,24 @@ export class LedgerDouble {
   /** Transaction time in milliseconds since the epoch; tests move it forward. */
   now = Date.parse('2025-01-01T00:00:00.000Z');
   lastStub: StubbedChaincodeStub | undefined;
-  readonly #chaincode = new ChaincodeFromContract(
-    [...contracts],
-    serializers,
-    {},
-    'corroborate',
-    '0.1.0',
-  );
+  readonly #chaincode: ChaincodeFromContract;
   #txCount = 0;
+
+  /** Runs Corroborate's chaincode, or the contracts of another chaincode package. */
+  constructor(
+    chaincode: { readonly contracts: readonly unknown[]; readonly name: string } = {
+      contracts,
+      name: 'corroborate',
+    },
+  ) {
+    this.#chaincode = new ChaincodeFromContract(
+      [...chaincode.contracts],
+      serializers,
+      {},
+      chaincode.name,
+      '0.1.0',
+    );
+  }
 
   advance(milliseconds: number): void {
     this.now += milliseconds;

@@ -3,7 +3,7 @@ import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import sinon from 'sinon';
 import type { TestIdentity } from '../../support/identities';
-import { consortium, mspIds, newSignedFirstBlock, refusal } from './fixtures';
+import { consortium, initParticipants, mspIds, newSignedFirstBlock, refusal } from './fixtures';
 import { compositeKey, LedgerDouble } from './ledger-double';
 
 chai.use(chaiAsPromised);
@@ -19,7 +19,7 @@ describe('ListFirstBlocks', () => {
 
   beforeEach(async () => {
     ledger = new LedgerDouble();
-    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(2)), '0.5');
+    await initParticipants(ledger, mspIds(2));
     for (const id of ['b-3', 'b-1', 'b-5', 'b-2', 'b-4']) {
       const signed = newSignedFirstBlock(org1, { id, mode: 'relay', records: 2 });
       await ledger.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);

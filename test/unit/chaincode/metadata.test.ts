@@ -71,6 +71,14 @@ describe('contract metadata', () => {
     expect(metadata.contracts).to.have.property('corroborate');
     expect(metadata.contracts.corroborate?.name).to.equal('corroborate');
   });
+
+  it("ships Corroborate's contract alone: no benchmark baseline", () => {
+    // Besides fabric-contract-api's own system contract, which every chaincode answers with.
+    expect(Object.keys(metadata.contracts)).to.have.members([
+      'corroborate',
+      'org.hyperledger.fabric',
+    ]);
+  });
 });
 
 describe('error catalogue', () => {

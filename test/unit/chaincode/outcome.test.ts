@@ -8,6 +8,8 @@ import sinon from 'sinon';
 import type { TestIdentity } from '../../support/identities';
 import { expectRefusedWithoutWrites } from './assertions';
 import {
+  changeParticipants,
+  initParticipants,
   invalidVerdict,
   members,
   mspIds,
@@ -37,7 +39,7 @@ describe('FinalizeOutcome', () => {
 
   async function setUp(participants: number, ratio = '0.5'): Promise<void> {
     ledger = new LedgerDouble();
-    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(participants)), ratio);
+    await initParticipants(ledger, mspIds(participants), ratio);
     const signed = newSignedFirstBlock(org1);
     await ledger.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);
     content = signed.content;
@@ -103,19 +105,19 @@ describe('FinalizeOutcome', () => {
       participants: 3,
       threshold: 2,
       decidedAt: '2025-01-01T00:00:00.000Z',
-      txId: 'tx5',
+      txId: 'tx7',
     });
     expect(outcomeEvents()).to.deep.equal([
       {
         name: 'OutcomeDecided',
-        txId: 'tx5',
+        txId: 'tx7',
         payload: {
           blockId: 'block-1',
           status: 'accepted',
           valid: 2,
           invalid: 0,
           unverifiable: 0,
-          txId: 'tx5',
+          txId: 'tx7',
         },
       },
     ]);
@@ -369,9 +371,7 @@ describe('FinalizeOutcome', () => {
   });
 
   it("keeps a block's snapshot and threshold when the participant set changes", async () => {
-    await ledger.submit(org1, 'ProposeParticipantChange', 'grow', '{"add":["Org5MSP","Org6MSP"]}');
-    await ledger.submit(org2, 'ApproveParticipantChange', 'grow');
-    await ledger.submit(org3, 'ApproveParticipantChange', 'grow');
+    await changeParticipants(ledger, 'grow', { add: ['Org5MSP', 'Org6MSP'] }, mspIds(3));
     await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
     await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
 
@@ -423,14 +423,14 @@ describe('FinalizeOutcome', () => {
       expect(outcomeEvents()).to.deep.equal([
         {
           name: 'OutcomeDecided',
-          txId: 'tx6',
+          txId: 'tx8',
           payload: {
             blockId: 'block-1',
             status: 'accepted',
             valid: 2,
             invalid: 0,
             unverifiable: 0,
-            txId: 'tx6',
+            txId: 'tx8',
           },
         },
       ]);
@@ -518,9 +518,7 @@ describe('FinalizeOutcome', () => {
 
     it('refuses a participant who joined the set after the block was created', async () => {
       const org5 = orgs[4] as TestIdentity;
-      await ledger.submit(org1, 'ProposeParticipantChange', 'grow', '{"add":["Org5MSP"]}');
-      await ledger.submit(org2, 'ApproveParticipantChange', 'grow');
-      await ledger.submit(org3, 'ApproveParticipantChange', 'grow');
+      await changeParticipants(ledger, 'grow', { add: ['Org5MSP'] }, mspIds(3));
       await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
       await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
 

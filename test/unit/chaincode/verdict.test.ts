@@ -8,6 +8,7 @@ import { expectRefusedWithoutWrites } from './assertions';
 import type { FirstBlockOptions } from './fixtures';
 import {
   identityOf,
+  initParticipants,
   invalidVerdict,
   members,
   mspIds,
@@ -43,7 +44,7 @@ describe('RecordVerdict', () => {
   beforeEach(async () => {
     ledger = new LedgerDouble();
     // Org1 requests; Org2, Org3 and Org4 vote.
-    await ledger.submit(org1, 'InitParticipants', JSON.stringify(mspIds(4)), '0.5');
+    await initParticipants(ledger, mspIds(4));
     content = await createBlock({ records: 2 });
   });
 
@@ -68,18 +69,18 @@ describe('RecordVerdict', () => {
       attempts: 1,
       failedRecords: [],
       recordedAt: '2025-01-01T00:00:00.000Z',
-      txId: 'tx3',
+      txId: 'tx5',
     });
     expect(ledger.world.has(key('verdict', 'block-1', 'Org2MSP'))).to.be.true;
     expect(ledger.events.at(-1)).to.deep.equal({
       name: 'VerdictRecorded',
-      txId: 'tx3',
+      txId: 'tx5',
       payload: {
         blockId: 'block-1',
         participant: 'Org2MSP',
         result: 'valid',
         reason: 'OK',
-        txId: 'tx3',
+        txId: 'tx5',
       },
     });
   });

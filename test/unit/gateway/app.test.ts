@@ -267,22 +267,27 @@ describe('gateway API', () => {
       sinon.assert.notCalled(ledger.initParticipants);
     });
 
-    it('lets an admin initialise the participants', async () => {
-      const set = {
-        participants: ['Org1MSP', 'Org2MSP'],
-        quorumRatio: '0.5',
-        threshold: 1,
-        version: 1,
+    it("lets an admin propose the initialisation and answers with the initialisation's proposal", async () => {
+      const proposal = {
+        proposalId: `init-${'ab'.repeat(32)}`,
+        change: { add: ['Org1MSP', 'Org2MSP'], remove: [], quorumRatio: '0.5' },
+        proposer: 'Org1MSP',
+        approvals: ['Org1MSP'],
+        baseVersion: 0,
+        status: 'open' as const,
+        createdAt: '2025-01-01T00:00:00.000Z',
+        expiresAt: '2025-01-08T00:00:00.000Z',
+        txId: 'cd'.repeat(32),
       };
-      ledger.initParticipants.resolves(set);
+      ledger.initParticipants.resolves(proposal);
 
       const answer = await call('/v1/admin/participants', {
         key: 'admin',
         json: { participants: ['Org1MSP', 'Org2MSP'] },
       });
 
-      expect(answer.status).to.equal(201);
-      expect(answer.body).to.deep.equal(set);
+      expect(answer.status).to.equal(200);
+      expect(answer.body).to.deep.equal(proposal);
       sinon.assert.calledOnceWithExactly(ledger.initParticipants, ['Org1MSP', 'Org2MSP'], '0.5');
     });
   });
@@ -938,5 +943,86 @@ describe('gateway API rate limit', () => {
     expect(statuses).to.deep.equal([200, 200, 429]);
     expect(limited.body.error.code).to.equal('RATE_LIMITED');
     expect(other.status).to.equal(200);
+  });
+});
+
+describe("gateway API: governance with the member's admin identity", () => {
+  const sandbox = sinon.createSandbox();
+  let server: Server;
+  let base = '';
+  let ledger: StubbedLedger;
+  let adminLedger: StubbedLedger;
+  const call = newCaller(() => base);
+
+  before(async () => {
+    const { app } = newApp({
+      config: gatewayConfig(),
+      ledger: newForwardingLedger(() => ledger),
+      adminLedger: newForwardingLedger(() => adminLedger),
+      requests: { submit: () => Promise.reject(new Error('not used')) },
+      logger: pino({ level: 'silent' }),
+    });
+    server = app.listen(0, '127.0.0.1');
+    base = await listen(server);
+  });
+
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  beforeEach(() => {
+    ledger = newStubbedLedger(sandbox);
+    adminLedger = newStubbedLedger(sandbox);
+  });
+
+  afterEach(() => {
+    sandbox.restore();
+  });
+
+  it('submits the initialisation, proposals and approvals as the admin, and reads as the client', async () => {
+    const proposal = {} as Awaited<ReturnType<StubbedLedger['proposeParticipantChange']>>;
+    adminLedger.initParticipants.resolves(proposal);
+    adminLedger.proposeParticipantChange.resolves(proposal);
+    adminLedger.approveParticipantChange.resolves(proposal);
+    ledger.getParticipants.resolves({
+      participants: ['Org1MSP'],
+      quorumRatio: '0.5',
+      threshold: 1,
+      version: 1,
+    });
+
+    const answers = [
+      await call('/v1/admin/participants', { key: 'admin', json: { participants: ['Org1MSP'] } }),
+      await call('/v1/admin/participant-changes', {
+        key: 'admin',
+        json: { proposalId: 'p-1', add: ['Org2MSP'] },
+      }),
+      await call('/v1/admin/participant-changes/p-1/approve', { key: 'admin', method: 'POST' }),
+      await call('/v1/participants', { key: 'reader' }),
+    ];
+
+    expect(answers.map((answer) => answer.status)).to.deep.equal([200, 201, 200, 200]);
+    sinon.assert.calledOnce(adminLedger.initParticipants);
+    sinon.assert.calledOnce(adminLedger.proposeParticipantChange);
+    sinon.assert.calledOnce(adminLedger.approveParticipantChange);
+    sinon.assert.notCalled(ledger.initParticipants);
+    sinon.assert.notCalled(ledger.proposeParticipantChange);
+    sinon.assert.notCalled(ledger.approveParticipantChange);
+    sinon.assert.calledOnce(ledger.getParticipants);
+    sinon.assert.notCalled(adminLedger.getParticipants);
+  });
+
+  it('answers 403 NOT_AN_ADMIN when the contract refuses the identity it submitted with', async () => {
+    adminLedger.approveParticipantChange.rejects(
+      chaincodeError('NOT_AN_ADMIN: Org1MSP: the submitting identity has no admin role'),
+    );
+
+    const answer = await call('/v1/admin/participant-changes/p-1/approve', {
+      key: 'admin',
+      method: 'POST',
+    });
+
+    expect(answer.status).to.equal(403);
+    expect(answer.body.error.code).to.equal('NOT_AN_ADMIN');
   });
 });

@@ -22,7 +22,13 @@ import {
   type ProtocolLedger,
 } from '../../../gateway/src/worker/protocol';
 import type { TestIdentity } from '../../support/identities';
-import { consortium, daysAfterStart, mspIds, newSignedFirstBlock } from '../chaincode/fixtures';
+import {
+  consortium,
+  daysAfterStart,
+  initParticipants,
+  mspIds,
+  newSignedFirstBlock,
+} from '../chaincode/fixtures';
 import { LedgerDouble } from '../chaincode/ledger-double';
 import {
   mvccConflict,
@@ -661,7 +667,7 @@ describe('participant protocol', () => {
       const contract = new LedgerDouble();
       const members = await consortium(3);
       const [org1] = members as [TestIdentity];
-      await contract.submit(org1, 'InitParticipants', JSON.stringify(mspIds(3)), '0.5');
+      await initParticipants(contract, mspIds(3));
       const signed = newSignedFirstBlock(org1, { id: 'stalled', deadline: daysAfterStart(1) });
       await contract.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);
       const view = await contract.evaluateJson<FirstBlockView>(org1, 'GetFirstBlock', 'stalled');
