@@ -17,6 +17,7 @@ import {
   type SourceConfig,
 } from '@corroborate/gateway';
 import {
+  initialiseParticipants,
   readLocalNetwork,
   runNetworkScript,
   SAMPLE_COLUMNS,
@@ -181,13 +182,8 @@ export async function startWorld(): Promise<FaultWorld> {
   };
   try {
     await Promise.all(members.map((running) => running.ready()));
-    const init = await members[0]!.client.send('POST', '/v1/admin/participants', {
-      body: { participants: members.map((running) => running.mspId) },
-    });
-    const code = (init.body as { error?: { code?: string } } | undefined)?.error?.code;
-    if (init.status !== 201 && code !== 'ALREADY_INITIALISED') {
-      throw new Error(`participant set: ${init.status} ${init.text}`);
-    }
+    // Every member's admin through its own gateway, until a strict majority has approved.
+    await initialiseParticipants(members.map((running) => running.local));
   } catch (error) {
     await world.stop();
     throw error;
