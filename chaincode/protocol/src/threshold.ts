@@ -48,7 +48,7 @@ export function parseQuorumRatio(text: string): QuorumRatio | undefined {
   const whole = match[1] ?? '0';
   const fraction = (match[2] ?? '').replace(/0+$/, '');
   const denominator = 10n ** BigInt(fraction.length);
-  const numerator = BigInt(whole) * denominator + BigInt(fraction === '' ? '0' : fraction);
+  const numerator = BigInt(whole) * denominator + BigInt(`0${fraction}`);
   if (numerator <= 0n || numerator > denominator) {
     return undefined;
   }

@@ -6,7 +6,11 @@ import {
   countVerdicts,
   decideByCounts,
   decideOutcome,
+  isGovernanceMajority,
+  meetsMinQuorumRatio,
   parseQuorumRatio,
+  voterThreshold,
+  votersOf,
 } from '@corroborate/protocol';
 import type { QuorumRatio } from '@corroborate/protocol';
 
@@ -222,6 +226,62 @@ describe('threshold', () => {
           },
         ),
       );
+    });
+  });
+
+  describe('the rules the contract builds on', () => {
+    it('keeps ratios of at least one half only', () => {
+      expect(
+        ['0.5', '0.500000001', '0.51', '1'].map((text) => meetsMinQuorumRatio(ratio(text))),
+      ).to.deep.equal([true, true, true, true]);
+      expect(
+        ['0.499999999', '0.25', '0.000000001'].map((text) => meetsMinQuorumRatio(ratio(text))),
+      ).to.deep.equal([false, false, false]);
+    });
+
+    it('reads a ratio with no fractional digits, or only zeros, as a whole number', () => {
+      expect(ratio('1')).to.deep.equal({ text: '1', numerator: 1n, denominator: 1n });
+      expect(ratio('1.0')).to.deep.equal({ text: '1', numerator: 1n, denominator: 1n });
+      expect(ratio('0.05')).to.deep.equal({ text: '0.05', numerator: 5n, denominator: 100n });
+    });
+
+    it('takes the requester out of the voters, keeping the snapshot order', () => {
+      expect(votersOf(['Org3MSP', 'Org1MSP', 'Org2MSP'], 'Org1MSP')).to.deep.equal([
+        'Org3MSP',
+        'Org2MSP',
+      ]);
+      expect(votersOf(['Org1MSP'], 'Org1MSP')).to.deep.equal([]);
+      expect(votersOf(['Org2MSP'], 'Org1MSP')).to.deep.equal(['Org2MSP']);
+    });
+
+    it('needs at least one valid verdict, however few the voters', () => {
+      expect(voterThreshold(0, ratio('0.5'))).to.equal(1);
+      expect(voterThreshold(1, ratio('0.5'))).to.equal(1);
+      expect(voterThreshold(3, ratio('0.5'))).to.equal(2);
+      expect(voterThreshold(4, ratio('1'))).to.equal(4);
+    });
+
+    it('changes the participant set on a strict majority only', () => {
+      expect(isGovernanceMajority(1, 2)).to.be.false;
+      expect(isGovernanceMajority(2, 4)).to.be.false;
+      expect(isGovernanceMajority(2, 3)).to.be.true;
+      expect(isGovernanceMajority(3, 4)).to.be.true;
+      expect(isGovernanceMajority(1, 1)).to.be.true;
+      expect(isGovernanceMajority(0, 0)).to.be.false;
+    });
+
+    it('decides nothing for a block without voters: no acceptance, and no rejection without an invalid verdict', () => {
+      // A consortium of one: no voters, threshold 1.
+      const alone = { participants: 0, threshold: 1, valid: 0, invalid: 0, unverifiable: 0 };
+      expect(decideByCounts(alone)).to.equal(undefined);
+      expect(canStillAccept(alone)).to.be.false;
+    });
+
+    it('accepts nothing on a threshold below one, even with valid verdicts', () => {
+      const degenerate = { participants: 2, threshold: 0, valid: 0, invalid: 0, unverifiable: 0 };
+      expect(decideByCounts(degenerate)).to.equal(undefined);
+      expect(decideByCounts({ ...degenerate, valid: 1 })).to.equal(undefined);
+      expect(canStillAccept(degenerate)).to.be.false;
     });
   });
 });

@@ -13,6 +13,12 @@ import {
 const observedHash = sha256Hex('batch');
 
 describe('parseVerdictInput', () => {
+  it('names observedHash when it is not text', () => {
+    expect(() =>
+      parseVerdictInput({ result: 'valid', observedHash: 7, reason: 'OK', attempts: 1 }),
+    ).to.throw(/^INVALID_ARGUMENT: observedHash: /);
+  });
+
   it('accepts a valid verdict and an invalid one with failed records', () => {
     const valid = { result: 'valid', observedHash, reason: 'OK', attempts: 1 };
     expect(parseVerdictInput(valid)).to.deep.equal(valid);
