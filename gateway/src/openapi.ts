@@ -587,6 +587,14 @@ export const openApiDocument = {
           reason: { enum: [...VERDICT_REASONS] },
           attempts: { type: 'integer' },
           failedRecords: { type: 'array', items: { type: 'integer' } },
+          /** Which fields of a failed record differ; present only when the participant named some. */
+          differingFields: {
+            type: 'array',
+            items: closed(['record', 'fields'], {
+              record: { type: 'integer' },
+              fields: strings,
+            }),
+          },
           recordedAt: { type: 'string' },
           txId: { type: 'string' },
         },

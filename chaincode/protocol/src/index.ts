@@ -33,6 +33,7 @@ export { certificateFingerprint, firstBlockSigningPayload, verifySignature } fro
 export { CONNECTOR_KINDS, LIMITS, MODES, VERDICT_REASONS, VERDICT_RESULTS } from './model';
 export type {
   ConnectorKind,
+  DifferingFields,
   FirstBlockContent,
   FirstBlockRecord,
   HttpRead,

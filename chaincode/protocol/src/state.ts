@@ -85,6 +85,8 @@ export interface Verdict {
   readonly reason: VerdictInput['reason'];
   readonly attempts: number;
   readonly failedRecords: number[];
+  /** Present only when the participant named fields that differ. */
+  readonly differingFields?: VerdictInput['differingFields'];
   readonly recordedAt: string;
   readonly txId: string;
 }

@@ -58,6 +58,7 @@ const verdictKeys = [
   'reason',
   'attempts',
   'failedRecords',
+  'differingFields',
   'recordedAt',
   'txId',
   'blockNumber',
@@ -304,6 +305,9 @@ function checkVerdicts(content: FirstBlockContent, block: Json, verdicts: Json[]
           reason: verdict.reason,
           attempts: verdict.attempts,
           ...(verdict.failedRecords === undefined ? {} : { failedRecords: verdict.failedRecords }),
+          ...(verdict.differingFields === undefined
+            ? {}
+            : { differingFields: verdict.differingFields }),
         },
         content.records.length,
       );

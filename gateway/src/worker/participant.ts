@@ -1,4 +1,4 @@
-import type { VerdictInput } from '@corroborate/protocol';
+import type { DifferingFields, VerdictInput } from '@corroborate/protocol';
 import { classify } from '../classify';
 import type { Ledger } from '../fabric/ledger';
 import type { FirstBlockView, Verdict } from '@corroborate/protocol';
@@ -74,7 +74,13 @@ class ParticipantImpl implements Participant {
             attempts: attempt,
           };
         } else {
-          verdict = invalid(second.reason, second.observedHash, attempt, second.failedRecords);
+          verdict = invalid(
+            second.reason,
+            second.observedHash,
+            attempt,
+            second.failedRecords,
+            second.differingFields,
+          );
           if (!second.retryable) break;
         }
       }
@@ -127,6 +133,7 @@ function invalid(
   observedHash: string,
   attempts: number,
   failedRecords: number[] = [],
+  differingFields: DifferingFields[] = [],
 ): VerdictInput {
   return {
     result: 'invalid',
@@ -134,6 +141,7 @@ function invalid(
     reason,
     attempts,
     ...(failedRecords.length > 0 ? { failedRecords } : {}),
+    ...(differingFields.length > 0 ? { differingFields } : {}),
   };
 }
 

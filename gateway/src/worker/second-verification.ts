@@ -1,6 +1,8 @@
 import {
   batchRoot,
+  compareFieldNames,
   hashRecord,
+  type DifferingFields,
   type FirstBlockContent,
   type VerdictReason,
 } from '@corroborate/protocol';
@@ -12,6 +14,8 @@ export interface SecondVerification {
   /** The batch root of what this participant read, or '' when it could not read every record. */
   readonly observedHash: string;
   readonly failedRecords: number[];
+  /** For the records read but different: which fields differ. */
+  readonly differingFields: DifferingFields[];
   /** Whether another attempt may change the answer (a mismatch or an unreachable source). */
   readonly retryable: boolean;
   readonly detail?: string;
@@ -35,6 +39,7 @@ export async function verifyAgainstSource(
   }
   const observed: string[] = [];
   const failedRecords: number[] = [];
+  const differingFields: DifferingFields[] = [];
   let worstReason: VerdictReason = 'OK';
   // Retrying helps only if every failure may heal (a lagging replica, an unreachable source).
   let retryable = true;
@@ -42,10 +47,12 @@ export async function verifyAgainstSource(
   for (const [index, record] of content.records.entries()) {
     try {
       const data = await connector.read(record.read, signal ? { signal } : undefined);
-      const { recordHash } = hashRecord(data);
+      const { recordHash, fieldHashes } = hashRecord(data);
       observed.push(recordHash);
       if (recordHash !== record.recordHash) {
         failedRecords.push(index);
+        const fields = fieldsThatDiffer(record.fieldHashes, fieldHashes);
+        if (fields.length > 0) differingFields.push({ record: index, fields });
         worstReason = worstReason === 'OK' ? 'HASH_MISMATCH' : worstReason;
       }
     } catch (error) {
@@ -59,9 +66,28 @@ export async function verifyAgainstSource(
   }
   const observedHash = observed.length === content.records.length ? batchRoot(observed) : '';
   if (failedRecords.length === 0) {
-    return { ok: true, reason: 'OK', observedHash, failedRecords, retryable: false };
+    return {
+      ok: true,
+      reason: 'OK',
+      observedHash,
+      failedRecords,
+      differingFields,
+      retryable: false,
+    };
   }
-  return failure(worstReason, retryable, failedRecords, detail, observedHash);
+  return {
+    ...failure(worstReason, retryable, failedRecords, detail, observedHash),
+    differingFields,
+  };
+}
+
+/** Field names whose hashes differ, or that only one side has, in the rule's order. */
+export function fieldsThatDiffer(
+  expected: Readonly<Record<string, string>>,
+  observed: Readonly<Record<string, string>>,
+): string[] {
+  const names = new Set([...Object.keys(expected), ...Object.keys(observed)]);
+  return [...names].filter((name) => expected[name] !== observed[name]).sort(compareFieldNames);
 }
 
 function failure(
@@ -76,6 +102,7 @@ function failure(
     reason,
     observedHash,
     failedRecords,
+    differingFields: [],
     retryable,
     ...(detail ? { detail } : {}),
   };
