@@ -30,6 +30,8 @@ export type { CanonicalRecord, FieldProof, RecordHashes } from './record';
 export { batchRoot, proveRecord, verifyRecordProof } from './batch';
 export type { RecordProof } from './batch';
 export { certificateFingerprint, firstBlockSigningPayload, verifySignature } from './signature';
+export type { CryptoPort, ParsedCertificate } from './crypto-port';
+export { nodeCrypto } from './node-crypto';
 export { CONNECTOR_KINDS, LIMITS, MODES, VERDICT_REASONS, VERDICT_RESULTS } from './model';
 export type {
   ConnectorKind,
