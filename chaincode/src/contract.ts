@@ -184,6 +184,17 @@ export class CorroborateContract extends CodedContract {
     return canonicalJson({ ...proposal, status: proposalStatus(proposal, set) });
   }
 
+  @Transaction(false)
+  @Returns('string')
+  async ListParticipantChanges(ctx: Context): Promise<string> {
+    const ledger = new Ledger(ctx);
+    const set = await requireParticipants(ledger);
+    const proposals = await ledger.listProposals();
+    return canonicalJson(
+      proposals.map((proposal) => ({ ...proposal, status: proposalStatus(proposal, set) })),
+    );
+  }
+
   @Transaction()
   @Param('contentJson', 'string', 'JSON FirstBlockContent, as signed')
   @Param('signature', 'string', 'base64 DER ECDSA P-256 signature over the canonical content')
@@ -386,7 +397,12 @@ export class CorroborateContract extends CodedContract {
       txId: ledger.txId(),
     };
     await ledger.putOutcome(outcome);
-    await ledger.putStatus(status, summariseFirstBlock(meta), 'pending');
+    // The listing carries when it was decided, so that a dashboard can chart throughput.
+    await ledger.putStatus(
+      status,
+      { ...summariseFirstBlock(meta), decidedAt: outcome.decidedAt },
+      'pending',
+    );
     ledger.setEvent('OutcomeDecided', {
       blockId,
       status,

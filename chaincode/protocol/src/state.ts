@@ -133,6 +133,8 @@ export interface FirstBlockSummary {
   readonly threshold: number;
   readonly deadline: string;
   readonly createdAt: string;
+  /** When the outcome was recorded; in the listings of decided blocks only. */
+  readonly decidedAt?: string;
 }
 
 export interface FirstBlockListItem extends FirstBlockSummary {

@@ -252,6 +252,19 @@ describe('participant governance', () => {
       expect(proposal.change).to.deep.equal({ add: ['Org4MSP'], remove: [] });
     });
 
+    it('lists every proposal with ListParticipantChanges, each with its current status', async () => {
+      await ledger.submit(org1, 'ProposeParticipantChange', 'p1', '{"add":["Org4MSP"]}');
+      await ledger.submit(org1, 'ProposeParticipantChange', 'p2', '{"quorumRatio":"1"}');
+      await ledger.submit(org2, 'ApproveParticipantChange', 'p2');
+
+      const proposals = await ledger.evaluateJson<Proposal[]>(org3, 'ListParticipantChanges');
+
+      expect(proposals.map(({ proposalId, status }) => ({ proposalId, status }))).to.deep.equal([
+        { proposalId: 'p1', status: 'closed' },
+        { proposalId: 'p2', status: 'applied' },
+      ]);
+    });
+
     it('closes an open proposal once the set has changed under it', async () => {
       await ledger.submit(org1, 'ProposeParticipantChange', 'p1', '{"add":["Org4MSP"]}');
       await ledger.submit(org1, 'ProposeParticipantChange', 'p2', '{"quorumRatio":"1"}');

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -154,6 +157,14 @@ function streamOf(events: LedgerEvent[]): EventStream {
   };
 }
 
+/** A stand-in for the built dashboard: a page and one hashed asset. */
+function builtDashboard(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'corroborate-dashboard-'));
+  writeFileSync(join(directory, 'index.html'), '<!doctype html><title>Corroborate</title>');
+  writeFileSync(join(directory, 'index-abc123.js'), 'export {};');
+  return directory;
+}
+
 describe('gateway API', () => {
   const sandbox = sinon.createSandbox();
   let scenario: Scenario;
@@ -175,6 +186,7 @@ describe('gateway API', () => {
       logger: pino({ level: 'silent' }),
       channel: 'corroborate',
       chaincode: 'corroborate',
+      dashboardDirectory: builtDashboard(),
     });
     server = app.listen(0, '127.0.0.1');
     base = await listen(server);
@@ -713,6 +725,74 @@ describe('gateway API', () => {
     });
   });
 
+  describe('dashboard', () => {
+    it('serves its page without a key, from this origin only', async () => {
+      const answer = await call('/dashboard/', { key: null });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.headers.get('content-type')).to.match(/^text\/html/);
+      expect(answer.text).to.include('<title>Corroborate</title>');
+      expect(answer.headers.get('content-security-policy')).to.include("default-src 'self'");
+      expect(answer.headers.get('cache-control')).to.equal('no-cache');
+    });
+
+    it('serves its hashed assets for a year and sends /dashboard to the page', async () => {
+      const asset = await call('/dashboard/index-abc123.js', { key: null });
+      expect(asset.status).to.equal(200);
+      expect(asset.headers.get('cache-control')).to.include('immutable');
+
+      const redirect = await fetch(`${base}/dashboard`, { redirect: 'manual' });
+      expect(redirect.status).to.equal(301);
+      expect(redirect.headers.get('location')).to.equal('/dashboard/');
+    });
+
+    it('answers a file it does not have with the coded 404', async () => {
+      const answer = await call('/dashboard/missing.js', { key: null });
+
+      expect(answer.status).to.equal(404);
+      expect(answer.body.error.code).to.equal('NOT_FOUND');
+    });
+  });
+
+  describe('governance and overview', () => {
+    it('lists every participant change for a reader', async () => {
+      const proposal = {
+        proposalId: 'p-1',
+        change: { add: ['Org4MSP'], remove: [] },
+        proposer: 'Org1MSP',
+        approvals: ['Org1MSP'],
+        baseVersion: 1,
+        status: 'open' as const,
+        createdAt: '2030-01-01T00:00:00Z',
+        txId: 'a'.repeat(64),
+      };
+      ledger.listParticipantChanges.resolves([proposal]);
+
+      const answer = await call('/v1/participant-changes', { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body).to.deep.equal({ items: [proposal] });
+    });
+
+    it('refuses the overview without the reader role, before reading the ledger', async () => {
+      const answer = await call('/v1/overview', { key: 'requester' });
+
+      expect(answer.status).to.equal(403);
+      sinon.assert.notCalled(ledger.listFirstBlocks);
+    });
+
+    it('answers the overview for a reader', async () => {
+      ledger.height.resolves(12n);
+      ledger.listFirstBlocks.resolves({ items: [], bookmark: '' });
+
+      const answer = await call('/v1/overview', { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body).to.include({ mspId: 'Org1MSP', complete: true });
+      expect(answer.body.peer).to.deep.equal({ reachable: true, height: '12' });
+    });
+  });
+
   describe('OpenAPI document', () => {
     it('is an OpenAPI 3.1 document', async () => {
       const answer = await call('/openapi.json', { key: null });
@@ -735,6 +815,7 @@ describe('gateway API', () => {
         version: 0,
       });
       ledger.listFirstBlocks.resolves({ items: [], bookmark: '' });
+      ledger.listParticipantChanges.resolves([]);
       ledger.approveParticipantChange.resolves(
         {} as Awaited<ReturnType<StubbedLedger['approveParticipantChange']>>,
       );
