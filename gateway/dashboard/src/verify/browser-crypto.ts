@@ -93,9 +93,8 @@ function verifyEcdsa(
   der: Uint8Array,
 ): boolean {
   try {
-    const signature = curve.Signature.fromDER(der);
     // Fabric clients may sign with either S, as node:crypto accepts.
-    return curve.verify(signature, digest, point, { lowS: false, prehash: false });
+    return curve.verify(der, digest, point, { lowS: false, prehash: false, format: 'der' });
   } catch {
     return false;
   }
