@@ -394,17 +394,43 @@ export const openApiDocument = {
         },
       },
     },
-    '/dashboard/': {
+    '/dashboard': {
       get: {
         operationId: 'dashboard',
         summary: 'The operator dashboard (sign in with an API key that has the reader role)',
         security: [],
         responses: {
           '200': {
-            description: "The dashboard's page; its scripts and styles are served beside it",
+            description: "The dashboard's page; it loads its files from /dashboard/",
             content: { 'text/html': { schema: { type: 'string' } } },
           },
           '404': errorResponse('NOT_FOUND: the dashboard was not built'),
+        },
+      },
+    },
+    '/dashboard/{file}': {
+      get: {
+        operationId: 'dashboardFile',
+        summary: "The dashboard's page (index.html) and the scripts and styles it loads",
+        security: [],
+        parameters: [
+          {
+            name: 'file',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The file',
+            content: {
+              'text/html': { schema: { type: 'string' } },
+              'text/javascript': { schema: { type: 'string' } },
+              'text/css': { schema: { type: 'string' } },
+            },
+          },
+          '404': errorResponse('NOT_FOUND: no such file (or the dashboard was not built)'),
         },
       },
     },

@@ -81,7 +81,7 @@ describe('the operator dashboard in Chromium', function () {
     };
     org1 = newGatewayClient({ url: member('org1').gatewayUrl, apiKey: member('org1').apiKey });
     org2 = newGatewayClient({ url: member('org2').gatewayUrl, apiKey: member('org2').apiKey });
-    dashboardUrl = `${member('org1').gatewayUrl}/dashboard/`;
+    dashboardUrl = `${member('org1').gatewayUrl}/dashboard`;
     const init = await org1.send('POST', '/v1/admin/participants', {
       body: { participants: consortium.members.map((candidate) => candidate.mspId) },
     });

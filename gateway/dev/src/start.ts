@@ -120,7 +120,7 @@ function printResult(view: RequestView, members: readonly LocalMember[]): void {
     '',
     ...members.map(
       (member) =>
-        `Dashboard: ${member.gatewayUrl}/dashboard/   (${member.org}: sign in with the key in ${member.dir}/api-key)`,
+        `Dashboard: ${member.gatewayUrl}/dashboard   (${member.org}: sign in with the API key in ${member.dir}/api-key)`,
     ),
     '',
     'Try:',

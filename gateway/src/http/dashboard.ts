@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { CorroborateError } from '../errors';
 
 export interface DashboardRoutesOptions {
   /** The built dashboard: `index.html` and its hashed assets. */
@@ -22,27 +23,33 @@ const contentSecurityPolicy = [
  * show comes from `/v1` with the key the operator signs in with.
  */
 export function newDashboardRoutes(options: Readonly<DashboardRoutesOptions>): Router {
+  const { directory } = options;
   const routes = Router();
-  // Without its slash the page's relative asset paths would resolve against the root.
-  routes.get('/dashboard', (request, response, next) => {
-    if (request.path.endsWith('/')) next();
-    else response.redirect(301, '/dashboard/');
+  routes.use('/dashboard', (_request, response, next) => {
+    response.set({
+      'Content-Security-Policy': contentSecurityPolicy,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    });
+    next();
+  });
+  // The page, at /dashboard and /dashboard/ alike: its assets have absolute paths. Fetched anew
+  // each time, as it names the assets of the current build.
+  routes.get('/dashboard', (_request, response, next) => {
+    response.sendFile(
+      'index.html',
+      { root: directory, headers: { 'Cache-Control': 'no-cache' } },
+      (error) => {
+        if (error) next(new CorroborateError('NOT_FOUND', 'the dashboard was not built'));
+      },
+    );
   });
   routes.use(
     '/dashboard',
-    (_request, response, next) => {
-      response.set({
-        'Content-Security-Policy': contentSecurityPolicy,
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-      });
-      next();
-    },
-    express.static(options.directory, {
-      index: 'index.html',
+    express.static(directory, {
+      index: false,
       redirect: false,
-      fallthrough: true,
-      // Asset names carry their content hash; index.html must be fetched anew to find them.
+      // Asset names carry their content hash.
       setHeaders: (response, path) => {
         response.set(
           'Cache-Control',
@@ -51,5 +58,8 @@ export function newDashboardRoutes(options: Readonly<DashboardRoutesOptions>): R
       },
     }),
   );
+  routes.get('/dashboard/:file', () => {
+    throw new CorroborateError('NOT_FOUND', 'no such dashboard file');
+  });
   return routes;
 }

@@ -40,7 +40,7 @@ describe('overview', () => {
     fetch = sandbox.stub<Parameters<typeof globalThis.fetch>, Promise<Response>>();
     fetch.callsFake((url) =>
       Promise.resolve(
-        String(url).endsWith('/healthz')
+        (url as string).endsWith('/healthz')
           ? new Response('{"status":"ok"}', { status: 200 })
           : new Response(
               '# TYPE corroborate_worker_lag_blocks gauge\ncorroborate_worker_lag_blocks 3\n',

@@ -47,7 +47,10 @@ export function ParticipantsPage() {
             items={[
               ['Participants', String(set.participants.length)],
               ['Quorum ratio', set.quorumRatio],
-              ['Threshold', `${set.threshold} valid verdict(s) with every member voting`],
+              [
+                'Threshold',
+                `${set.threshold} valid verdict(s) of the ${set.participants.length - 1} voters of a request (every participant but its requester)`,
+              ],
               ['Version', String(set.version)],
               ['Changes need', `${majority} approval(s), a majority of the participants`],
             ]}

@@ -111,7 +111,10 @@ export function RequestsPage({ status, query }: { status: string; query: string 
     const id = query.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id)) return;
     getJson<RequestView>(`/v1/requests/${encodeURIComponent(id)}`)
-      .then(setExact)
+      .then((view) => {
+        setExact(view);
+        setViews((current) => new Map(current).set(view.id, view));
+      })
       .catch((failure: unknown) => {
         if (!(failure instanceof ApiError && failure.status === 404)) {
           setError(describeError(failure));
@@ -123,7 +126,7 @@ export function RequestsPage({ status, query }: { status: string; query: string 
   useEffect(
     () =>
       subscribe((event) => {
-        const blockId = String(event.data.blockId ?? '');
+        const blockId = typeof event.data.blockId === 'string' ? event.data.blockId : '';
         if (event.name === 'FirstBlockCreated') {
           if (status !== 'all' && status !== 'pending') return;
           const data = event.data as unknown as Omit<Item, 'status' | 'createdAt'>;

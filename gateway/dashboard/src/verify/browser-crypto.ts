@@ -9,8 +9,11 @@ import { bytesToHex } from '@noble/hashes/utils';
 import type { CryptoPort, ParsedCertificate } from '@corroborate/protocol';
 
 const ecPublicKey = '1.2.840.10045.2.1';
+// P-256 and P-384 share one type.
+type Curve = typeof p256;
+
 // The named curves as EC parameters carry them: DER OBJECT IDENTIFIERs, in hex.
-const curves: Readonly<Record<string, typeof p256 | typeof p384>> = {
+const curves: Readonly<Record<string, Curve>> = {
   '06082a8648ce3d030107': p256,
   '06052b81040022': p384,
 };
@@ -27,8 +30,6 @@ const attributeNames: Readonly<Record<string, string>> = {
   '2.5.4.10': 'O',
   '2.5.4.11': 'OU',
 };
-
-type Curve = typeof p256 | typeof p384;
 
 interface Parts {
   readonly tbs: Uint8Array;
