@@ -72,6 +72,8 @@ export function RequestPage({ id }: { id: string }) {
   const content = block.content;
   const requester = content.requester.mspId;
   const voters = block.participants.filter((participant) => participant !== requester);
+  // What has been recorded so far; a recorded outcome counts only the verdicts that decided it.
+  const tally = countResults(view.verdicts);
   const byParticipant = new Map(view.verdicts.map((verdict) => [verdict.participant, verdict]));
   const blockNumbers = receiptBlockNumbers(receipt?.text);
   const transactions: Transaction[] = [
@@ -98,15 +100,15 @@ export function RequestPage({ id }: { id: string }) {
       <div class="grid">
         <Card title="Threshold progress" class="wide">
           <Progress
-            valid={progress.valid}
-            invalid={progress.invalid}
+            valid={tally.valid}
+            invalid={tally.invalid}
             voters={progress.participants}
             threshold={progress.threshold}
           />
           <p>
             {outcome.recorded
-              ? `Outcome ${outcome.status}, recorded ${formatTime(outcome.decidedAt)}.`
-              : `No outcome recorded yet: ${progress.valid} of the ${progress.threshold} valid verdict(s) needed, ${plural(progress.awaiting, 'voter')} still to answer.`}
+              ? `Outcome ${outcome.status}, recorded ${formatTime(outcome.decidedAt)}, decided on ${outcome.valid} valid and ${outcome.invalid} invalid verdict(s).`
+              : `No outcome recorded yet: ${tally.valid} of the ${progress.threshold} valid verdict(s) needed, ${plural(progress.participants - tally.valid - tally.invalid, 'voter')} still to answer.`}
           </p>
         </Card>
         <Card title="First block">
@@ -337,6 +339,11 @@ function Verification({ state }: { state: ReceiptState }) {
       </ol>
     </div>
   );
+}
+
+export function countResults(verdicts: readonly Verdict[]): { valid: number; invalid: number } {
+  const valid = verdicts.filter((verdict) => verdict.result === 'valid').length;
+  return { valid, invalid: verdicts.length - valid };
 }
 
 /** Transaction ids and the numbers of the ledger blocks that hold them, read from a receipt. */

@@ -69,6 +69,12 @@ export function readsSummary(view: RequestView | undefined): string {
   return records.length > 1 ? `${text} (+${records.length - 1} more)` : text;
 }
 
+function verdictsSummary(view: RequestView): string {
+  const valid = view.verdicts.filter((verdict) => verdict.result === 'valid').length;
+  const invalid = view.verdicts.length - valid;
+  return `${valid} valid, ${invalid} invalid of ${view.progress.participants}`;
+}
+
 export function RequestsPage({ status, query }: { status: string; query: string }) {
   const [cursors, setCursors] = useState<Cursor[]>([{ status: 0, bookmark: '' }]);
   const [page, setPage] = useState<Page>();
@@ -266,12 +272,10 @@ export function RequestsPage({ status, query }: { status: string; query: string 
                     <td data-label="Source">{item.sourceId}</td>
                     <td data-label="Table and key">{readsSummary(view)}</td>
                     <td data-label="Requester">{item.requester}</td>
-                    <td data-label="Verdicts">
-                      {view
-                        ? `${view.progress.valid} valid, ${view.progress.invalid} invalid of ${view.progress.participants}`
-                        : '…'}
+                    <td data-label="Verdicts">{view ? verdictsSummary(view) : '…'}</td>
+                    <td data-label="Created">
+                      {formatTime(view?.block.createdAt ?? item.createdAt)}
                     </td>
-                    <td data-label="Created">{formatTime(item.createdAt)}</td>
                   </tr>
                 );
               })}
