@@ -43,11 +43,13 @@ describe('the operator dashboard in Chromium', function () {
   const ids = { authentic: `dash-ok-${run}`, altered: `dash-altered-${run}` };
   const downloads = join(home, 'dashboard-downloads');
 
+  let originalRatio = '0.5';
+
   /** Sets the quorum ratio through governance: Org1 proposes, Org2 approves (2 of 3). */
   async function setQuorumRatio(quorumRatio: string): Promise<void> {
     const current = await org1.getParticipants();
     if (current.quorumRatio === quorumRatio) return;
-    const proposalId = `dash-ratio-${quorumRatio.replace('.', '_')}-${run}`;
+    const proposalId = `dash-ratio-${quorumRatio.replace(/[^0-9]/g, '_')}-${run}`;
     await org1.proposeParticipantChange({ proposalId, quorumRatio });
     const approved = await org2.approveParticipantChange(proposalId);
     expect(approved.status).to.equal('applied');
@@ -68,8 +70,9 @@ describe('the operator dashboard in Chromium', function () {
     consortium = await startLocalConsortium({
       repoDir,
       home,
-      gatewayPortBase: portBase + 700,
-      workerPortBase: portBase + 800,
+      // Apart from the end-to-end consortium (+500, +600) and the conformance member (+700).
+      gatewayPortBase: portBase + 800,
+      workerPortBase: portBase + 900,
       logLevel: 'warn',
       worker: { maxAttempts: 2, initialBackoffMs: 200, maxBackoffMs: 500, finalizeGraceMs: 2000 },
       extraApiKeys: [{ id: 'dashboard-reader', key: readerKey, roles: ['reader'] }],
@@ -93,6 +96,7 @@ describe('the operator dashboard in Chromium', function () {
     }
     // Every voter must vote valid for acceptance, so that every verdict is certain to be recorded
     // (with 1 of 2, the first valid verdict decides and the second is refused).
+    originalRatio = (await org1.getParticipants()).quorumRatio;
     await setQuorumRatio('1');
     // Org3's copy of the second row differs in one field.
     alteredFile = join(member('org3').dir, 'customers.sqlite');
@@ -126,8 +130,8 @@ describe('the operator dashboard in Chromium', function () {
         database.close();
       }
     }
-    // The network outlives this suite: the others expect the default ratio.
-    if (org1) await setQuorumRatio('0.5');
+    // The network outlives this suite: the others expect the ratio it found.
+    if (org1) await setQuorumRatio(originalRatio);
     await consortium?.stop();
   });
 
