@@ -6,6 +6,7 @@ import {
   type TestAuthority,
   type TestIdentity,
 } from '../../support/identities';
+import { p256 } from '@noble/curves/nist';
 import { expect } from 'chai';
 import {
   canonicalJson,
@@ -107,6 +108,20 @@ describe('the browser crypto port', () => {
         .to.be.false;
       expect(verifySignature(payload, signPayload(p384, payload), p384.certificate, port), name).to
         .be.false;
+    }
+  });
+
+  it('accepts a signature in either S form, as node:crypto does', () => {
+    const payload = canonicalJson({ id: 'order-42' });
+    const signature = Buffer.from(signPayload(member, payload), 'base64');
+    const parsed = p256.Signature.fromDER(signature);
+    const highS = new p256.Signature(parsed.r, p256.CURVE.n - parsed.s).toDERRawBytes();
+    expect(Buffer.from(highS).equals(signature)).to.be.false;
+    for (const [name, port] of ports) {
+      expect(
+        verifySignature(payload, Buffer.from(highS).toString('base64'), member.certificate, port),
+        name,
+      ).to.be.true;
     }
   });
 

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import * as sinon from 'sinon';
 import { newApp } from '../../../gateway/src/app';
 import { hashApiKey } from '../../../gateway/src/auth';
+import type { ErrorBody } from '../../../gateway/src/api';
 import type { GatewayConfig, Role } from '../../../gateway/src/config';
 import type { EventStream, LedgerEvent } from '../../../gateway/src/fabric/ledger';
 import { buildReceipt, serializeReceipt, verifyReceiptText } from '../../../gateway/src/receipt';
@@ -941,6 +942,28 @@ describe('gateway API', () => {
       }
       expect(bodies.filter((json) => schemaAccepts(json))).to.have.lengthOf(3);
     });
+  });
+});
+
+describe('gateway dashboard, not built', () => {
+  it('answers /dashboard with the coded 404', async () => {
+    const { app } = newApp({
+      config: gatewayConfig(),
+      ledger: newStubbedLedger(sinon.createSandbox()),
+      requests: { submit: () => Promise.reject(new Error('not called')) },
+      logger: pino({ level: 'silent' }),
+      dashboardDirectory: join(tmpdir(), 'corroborate-no-dashboard-here'),
+    });
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      const base = await listen(server);
+      const answer = await fetch(`${base}/dashboard`);
+
+      expect(answer.status).to.equal(404);
+      expect(((await answer.json()) as ErrorBody).error.code).to.equal('NOT_FOUND');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
