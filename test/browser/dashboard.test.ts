@@ -281,7 +281,7 @@ describe('the operator dashboard in Chromium', function () {
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
 
     const summary = await page.locator('.chart-canvas').getAttribute('aria-label');
-    expect(summary).to.match(/[1-9][0-9]* records corroborated in the last 60 minutes/);
+    expect(summary).to.match(/[1-9][0-9]* records? corroborated in the last 60 minutes/);
     const table = page.getByText(/Data table/);
     await table.click();
     expect(await page.locator('.chart table tbody tr').count()).to.equal(60);

@@ -26,7 +26,7 @@ export function ThroughputChart({ title, points, unit }: ChartProps) {
   const summary =
     total === 0
       ? `${title}: no records corroborated in the last ${points.length} ${unit}s.`
-      : `${title}: ${total} records corroborated in the last ${points.length} ${unit}s; the busiest ${unit} began ${label(busiest?.start ?? '', unit)} with ${busiest?.records ?? 0}.`;
+      : `${title}: ${total} record${total === 1 ? '' : 's'} corroborated in the last ${points.length} ${unit}s; the busiest ${unit} began ${label(busiest?.start ?? '', unit)} with ${busiest?.records ?? 0}.`;
 
   useEffect(() => {
     const element = container.current;
