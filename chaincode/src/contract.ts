@@ -272,7 +272,11 @@ export class CorroborateContract extends CodedContract {
    */
   @Transaction()
   @Param('blockId', 'string', 'id of the first block')
-  @Param('verdictJson', 'string', 'JSON {result, observedHash, reason, attempts, failedRecords?, differingFields?}')
+  @Param(
+    'verdictJson',
+    'string',
+    'JSON {result, observedHash, reason, attempts, failedRecords?, differingFields?}',
+  )
   @Returns('string')
   async RecordVerdict(ctx: Context, blockId: string, verdictJson: string): Promise<string> {
     assertIdentifier(blockId, 'blockId');
