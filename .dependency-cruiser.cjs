@@ -60,6 +60,37 @@ module.exports = {
       to: { path: [fabric, databaseDrivers], reachable: true },
     },
     {
+      name: 'dashboard-in-the-browser',
+      comment:
+        'The dashboard runs in a browser: it may use the protocol, the receipt verifier and the ' +
+        "API's types, and nothing of the rest of the gateway, Fabric, gRPC or a database driver.",
+      severity: 'error',
+      from: { path: '^gateway/dashboard/src/' },
+      to: {
+        path: [
+          fabric,
+          databaseDrivers,
+          '^gateway/(src|dist)/',
+          '^chaincode/(src|dist)/',
+          '^@corroborate/(chaincode|dev)(/|$)',
+          '^@corroborate/gateway(/|$)',
+        ],
+        pathNot: [
+          '^gateway/dist/(receipt|api)[.](js|d[.]ts)$',
+          '^@corroborate/gateway/(receipt|api)$',
+        ],
+      },
+    },
+    {
+      name: 'dashboard-offline-verifier',
+      comment:
+        'What the dashboard bundles from the receipt verifier must not load Fabric or a database ' +
+        'driver either, however indirectly.',
+      severity: 'error',
+      from: { path: '^gateway/dashboard/src/' },
+      to: { path: [fabric, databaseDrivers], reachable: true },
+    },
+    {
       name: 'product-not-harness',
       comment:
         'The product stands apart from the local-consortium harness, the scripts and the tests, ' +

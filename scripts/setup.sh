@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Corroborate needs to run from a fresh clone and builds it: checks Node, installs
-# the npm dependencies (better-sqlite3 is compiled from source), compiles the TypeScript.
+# the npm dependencies (better-sqlite3 is compiled from source), compiles the TypeScript and
+# builds the dashboard (Vite).
 # Fabric's binaries are built by network/network.sh when a network is first brought up.
 set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,5 +37,5 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -d node_module
   touch "$stamp"
 fi
 
-infoln "compiling TypeScript"
-npx tsc -b chaincode/protocol chaincode gateway gateway/dev scripts/baseline-chaincode
+infoln "compiling TypeScript and building the dashboard"
+npm run --silent build

@@ -66,6 +66,9 @@ bash network/network.sh up || fatalln "the test network did not come up; see $CO
 run_suite "integration tests: the contract on the network" test/.mocharc.integration.json
 run_suite "integration tests: source connectors on real databases" test/.mocharc.sources.json
 run_suite "end-to-end tests: gateways, workers and sources on the network" test/.mocharc.e2e.json
+# The dashboard in Debian's Chromium (Playwright's own browser builds are not downloaded).
+ensure_apt_packages chromium fonts-dejavu-core
+run_suite "browser tests: the dashboard in Chromium on the network" test/.mocharc.browser.json
 # Schemathesis (installed on first use into .corroborate/venv) against one member's gateway.
 run_suite "conformance: the gateway against its OpenAPI document" test/.mocharc.conformance.json
 # Each organisation and the ordering service on a host of its own (network namespaces, Fabric CA

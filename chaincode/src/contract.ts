@@ -227,6 +227,17 @@ export class CorroborateContract extends CodedContract {
     return canonicalJson(viewProposal(proposal, set, ledger.txTime()));
   }
 
+  @Transaction(false)
+  @Returns('string')
+  async ListParticipantChanges(ctx: Context): Promise<string> {
+    const ledger = new Ledger(ctx);
+    // Before initialisation too: the open proposals are then the initialisations.
+    const set = await ledger.getParticipants();
+    const now = ledger.txTime();
+    const proposals = await ledger.listProposals();
+    return canonicalJson(proposals.map((proposal) => viewProposal(proposal, set, now)));
+  }
+
   @Transaction()
   @Param('contentJson', 'string', 'JSON FirstBlockContent, as signed')
   @Param('signature', 'string', 'base64 DER ECDSA P-256 signature over the canonical content')
@@ -307,7 +318,7 @@ export class CorroborateContract extends CodedContract {
   @Param(
     'verdictJson',
     'string',
-    'JSON {result: valid|invalid|unverifiable, observedHash, reason, attempts, failedRecords?}',
+    'JSON {result: valid|invalid|unverifiable, observedHash, reason, attempts, failedRecords?, differingFields?}',
   )
   @Returns('string')
   async RecordVerdict(ctx: Context, blockId: string, verdictJson: string): Promise<string> {
@@ -434,7 +445,12 @@ export class CorroborateContract extends CodedContract {
       txId: ledger.txId(),
     };
     await ledger.putOutcome(outcome);
-    await ledger.putStatus(status, summariseFirstBlock(meta), 'pending');
+    // The listing carries when it was decided, so that a dashboard can chart throughput.
+    await ledger.putStatus(
+      status,
+      { ...summariseFirstBlock(meta), decidedAt: outcome.decidedAt },
+      'pending',
+    );
     ledger.setEvent('OutcomeDecided', {
       blockId,
       status,

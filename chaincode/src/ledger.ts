@@ -68,6 +68,16 @@ export class Ledger {
     return this.#get<Proposal>(this.#key(keyTypes.proposal, [proposalId]));
   }
 
+  /** Every proposal, in proposal-id order: governance changes are few. */
+  async listProposals(): Promise<Proposal[]> {
+    const iterator = await this.#stub.getStateByPartialCompositeKey(keyTypes.proposal, []);
+    try {
+      return (await drain(iterator)).map((kv) => decode<Proposal>(kv.value));
+    } finally {
+      await iterator.close();
+    }
+  }
+
   async putProposal(proposal: Proposal): Promise<void> {
     await this.#put(this.#key(keyTypes.proposal, [proposal.proposalId]), proposal);
   }

@@ -39,6 +39,9 @@ export function newVerdict(facts: VerdictFacts): Verdict {
     reason: facts.input.reason,
     attempts: facts.input.attempts,
     failedRecords: [...(facts.input.failedRecords ?? [])],
+    ...(facts.input.differingFields?.length
+      ? { differingFields: facts.input.differingFields }
+      : {}),
     recordedAt: facts.recordedAt,
     txId: facts.txId,
   };

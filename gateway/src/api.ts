@@ -54,5 +54,9 @@ export type ParticipantChangeRequest = ApiSchema<'ParticipantChange'>;
 export type ParticipantSetView = ApiSchema<'ParticipantSet'>;
 /** A proposed change of the participant set, as proposing and approving answer it. */
 export type ProposalView = ApiSchema<'Proposal'>;
+/** `GET /v1/participant-changes`: every proposal, open or not. */
+export type ProposalList = ApiSchema<'ProposalList'>;
+/** `GET /v1/overview`: what the dashboard's overview shows. */
+export type Overview = ApiSchema<'Overview'>;
 /** Every refusal and failure: `{ error: { code, message, requestId?, transactionId? } }`. */
 export type ErrorBody = ApiSchema<'Error'>;

@@ -4,15 +4,19 @@ import type { Registry } from 'prom-client';
 import type { GatewayConfig } from './config';
 import type { Ledger } from './fabric/ledger';
 import { newAccessControl } from './http/access';
+import { join } from 'node:path';
 import { newParticipantRoutes } from './http/admin';
+import { newDashboardRoutes } from './http/dashboard';
 import { errorHandler, notFound } from './http/errors';
 import { newEventRoutes } from './http/events';
 import { newHealthRoutes } from './http/health';
 import { newRequestLogger } from './http/logging';
 import { newGatewayMetrics, type GatewayMetrics } from './http/metrics';
 import { newMethodGuard } from './http/methods';
+import { newOverviewRoutes } from './http/overview';
 import { newRequestRoutes } from './http/requests';
 import { openApiDocument } from './openapi';
+import { newOverviewService } from './overview';
 import type { RequestService } from './requests';
 
 export interface AppDependencies {
@@ -32,6 +36,10 @@ export interface AppDependencies {
   readonly metrics?: GatewayMetrics;
   /** Extra readiness checks besides the peer (e.g. the sources answer). */
   readonly ready?: () => Promise<void>;
+  /** This member's worker (its `/healthz` and `/metrics`), which the overview reports on. */
+  readonly workerUrl?: string;
+  /** The built dashboard; by default the dashboard package's `dist` beside this one. */
+  readonly dashboardDirectory?: string;
 }
 
 export interface GatewayApp {
@@ -43,7 +51,8 @@ export interface GatewayApp {
 
 /**
  * Builds the gateway's Express application from its route modules; {@link startGateway} makes it
- * listen. The service endpoints answer without a key; everything under `/v1` needs one.
+ * listen. The service endpoints and the dashboard's files answer without a key; everything under
+ * `/v1` needs one.
  */
 export function newApp(deps: AppDependencies): GatewayApp {
   const { config, ledger, logger } = deps;
@@ -70,6 +79,14 @@ export function newApp(deps: AppDependencies): GatewayApp {
       ...(deps.adminLedger ? { adminLedger: deps.adminLedger } : {}),
     }),
   );
+  v1.use(
+    newOverviewRoutes({
+      overview: newOverviewService({
+        ledger,
+        ...(deps.workerUrl ? { workerUrl: deps.workerUrl } : {}),
+      }),
+    }),
+  );
 
   const app = express();
   app.disable('x-powered-by');
@@ -78,6 +95,11 @@ export function newApp(deps: AppDependencies): GatewayApp {
   app.use(metrics.observe);
   app.use(newHealthRoutes({ ledger, ...(deps.ready ? { ready: deps.ready } : {}) }));
   app.use(metrics.routes);
+  app.use(
+    newDashboardRoutes({
+      directory: deps.dashboardDirectory ?? join(__dirname, '..', 'dashboard', 'dist'),
+    }),
+  );
   app.use('/v1', v1);
   app.use(newMethodGuard(openApiDocument.paths));
   app.use(notFound);

@@ -264,6 +264,33 @@ export const openApiDocument = {
         },
       },
     },
+    '/v1/participant-changes': {
+      get: {
+        operationId: 'listParticipantChanges',
+        summary: 'Every proposed change of the participant set, open, applied or closed',
+        description: 'Role: reader.',
+        responses: {
+          '200': json(ref('ProposalList'), 'The proposals, in proposal-id order'),
+          ...commonErrors,
+          ...ledgerErrors,
+          '409': errorResponse('NOT_INITIALISED'),
+        },
+      },
+    },
+    '/v1/overview': {
+      get: {
+        operationId: 'getOverview',
+        summary:
+          "The dashboard's overview: requests by status, records corroborated per minute and hour, latency, the peer and the worker",
+        description:
+          'Role: reader. Read from the status listings (at most 1000 blocks per status) and kept for 5 s.',
+        responses: {
+          '200': json(ref('Overview'), 'The overview'),
+          ...commonErrors,
+          ...ledgerErrors,
+        },
+      },
+    },
     '/v1/events': {
       get: {
         operationId: 'streamEvents',
@@ -384,6 +411,46 @@ export const openApiDocument = {
           '409': errorResponse(
             'NOT_INITIALISED, PROPOSAL_CLOSED, PROPOSAL_EXPIRED or DUPLICATE_APPROVAL',
           ),
+        },
+      },
+    },
+    '/dashboard': {
+      get: {
+        operationId: 'dashboard',
+        summary: 'The operator dashboard (sign in with an API key that has the reader role)',
+        security: [],
+        responses: {
+          '200': {
+            description: "The dashboard's page; it loads its files from /dashboard/",
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          '404': errorResponse('NOT_FOUND: the dashboard was not built'),
+        },
+      },
+    },
+    '/dashboard/{file}': {
+      get: {
+        operationId: 'dashboardFile',
+        summary: "The dashboard's page (index.html) and the scripts and styles it loads",
+        security: [],
+        parameters: [
+          {
+            name: 'file',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The file',
+            content: {
+              'text/html': { schema: { type: 'string' } },
+              'text/javascript': { schema: { type: 'string' } },
+              'text/css': { schema: { type: 'string' } },
+            },
+          },
+          '404': errorResponse('NOT_FOUND: no such file (or the dashboard was not built)'),
         },
       },
     },
@@ -611,6 +678,14 @@ export const openApiDocument = {
           reason: { enum: [...VERDICT_REASONS] },
           attempts: { type: 'integer' },
           failedRecords: { type: 'array', items: { type: 'integer' } },
+          /** Which fields of a failed record differ; present only when the participant named some. */
+          differingFields: {
+            type: 'array',
+            items: closed(['record', 'fields'], {
+              record: { type: 'integer' },
+              fields: strings,
+            }),
+          },
           recordedAt: { type: 'string' },
           txId: { type: 'string' },
         },
@@ -690,6 +765,8 @@ export const openApiDocument = {
           threshold: { type: 'integer' },
           deadline: { type: 'string' },
           createdAt: { type: 'string' },
+          /** When the outcome was recorded; in the listings of decided blocks only. */
+          decidedAt: { type: 'string' },
           status: ref('Status'),
         },
       ),
@@ -739,6 +816,51 @@ export const openApiDocument = {
           appliedVersion: { type: 'integer' },
         },
       ),
+      ProposalList: closed(['items'], {
+        items: { type: 'array', items: ref('Proposal') },
+      }),
+      Overview: closed(
+        ['generatedAt', 'mspId', 'counts', 'complete', 'corroborated', 'latency', 'peer', 'worker'],
+        {
+          generatedAt: { type: 'string', format: 'date-time' },
+          mspId: { type: 'string' },
+          counts: closed(['pending', 'accepted', 'rejected', 'expired'], {
+            pending: { type: 'integer', minimum: 0 },
+            accepted: { type: 'integer', minimum: 0 },
+            rejected: { type: 'integer', minimum: 0 },
+            expired: { type: 'integer', minimum: 0 },
+          }),
+          /** False when a status has more blocks than the overview reads: its count is a floor. */
+          complete: { type: 'boolean' },
+          corroborated: closed(['perMinute', 'perHour'], {
+            /** Records in accepted blocks per minute, the last 60 minutes, oldest first. */
+            perMinute: { type: 'array', items: ref('Throughput') },
+            /** The same per hour, the last 24 hours. */
+            perHour: { type: 'array', items: ref('Throughput') },
+          }),
+          latency: closed(['samples'], {
+            /** Accepted and rejected blocks measured, first block to recorded outcome. */
+            samples: { type: 'integer', minimum: 0 },
+            p50Ms: { type: 'integer', minimum: 0 },
+            p95Ms: { type: 'integer', minimum: 0 },
+          }),
+          peer: closed(['reachable'], {
+            reachable: { type: 'boolean' },
+            /** The ledger's height, as decimal text. */
+            height: { type: 'string', pattern: '^[0-9]+$' },
+          }),
+          worker: closed(['reachable'], {
+            reachable: { type: 'boolean' },
+            healthy: { type: 'boolean' },
+            /** Blocks the worker has yet to process. */
+            lagBlocks: { type: 'number', minimum: 0 },
+          }),
+        },
+      ),
+      Throughput: closed(['start', 'records'], {
+        start: { type: 'string', format: 'date-time' },
+        records: { type: 'integer', minimum: 0 },
+      }),
       InitParticipants: {
         type: 'object',
         additionalProperties: false,

@@ -44,6 +44,7 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     metrics,
     channel: profile.channel,
     chaincode: profile.chaincode,
+    ...(config.worker.port !== 0 ? { workerUrl: workerUrlOf(config.worker) } : {}),
   });
   // HTTPS when the member gives a certificate (gateways reached across hosts); plain HTTP stays
   // for a gateway that only its own machine reaches.
@@ -82,4 +83,10 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
       logger.info('gateway stopped');
     },
   };
+}
+
+/** Where this member's worker answers, as seen from its gateway on the same host. */
+function workerUrlOf(worker: Config['worker']): string {
+  const host = worker.host === '0.0.0.0' || worker.host === '::' ? '127.0.0.1' : worker.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${worker.port}`;
 }

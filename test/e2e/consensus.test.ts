@@ -124,7 +124,7 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
     }
   });
 
-  it('verifies a batch as one first block: one verdict per voter, naming the records that failed', async function () {
+  it('verifies a batch as one first block: one verdict per voter, naming the records and the fields that failed', async function () {
     // The second sample row was altered in org3's replica by an earlier test; alter org2's too,
     // so that the block needs both voters' verdicts, which then name the failed record.
     alterName('org2', second!.id, 'Ada, Countess');
@@ -141,6 +141,7 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
         result: 'invalid',
         reason: 'HASH_MISMATCH',
         failedRecords: [1],
+        differingFields: [{ record: 1, fields: ['name'] }],
       });
     }
   });

@@ -30,6 +30,8 @@ export type { CanonicalRecord, FieldProof, RecordHashes } from './record';
 export { batchRoot, proveRecord, verifyRecordProof } from './batch';
 export type { RecordProof } from './batch';
 export { certificateFingerprint, firstBlockSigningPayload, verifySignature } from './signature';
+export type { CryptoPort, ParsedCertificate } from './crypto-port';
+export { nodeCrypto } from './node-crypto';
 export {
   ABSTENTION_REASONS,
   CONNECTOR_KINDS,
@@ -44,6 +46,7 @@ export type {
   AbstentionReason,
   EvidenceReason,
   ConnectorKind,
+  DifferingFields,
   FirstBlockContent,
   FirstBlockRecord,
   HttpRead,

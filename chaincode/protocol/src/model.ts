@@ -109,6 +109,18 @@ export interface VerdictInput {
   attempts: number;
   /** Indices of the records that did not match or could not be read, for batches. */
   failedRecords?: number[];
+  /**
+   * For failed records that the participant read but found different: the fields whose hashes
+   * differ from the block's, so that an operator sees what changed without seeing the data.
+   */
+  differingFields?: DifferingFields[];
+}
+
+/** The fields of one record (an index into the block's records) whose hashes differ. */
+export interface DifferingFields {
+  record: number;
+  /** Field names in the rule's order, each once: present in the block or the source, or both. */
+  fields: string[];
 }
 
 /** Every {@link Mode}. */

@@ -1,8 +1,9 @@
-import { verify, X509Certificate } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 import { sha256Hex } from './digest';
 import { newInvalidArgument } from './errors';
 import type { FirstBlockContent } from './model';
+import type { CryptoPort, ParsedCertificate } from './crypto-port';
+import { nodeCrypto } from './node-crypto';
 
 const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // A DER ECDSA P-256 signature is at most 72 bytes; anything far longer is not one.
@@ -19,8 +20,8 @@ export function firstBlockSigningPayload(content: FirstBlockContent): string {
  *
  * @throws RuleError `INVALID_ARGUMENT` when `certPem` is not an X.509 certificate.
  */
-export function certificateFingerprint(certPem: string): string {
-  return sha256Hex(parseCertificate(certPem).raw);
+export function certificateFingerprint(certPem: string, crypto: CryptoPort = nodeCrypto): string {
+  return sha256Hex(parseCertificate(certPem, crypto).der);
 }
 
 /**
@@ -33,6 +34,7 @@ export function verifySignature(
   payload: string,
   signatureBase64: string,
   certPem: string,
+  crypto: CryptoPort = nodeCrypto,
 ): boolean {
   if (
     typeof payload !== 'string' ||
@@ -42,34 +44,28 @@ export function verifySignature(
   ) {
     return false;
   }
-  let certificate: X509Certificate;
+  let certificate: ParsedCertificate;
   try {
-    certificate = parseCertificate(certPem);
+    certificate = parseCertificate(certPem, crypto);
   } catch {
     return false;
   }
-  const key = certificate.publicKey;
-  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+  if (!certificate.isP256) {
     return false;
   }
   try {
-    return verify(
-      'sha256',
-      Buffer.from(payload, 'utf8'),
-      { key, dsaEncoding: 'der' },
-      Buffer.from(signatureBase64, 'base64'),
-    );
+    return certificate.verify(Buffer.from(payload, 'utf8'), Buffer.from(signatureBase64, 'base64'));
   } catch {
     return false;
   }
 }
 
-function parseCertificate(certPem: string): X509Certificate {
+function parseCertificate(certPem: string, crypto: CryptoPort): ParsedCertificate {
   try {
     if (typeof certPem !== 'string') {
       throw new TypeError('not a string');
     }
-    return new X509Certificate(certPem);
+    return crypto.parseCertificate(certPem);
   } catch {
     throw newInvalidArgument('certificate', 'not a PEM X.509 certificate');
   }

@@ -95,6 +95,8 @@ export interface Verdict {
   readonly reason: VerdictInput['reason'];
   readonly attempts: number;
   readonly failedRecords: number[];
+  /** Present only when the participant named fields that differ. */
+  readonly differingFields?: VerdictInput['differingFields'];
   readonly recordedAt: string;
   readonly txId: string;
 }
@@ -148,6 +150,8 @@ export interface FirstBlockSummary {
   readonly threshold: number;
   readonly deadline: string;
   readonly createdAt: string;
+  /** When the outcome was recorded; in the listings of decided blocks only. */
+  readonly decidedAt?: string;
 }
 
 export interface FirstBlockListItem extends FirstBlockSummary {

@@ -8,7 +8,8 @@ import {
   readOneOf,
   readString,
 } from './json-reader';
-import type { VerdictInput } from './model';
+import type { DifferingFields, VerdictInput } from './model';
+import { compareFieldNames, isFieldName } from './record';
 import { LIMITS, resultOfReason, VERDICT_REASONS, VERDICT_RESULTS } from './model';
 
 const fields = ['result', 'observedHash', 'reason', 'attempts'] as const;
@@ -24,7 +25,7 @@ const fields = ['result', 'observedHash', 'reason', 'attempts'] as const;
  * @throws RuleError `INVALID_ARGUMENT: <json path>: <why>`.
  */
 export function parseVerdictInput(json: unknown, recordCount?: number): VerdictInput {
-  const input = readObject(json, '', fields, ['failedRecords']);
+  const input = readObject(json, '', fields, ['failedRecords', 'differingFields']);
   const result = readOneOf(input.result, 'result', VERDICT_RESULTS);
   const observedHash = readString(input.observedHash, 'observedHash');
   if (observedHash !== '' && !isDigestHex(observedHash)) {
@@ -73,5 +74,41 @@ export function parseVerdictInput(json: unknown, recordCount?: number): VerdictI
       return recordIndex;
     });
   }
+  if (input.differingFields !== undefined) {
+    verdict.differingFields = readDifferingFields(input.differingFields, verdict.failedRecords);
+  }
   return verdict;
+}
+
+/** Each entry names a failed record, ascending and once, and its fields in the rule's order. */
+function readDifferingFields(value: unknown, failedRecords: number[] = []): DifferingFields[] {
+  const items = readArray(value, 'differingFields', 0, failedRecords.length);
+  let previous = -1;
+  return items.map((item, index) => {
+    const path = childPath('differingFields', index);
+    const entry = readObject(item, path, ['record', 'fields']);
+    const record = readInteger(entry.record, childPath(path, 'record'), 0, LIMITS.maxRecords - 1);
+    if (!failedRecords.includes(record) || record <= previous) {
+      throw newInvalidArgument(
+        childPath(path, 'record'),
+        'must be a failed record, ascending and unique',
+      );
+    }
+    previous = record;
+    const names = readArray(entry.fields, childPath(path, 'fields'), 1, LIMITS.maxFields);
+    return {
+      record,
+      fields: names.map((name, position) => {
+        const namePath = childPath(childPath(path, 'fields'), position);
+        if (typeof name !== 'string' || !isFieldName(name)) {
+          throw newInvalidArgument(namePath, 'must be a field name');
+        }
+        const before = names[position - 1];
+        if (position > 0 && compareFieldNames(before as string, name) >= 0) {
+          throw newInvalidArgument(namePath, "names must be unique and in the rule's order");
+        }
+        return name;
+      }),
+    };
+  });
 }

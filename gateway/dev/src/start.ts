@@ -107,6 +107,11 @@ function printResult(view: RequestView, members: readonly LocalMember[]): void {
         `  ${member.org}  ${member.gatewayUrl}   worker ${member.workerUrl}   key ${member.dir}/api-key`,
     ),
     '',
+    ...members.map(
+      (member) =>
+        `Dashboard: ${member.gatewayUrl}/dashboard   (${member.org}: sign in with the API key in ${member.dir}/api-key)`,
+    ),
+    '',
     'Try:',
     `  curl -s -H "Authorization: Bearer $(cat ${members[0]?.dir}/api-key)" ${members[0]?.gatewayUrl}/v1/requests/${view.id}`,
     '',

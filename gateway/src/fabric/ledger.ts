@@ -124,6 +124,8 @@ export interface Ledger {
   proposeParticipantChange(proposalId: string, change: ParticipantChange): Promise<Proposal>;
   approveParticipantChange(proposalId: string): Promise<Proposal>;
   getParticipantChange(proposalId: string): Promise<Proposal>;
+  /** Every proposal, open or not, in proposal-id order. */
+  listParticipantChanges(): Promise<Proposal[]>;
   createFirstBlock(
     content: FirstBlockContent,
     signature: string,
@@ -207,6 +209,10 @@ class ContractLedger implements Ledger {
 
   getParticipantChange(proposalId: string): Promise<Proposal> {
     return this.#evaluate<Proposal>('GetParticipantChange', [proposalId]);
+  }
+
+  listParticipantChanges(): Promise<Proposal[]> {
+    return this.#evaluate<Proposal[]>('ListParticipantChanges', []);
   }
 
   createFirstBlock(

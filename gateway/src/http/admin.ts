@@ -1,12 +1,13 @@
 import { Router } from 'express';
-import type { ParticipantSetView, ProposalView } from '../api';
+import type { ParticipantSetView, ProposalList, ProposalView } from '../api';
 import { requireRole } from '../auth';
 import type { Ledger } from '../fabric/ledger';
 import { assertValid, validators } from '../validation';
 import { assertJson } from './parameters';
 
 /**
- * The participant set and its governance: `GET /participants` for readers; under `/admin` for
+ * The participant set and its governance: `GET /participants` and `GET /participant-changes`
+ * for readers; under `/admin` for
  * the member's administrators, initialising the set and proposing and approving changes to it.
  * Governance is submitted through `adminLedger`, which signs with the member's Fabric admin
  * identity: the contract accepts governance from no other (`NOT_AN_ADMIN`).
@@ -21,6 +22,11 @@ export function newParticipantRoutes(
   routes.get('/participants', requireRole('reader'), async (_request, response) => {
     const set: ParticipantSetView = await ledger.getParticipants();
     response.json(set);
+  });
+
+  routes.get('/participant-changes', requireRole('reader'), async (_request, response) => {
+    const list: ProposalList = { items: await ledger.listParticipantChanges() };
+    response.json(list);
   });
 
   const admin = Router();

@@ -1,4 +1,5 @@
 import type {
+  CryptoPort,
   FieldProof,
   FirstBlockView,
   OutcomeStatus,
@@ -94,4 +95,9 @@ export interface VerifyReceiptOptions {
    * first block was created.
    */
   readonly trustedCertificates?: readonly string[];
+  /**
+   * The certificate parsing and signature checks to use: node:crypto unless given, a browser's
+   * own in the dashboard, so that both run the same verification.
+   */
+  readonly crypto?: CryptoPort;
 }

@@ -5,6 +5,7 @@ import {
   firstBlockSigningPayload,
   hashRecord,
   isDigestHex,
+  nodeCrypto,
   parseFirstBlockContent,
   parseVerdictInput,
   recordHashFromFieldHashes,
@@ -12,11 +13,11 @@ import {
   verifyFieldProof,
   verifyRecordProof,
   verifySignature,
+  type CryptoPort,
   type FieldProof,
   type FirstBlockContent,
   type RecordProof,
 } from '@corroborate/protocol';
-import { X509Certificate } from 'node:crypto';
 import {
   TIME_WINDOW_SECONDS,
   countVerdicts,
@@ -58,6 +59,7 @@ const verdictKeys = [
   'reason',
   'attempts',
   'failedRecords',
+  'differingFields',
   'recordedAt',
   'txId',
   'blockNumber',
@@ -111,6 +113,7 @@ export function verifyReceipt(
       return false;
     }
   };
+  const crypto = options.crypto ?? nodeCrypto;
   const finish = (
     extra: { blockId?: string; status?: OutcomeStatus } = {},
   ): ReceiptVerification => ({
@@ -141,7 +144,7 @@ export function verifyReceipt(
     return 'SHA-256 of the signed content';
   });
   run('certificateFingerprint', () => {
-    const fingerprint = certificateFingerprint(String(block.requesterCertificate));
+    const fingerprint = certificateFingerprint(String(block.requesterCertificate), crypto);
     ensure(
       fingerprint === parsed.requester.certFingerprint,
       `the requester certificate has fingerprint ${fingerprint}, the content names ${parsed.requester.certFingerprint}`,
@@ -150,7 +153,7 @@ export function verifyReceipt(
   });
   run('signature', () => {
     ensure(
-      verifySignature(payload, String(block.signature), String(block.requesterCertificate)),
+      verifySignature(payload, String(block.signature), String(block.requesterCertificate), crypto),
       'the signature does not verify with the requester certificate',
     );
     return 'ECDSA P-256 signature of the requester over the canonical content';
@@ -158,7 +161,12 @@ export function verifyReceipt(
   if (options.trustedCertificates !== undefined) {
     const trusted = options.trustedCertificates;
     run('certificateChain', () =>
-      checkCertificateChain(String(block.requesterCertificate), String(block.createdAt), trusted),
+      checkCertificateChain(
+        String(block.requesterCertificate),
+        String(block.createdAt),
+        trusted,
+        crypto,
+      ),
     );
   }
   run('records', () => checkRecords(parsed));
@@ -207,17 +215,16 @@ function checkCertificateChain(
   certificatePem: string,
   createdAt: string,
   trustedPems: readonly string[],
+  crypto: CryptoPort,
 ): string {
-  const certificate = new X509Certificate(certificatePem);
+  const certificate = crypto.parseCertificate(certificatePem);
   const issuer = trustedPems
-    .map((pem) => new X509Certificate(pem))
-    .find(
-      (candidate) => certificate.checkIssued(candidate) && certificate.verify(candidate.publicKey),
-    );
+    .map((pem) => crypto.parseCertificate(pem))
+    .find((candidate) => certificate.isIssuedBy(candidate));
   ensure(issuer !== undefined, `${certificate.subject} is not issued by a trusted certificate`);
   const signedAt = Date.parse(createdAt);
   ensure(
-    signedAt >= Date.parse(certificate.validFrom) && signedAt <= Date.parse(certificate.validTo),
+    signedAt >= certificate.notBefore && signedAt <= certificate.notAfter,
     `the requester certificate was not valid at ${createdAt}`,
   );
   return `issued by ${issuer.subject.replace(/\n/g, ', ')}`;
@@ -305,6 +312,9 @@ function checkVerdicts(content: FirstBlockContent, block: Json, verdicts: Json[]
           reason: verdict.reason,
           attempts: verdict.attempts,
           ...(verdict.failedRecords === undefined ? {} : { failedRecords: verdict.failedRecords }),
+          ...(verdict.differingFields === undefined
+            ? {}
+            : { differingFields: verdict.differingFields }),
         },
         content.records.length,
       );

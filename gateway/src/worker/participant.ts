@@ -1,4 +1,9 @@
-import { LIMITS, resultOfReason, type VerdictInput } from '@corroborate/protocol';
+import {
+  LIMITS,
+  resultOfReason,
+  type DifferingFields,
+  type VerdictInput,
+} from '@corroborate/protocol';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { classify } from '../classify';
 import type { Ledger } from '../fabric/ledger';
@@ -108,7 +113,13 @@ class ParticipantImpl implements Participant {
             attempts: attempt,
           };
         } else {
-          verdict = failed(second.reason, second.observedHash, attempt, second.failedRecords);
+          verdict = failed(
+            second.reason,
+            second.observedHash,
+            attempt,
+            second.failedRecords,
+            second.differingFields,
+          );
           retryable = second.retryable;
         }
       }
@@ -189,6 +200,7 @@ function failed(
   observedHash: string,
   attempts: number,
   failedRecords: number[] = [],
+  differingFields: DifferingFields[] = [],
 ): VerdictInput {
   const result = resultOfReason(reason);
   return {
@@ -198,6 +210,7 @@ function failed(
     reason,
     attempts,
     ...(failedRecords.length > 0 ? { failedRecords } : {}),
+    ...(result === 'invalid' && differingFields.length > 0 ? { differingFields } : {}),
   };
 }
 

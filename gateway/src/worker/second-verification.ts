@@ -1,7 +1,9 @@
 import {
   batchRoot,
+  compareFieldNames,
   hashRecord,
   resultOfReason,
+  type DifferingFields,
   type FirstBlockContent,
   type VerdictReason,
 } from '@corroborate/protocol';
@@ -18,6 +20,8 @@ export interface SecondVerification {
   /** The batch root of what this participant read, or '' when it could not read every record. */
   readonly observedHash: string;
   readonly failedRecords: number[];
+  /** For the records read but different: which fields differ. */
+  readonly differingFields: DifferingFields[];
   /**
    * Whether another attempt may change the answer: a mismatch or a missing record (a lagging
    * replica), or a source that is unreachable or timed out (it may come back).
@@ -46,6 +50,7 @@ export async function verifyAgainstSource(
   }
   const observed: string[] = [];
   const failedRecords: number[] = [];
+  const differingFields: DifferingFields[] = [];
   // Retrying helps only if every failure of the kind reported may heal (a lagging replica, an
   // unreachable source).
   const evidence = { reason: undefined as VerdictReason | undefined, retryable: true };
@@ -54,10 +59,12 @@ export async function verifyAgainstSource(
   for (const [index, record] of content.records.entries()) {
     try {
       const data = await connector.read(record.read, signal ? { signal } : undefined);
-      const { recordHash } = hashRecord(data);
+      const { recordHash, fieldHashes } = hashRecord(data);
       observed.push(recordHash);
       if (recordHash !== record.recordHash) {
         failedRecords.push(index);
+        const fields = fieldsThatDiffer(record.fieldHashes, fieldHashes);
+        if (fields.length > 0) differingFields.push({ record: index, fields });
         evidence.reason ??= 'HASH_MISMATCH';
       }
     } catch (error) {
@@ -80,10 +87,29 @@ export async function verifyAgainstSource(
   }
   const observedHash = observed.length === content.records.length ? batchRoot(observed) : '';
   if (failedRecords.length === 0) {
-    return { ok: true, reason: 'OK', observedHash, failedRecords, retryable: false };
+    return {
+      ok: true,
+      reason: 'OK',
+      observedHash,
+      failedRecords,
+      differingFields,
+      retryable: false,
+    };
   }
   const worst = evidence.reason === undefined ? unreadable : evidence;
-  return failure(worst.reason ?? 'INTERNAL', worst.retryable, failedRecords, detail, observedHash);
+  return {
+    ...failure(worst.reason ?? 'INTERNAL', worst.retryable, failedRecords, detail, observedHash),
+    differingFields,
+  };
+}
+
+/** Field names whose hashes differ, or that only one side has, in the rule's order. */
+export function fieldsThatDiffer(
+  expected: Readonly<Record<string, string>>,
+  observed: Readonly<Record<string, string>>,
+): string[] {
+  const names = new Set([...Object.keys(expected), ...Object.keys(observed)]);
+  return [...names].filter((name) => expected[name] !== observed[name]).sort(compareFieldNames);
 }
 
 function failure(
@@ -98,6 +124,7 @@ function failure(
     reason,
     observedHash,
     failedRecords,
+    differingFields: [],
     retryable,
     ...(detail ? { detail } : {}),
   };

@@ -454,6 +454,25 @@ describe('participant governance', () => {
       expect(proposal.change).to.deep.equal({ add: ['Org4MSP'], remove: [] });
     });
 
+    it('lists every proposal with ListParticipantChanges, each with its current status', async () => {
+      await ledger.submit(admin1, 'ProposeParticipantChange', 'p1', '{"add":["Org4MSP"]}');
+      await ledger.submit(admin1, 'ProposeParticipantChange', 'p2', '{"quorumRatio":"1"}');
+      await ledger.submit(admin2, 'ApproveParticipantChange', 'p2');
+
+      const proposals = await ledger.evaluateJson<Proposal[]>(org1, 'ListParticipantChanges');
+
+      // The initialisation is a proposal too; p1 was made for the set p2 then changed.
+      expect(
+        proposals
+          .filter(({ proposalId }) => !proposalId.startsWith('init-'))
+          .map(({ proposalId, status }) => ({ proposalId, status })),
+      ).to.deep.equal([
+        { proposalId: 'p1', status: 'closed' },
+        { proposalId: 'p2', status: 'applied' },
+      ]);
+      expect(proposals.every(({ expiresAt }) => typeof expiresAt === 'string')).to.be.true;
+    });
+
     it('closes an open proposal once the set has changed under it', async () => {
       await ledger.submit(admin1, 'ProposeParticipantChange', 'p1', '{"add":["Org4MSP"]}');
       await changeParticipants(ledger, 'p2', { quorumRatio: '1' }, ['Org1MSP', 'Org2MSP']);

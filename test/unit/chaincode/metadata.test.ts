@@ -58,6 +58,7 @@ describe('contract metadata', () => {
       submit('ProposeParticipantChange', 'proposalId: string', 'changeJson: string'),
       submit('ApproveParticipantChange', 'proposalId: string'),
       evaluate('GetParticipantChange', 'proposalId: string'),
+      evaluate('ListParticipantChanges'),
       submit('CreateFirstBlock', 'contentJson: string', 'signature: string'),
       submit('RecordVerdict', 'blockId: string', 'verdictJson: string'),
       submit('FinalizeOutcome', 'blockId: string', 'votersJson: string'),

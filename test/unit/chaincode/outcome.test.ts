@@ -296,7 +296,7 @@ describe('FinalizeOutcome', () => {
     expect(outcomeEvents()).to.have.length(1);
   });
 
-  it('moves the block from pending to its decided status in the listing', async () => {
+  it('moves the block from pending to its decided status in the listing, with when', async () => {
     await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
     await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
     await finalize();
@@ -308,17 +308,14 @@ describe('FinalizeOutcome', () => {
       '10',
       '',
     );
-    const rejected = await ledger.evaluateJson<{ items: { blockId: string; status: string }[] }>(
-      org1,
-      'ListFirstBlocks',
-      'rejected',
-      '10',
-      '',
-    );
+    const rejected = await ledger.evaluateJson<{
+      items: { blockId: string; status: string; decidedAt?: string }[];
+    }>(org1, 'ListFirstBlocks', 'rejected', '10', '');
+    const outcome = await ledger.evaluateJson<{ decidedAt: string }>(org1, 'GetOutcome', 'block-1');
     expect(pending.items).to.be.empty;
-    expect(rejected.items.map((item) => [item.blockId, item.status])).to.deep.equal([
-      ['block-1', 'rejected'],
-    ]);
+    expect(rejected.items.map((item) => [item.blockId, item.status, item.decidedAt])).to.deep.equal(
+      [['block-1', 'rejected', outcome.decidedAt]],
+    );
   });
 
   it('reads the meta and every verdict key, never the full block, without a voter list', async () => {

@@ -1,11 +1,15 @@
 import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import * as sinon from 'sinon';
 import { newApp } from '../../../gateway/src/app';
 import { hashApiKey } from '../../../gateway/src/auth';
+import type { ErrorBody } from '../../../gateway/src/api';
 import type { GatewayConfig, Role } from '../../../gateway/src/config';
 import type { EventStream, LedgerEvent } from '../../../gateway/src/fabric/ledger';
 import { buildReceipt, serializeReceipt, verifyReceiptText } from '../../../gateway/src/receipt';
@@ -154,6 +158,14 @@ function streamOf(events: LedgerEvent[]): EventStream {
   };
 }
 
+/** A stand-in for the built dashboard: a page and one hashed asset. */
+function builtDashboard(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'corroborate-dashboard-'));
+  writeFileSync(join(directory, 'index.html'), '<!doctype html><title>Corroborate</title>');
+  writeFileSync(join(directory, 'index-abc123.js'), 'export {};');
+  return directory;
+}
+
 describe('gateway API', () => {
   const sandbox = sinon.createSandbox();
   let scenario: Scenario;
@@ -175,6 +187,7 @@ describe('gateway API', () => {
       logger: pino({ level: 'silent' }),
       channel: 'corroborate',
       chaincode: 'corroborate',
+      dashboardDirectory: builtDashboard(),
     });
     server = app.listen(0, '127.0.0.1');
     base = await listen(server);
@@ -756,6 +769,72 @@ describe('gateway API', () => {
     });
   });
 
+  describe('dashboard', () => {
+    it('serves its page without a key, from this origin only', async () => {
+      const answer = await call('/dashboard', { key: null });
+
+      expect(answer.status).to.equal(200);
+      expect((await call('/dashboard/', { key: null })).text).to.equal(answer.text);
+      expect(answer.headers.get('content-type')).to.match(/^text\/html/);
+      expect(answer.text).to.include('<title>Corroborate</title>');
+      expect(answer.headers.get('content-security-policy')).to.include("default-src 'self'");
+      expect(answer.headers.get('cache-control')).to.equal('no-cache');
+    });
+
+    it('serves its hashed assets for a year', async () => {
+      const asset = await call('/dashboard/index-abc123.js', { key: null });
+
+      expect(asset.status).to.equal(200);
+      expect(asset.headers.get('cache-control')).to.include('immutable');
+    });
+
+    it('answers a file it does not have with the coded 404', async () => {
+      const answer = await call('/dashboard/missing.js', { key: null });
+
+      expect(answer.status).to.equal(404);
+      expect(answer.body.error.code).to.equal('NOT_FOUND');
+    });
+  });
+
+  describe('governance and overview', () => {
+    it('lists every participant change for a reader', async () => {
+      const proposal = {
+        proposalId: 'p-1',
+        change: { add: ['Org4MSP'], remove: [] },
+        proposer: 'Org1MSP',
+        approvals: ['Org1MSP'],
+        baseVersion: 1,
+        status: 'open' as const,
+        createdAt: '2030-01-01T00:00:00Z',
+        txId: 'a'.repeat(64),
+      };
+      ledger.listParticipantChanges.resolves([proposal]);
+
+      const answer = await call('/v1/participant-changes', { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body).to.deep.equal({ items: [proposal] });
+    });
+
+    it('refuses the overview without the reader role, before reading the ledger', async () => {
+      const answer = await call('/v1/overview', { key: 'requester' });
+
+      expect(answer.status).to.equal(403);
+      sinon.assert.notCalled(ledger.listFirstBlocks);
+    });
+
+    it('answers the overview for a reader', async () => {
+      ledger.height.resolves(12n);
+      ledger.listFirstBlocks.resolves({ items: [], bookmark: '' });
+
+      const answer = await call('/v1/overview', { key: 'reader' });
+
+      expect(answer.status).to.equal(200);
+      expect(answer.body).to.include({ mspId: 'Org1MSP', complete: true });
+      expect(answer.body.peer).to.deep.equal({ reachable: true, height: '12' });
+    });
+  });
+
   describe('OpenAPI document', () => {
     it('is an OpenAPI 3.1 document', async () => {
       const answer = await call('/openapi.json', { key: null });
@@ -778,6 +857,7 @@ describe('gateway API', () => {
         version: 0,
       });
       ledger.listFirstBlocks.resolves({ items: [], bookmark: '' });
+      ledger.listParticipantChanges.resolves([]);
       ledger.approveParticipantChange.resolves(
         {} as Awaited<ReturnType<StubbedLedger['approveParticipantChange']>>,
       );
@@ -787,7 +867,10 @@ describe('gateway API', () => {
 
       const probed: string[] = [];
       for (const [template, operations] of Object.entries(document.paths)) {
-        const path = template.replace('{id}', 'req-accounts-1').replace('{proposalId}', 'p-1');
+        const path = template
+          .replace('{id}', 'req-accounts-1')
+          .replace('{proposalId}', 'p-1')
+          .replace('{file}', 'index.html');
         for (const method of Object.keys(operations)) {
           const answer = await call(path, {
             method: method.toUpperCase(),
@@ -902,6 +985,28 @@ describe('gateway API', () => {
       }
       expect(bodies.filter((json) => schemaAccepts(json))).to.have.lengthOf(3);
     });
+  });
+});
+
+describe('gateway dashboard, not built', () => {
+  it('answers /dashboard with the coded 404', async () => {
+    const { app } = newApp({
+      config: gatewayConfig(),
+      ledger: newStubbedLedger(sinon.createSandbox()),
+      requests: { submit: () => Promise.reject(new Error('not called')) },
+      logger: pino({ level: 'silent' }),
+      dashboardDirectory: join(tmpdir(), 'corroborate-no-dashboard-here'),
+    });
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      const base = await listen(server);
+      const answer = await fetch(`${base}/dashboard`);
+
+      expect(answer.status).to.equal(404);
+      expect(((await answer.json()) as ErrorBody).error.code).to.equal('NOT_FOUND');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -26,6 +26,7 @@ const ledgerCalls = [
   'proposeParticipantChange',
   'approveParticipantChange',
   'getParticipantChange',
+  'listParticipantChanges',
   'createFirstBlock',
   'recordVerdict',
   'finalizeOutcome',

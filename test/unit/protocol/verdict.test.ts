@@ -110,6 +110,64 @@ describe('parseVerdictInput', () => {
     }
   });
 
+  it('keeps the fields a participant names for its failed records', () => {
+    const verdict = {
+      result: 'invalid',
+      observedHash,
+      reason: 'HASH_MISMATCH',
+      attempts: 2,
+      failedRecords: [0, 2],
+      differingFields: [
+        { record: 0, fields: ['balance', 'name'] },
+        { record: 2, fields: ['id'] },
+      ],
+    };
+    expect(parseVerdictInput(verdict, 3)).to.deep.equal(verdict);
+  });
+
+  it('refuses differing fields that name no failed record or are out of order', () => {
+    const base = {
+      result: 'invalid',
+      observedHash,
+      reason: 'HASH_MISMATCH',
+      attempts: 1,
+      failedRecords: [1, 3],
+    };
+    const cases: [unknown, RegExp][] = [
+      [
+        { ...base, differingFields: [{ record: 2, fields: ['a'] }] },
+        /differingFields\[0\]\.record: /,
+      ],
+      [
+        {
+          ...base,
+          differingFields: [
+            { record: 3, fields: ['a'] },
+            { record: 1, fields: ['a'] },
+          ],
+        },
+        /differingFields\[1\]\.record: /,
+      ],
+      [{ ...base, differingFields: [{ record: 1, fields: [] }] }, /differingFields\[0\]\.fields: /],
+      [
+        { ...base, differingFields: [{ record: 1, fields: ['b', 'a'] }] },
+        /differingFields\[0\]\.fields\[1\]: names must be unique/,
+      ],
+      [
+        { ...base, differingFields: [{ record: 1, fields: [''] }] },
+        /fields\[0\]: must be a field name/,
+      ],
+      [{ ...base, differingFields: [{ record: 1 }] }, /differingFields\[0\]\.fields: is required/],
+      [
+        { ...base, failedRecords: undefined, differingFields: [{ record: 1, fields: ['a'] }] },
+        /^INVALID_ARGUMENT: differingFields: must have 0\.\.0 items/,
+      ],
+    ];
+    for (const [input, expected] of cases) {
+      expect(() => parseVerdictInput(input), JSON.stringify(input)).to.throw(RuleError, expected);
+    }
+  });
+
   it('refuses failed record indices beyond the batch', () => {
     const verdict = {
       result: 'invalid',

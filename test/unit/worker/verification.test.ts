@@ -11,7 +11,10 @@ import * as sinon from 'sinon';
 import type { StoredFirstBlock } from '@corroborate/protocol';
 import { SourceError } from '../../../gateway/src/sources/source';
 import { verifyFirstBlock } from '../../../gateway/src/worker/first-verification';
-import { verifyAgainstSource } from '../../../gateway/src/worker/second-verification';
+import {
+  fieldsThatDiffer,
+  verifyAgainstSource,
+} from '../../../gateway/src/worker/second-verification';
 import { signPayload, type TestIdentity } from '../../support/identities';
 import {
   accountReader,
@@ -137,11 +140,12 @@ describe('second verification', () => {
       reason: 'OK',
       observedHash: scenario.view.block.content.batchRoot,
       failedRecords: [],
+      differingFields: [],
       retryable: false,
     });
   });
 
-  it('reports a changed record as a retryable HASH_MISMATCH naming it', async () => {
+  it('reports a changed record as a retryable HASH_MISMATCH naming it and its field', async () => {
     const edit = (row: (typeof rows)[number]) => (row.id === 2 ? { ...row, balance: '-4' } : row);
 
     const verification = await verifyWith(accountReader(edit));
@@ -154,6 +158,7 @@ describe('second verification', () => {
       reason: 'HASH_MISMATCH',
       observedHash: batchRoot(observed),
       failedRecords: [1],
+      differingFields: [{ record: 1, fields: ['balance'] }],
       retryable: true,
     });
   });
@@ -181,6 +186,7 @@ describe('second verification', () => {
         reason,
         observedHash: '',
         failedRecords: [2],
+        differingFields: [],
         retryable,
         detail: error.message,
       });
@@ -197,6 +203,15 @@ describe('second verification', () => {
 
     expect(verification).to.include({ ok: false, reason: 'READ_REFUSED', observedHash: '' });
     expect(verification.failedRecords).to.deep.equal([0, 2]);
+    expect(verification.differingFields).to.deep.equal([{ record: 0, fields: ['name'] }]);
+  });
+
+  it('names fields that only the block or only the source has', () => {
+    expect(fieldsThatDiffer({ a: '1', b: '2', c: '3' }, { b: '2', c: '4', d: '5' })).to.deep.equal([
+      'a',
+      'c',
+      'd',
+    ]);
   });
 
   it('reports the mismatch, evidence, rather than a record it could not read', async () => {
