@@ -91,13 +91,28 @@ describe('parseVerdictInput', () => {
       [{ ...base, reason: 'TIMEOUT' }, /^INVALID_ARGUMENT: reason: must be one of/],
       [
         { ...base, result: 'valid', reason: 'OK', observedHash: '' },
-        /^INVALID_ARGUMENT: observedHash: /,
+        /^INVALID_ARGUMENT: observedHash: is required for a valid verdict$/,
       ],
-      [{ ...base, observedHash: observedHash.toUpperCase() }, /^INVALID_ARGUMENT: observedHash: /],
+      [
+        { ...base, observedHash: observedHash.toUpperCase() },
+        /^INVALID_ARGUMENT: observedHash: must be 64 lowercase hex digits or ''$/,
+      ],
       [{ ...base, attempts: 0 }, /^INVALID_ARGUMENT: attempts: /],
       [{ ...base, attempts: LIMITS.maxAttempts + 1 }, /^INVALID_ARGUMENT: attempts: /],
       [{ ...base, attempts: 1.5 }, /^INVALID_ARGUMENT: attempts: /],
-      [{ ...base, failedRecords: [2, 1] }, /^INVALID_ARGUMENT: failedRecords\[1\]: /],
+      [
+        { ...base, failedRecords: [2, 1] },
+        /^INVALID_ARGUMENT: failedRecords\[1\]: indices must be ascending and unique$/,
+      ],
+      [{ ...base, failedRecords: 'x' }, /^INVALID_ARGUMENT: failedRecords: /],
+      [
+        {
+          ...base,
+          failedRecords: [0],
+          differingFields: [{ record: LIMITS.maxRecords, fields: ['id'] }],
+        },
+        /^INVALID_ARGUMENT: differingFields\[0\]\.record: /,
+      ],
       [{ ...base, failedRecords: [1, 1] }, /^INVALID_ARGUMENT: failedRecords\[1\]: /],
       [{ ...base, failedRecords: [-1] }, /^INVALID_ARGUMENT: failedRecords\[0\]: /],
       [
@@ -108,6 +123,11 @@ describe('parseVerdictInput', () => {
     for (const [input, expected] of cases) {
       expect(() => parseVerdictInput(input), JSON.stringify(input)).to.throw(RuleError, expected);
     }
+  });
+
+  it('accepts a valid verdict with an empty list of failed records', () => {
+    const valid = { result: 'valid', observedHash, reason: 'OK', attempts: 1, failedRecords: [] };
+    expect(parseVerdictInput(valid)).to.deep.equal(valid);
   });
 
   it('keeps the fields a participant names for its failed records', () => {
