@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -138,6 +138,10 @@ function memberData(proposalId: string): string {
     columns: [...SAMPLE_COLUMNS],
     keys,
     proposalId,
+    // The built dashboard's files: names no schema can state (the assets are content-hashed).
+    dashboardFiles: readdirSync(join(repoDir, 'gateway', 'dashboard', 'dist')).filter((name) =>
+      /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(name),
+    ),
   });
 }
 

@@ -10,7 +10,8 @@ generator sends the same identifiers every time, which a second run finds taken.
 So, in well-formed cases only:
 - a share of the submissions reads records the member's source holds, and a share of the
   approvals names the open proposal, as described by the test in CORROBORATE_CONFORMANCE_MEMBER
-  (JSON: run, sourceId, table, columns, keys, proposalId); Hypothesis draws which cases and which
+  (JSON: run, sourceId, table, columns, keys, proposalId, dashboardFiles); a share of the
+  requests for a dashboard file name one the gateway serves; Hypothesis draws which cases and which
   reads, so runs stay deterministic;
 - the identifiers a request asks the ledger to keep (a block id, an Idempotency-Key, a proposal
   id) are made unique with the run's tag and a count, as Schemathesis advises for unique fields:
@@ -83,6 +84,23 @@ def approval_of_open_proposal(context, case):
     if not _is_positive(case):
         return st.just(case)
     return st.one_of(st.just(case), st.just(case).map(_with_open_proposal))
+
+
+@schemathesis.hook("flatmap_case").apply_to(operation_id="dashboardFile")
+def file_the_dashboard_has(context, case):
+    if not _is_positive(case) or not MEMBER["dashboardFiles"]:
+        return st.just(case)
+    return st.one_of(
+        st.just(case),
+        st.sampled_from(MEMBER["dashboardFiles"]).map(
+            lambda name: _with_path_parameter(case, "file", name)
+        ),
+    )
+
+
+def _with_path_parameter(case, name, value):
+    case.path_parameters = {**case.path_parameters, name: value}
+    return case
 
 
 def _fresh(identifier):

@@ -31,6 +31,12 @@ export function newCommitLog(
             : 'no commit status in time; submitted the same transaction again',
         );
         return;
+      case 'reendorsed':
+        logger.warn(
+          fields,
+          'invalidated by an endorsement policy that changed meanwhile; endorsed again and submitted anew',
+        );
+        return;
       case 'duplicate':
         logger.info(fields, 'a copy of the transaction was refused by its id: it is committed');
         return;

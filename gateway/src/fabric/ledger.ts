@@ -84,6 +84,16 @@ export type CommitEvent =
       readonly transactionId: string;
     }
   | {
+      /**
+       * Invalidated with ENDORSEMENT_POLICY_FAILURE: the channel's configuration (its members, so
+       * its endorsement policy) changed between endorsement and validation. The transaction wrote
+       * nothing, so it was endorsed again under the new policy and submitted as a new one.
+       */
+      readonly kind: 'reendorsed';
+      readonly transaction: string;
+      readonly transactionId: string;
+    }
+  | {
       /** Still no commit status after every resubmission: given up (`COMMIT_UNCONFIRMED`). */
       readonly kind: 'unconfirmed';
       readonly transaction: string;
@@ -99,6 +109,10 @@ export interface LedgerOptions {
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+// A transaction endorsed just before a channel configuration update changed the endorsement
+// policy is endorsed again under the new one, this many times in all at most.
+const maxEndorsements = 3;
 
 // A peer that cannot be reached is asked again for the commit status after this pause, within the
 // same deadline.
@@ -281,17 +295,27 @@ class ContractLedger implements Ledger {
    * commit status does not come in time (see {@link CommitPolicy}).
    */
   async #submit<T>(name: string, args: string[]): Promise<Committed<T>> {
-    const transaction = await this.#contract.newProposal(name, { arguments: args }).endorse();
-    const result = decode<T>(transaction.getResult());
-    const status = await this.#commitOf(name, transaction);
-    if (!status.successful) {
+    for (let endorsement = 1; ; endorsement++) {
+      const transaction = await this.#contract.newProposal(name, { arguments: args }).endorse();
+      const result = decode<T>(transaction.getResult());
+      const status = await this.#commitOf(name, transaction);
+      if (status.successful) {
+        return { result, transactionId: status.transactionId, blockNumber: status.blockNumber };
+      }
+      if (status.code === StatusCode.ENDORSEMENT_POLICY_FAILURE && endorsement < maxEndorsements) {
+        this.#onCommitEvent({
+          kind: 'reendorsed',
+          transaction: name,
+          transactionId: status.transactionId,
+        });
+        continue;
+      }
       throw new CommitError({
         code: status.code,
         transactionId: status.transactionId,
         message: `transaction ${status.transactionId} failed to commit with status ${status.code}`,
       });
     }
-    return { result, transactionId: status.transactionId, blockNumber: status.blockNumber };
   }
 
   async #commitOf(name: string, transaction: Transaction): Promise<Status> {

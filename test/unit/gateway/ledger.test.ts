@@ -254,6 +254,29 @@ describe('ledger facade: waiting for commits', () => {
     expect(events).to.deep.equal([]);
   });
 
+  it('endorses again, as a new transaction, one invalidated by an endorsement policy that changed meanwhile', async () => {
+    getStatus.onFirstCall().resolves(statusOf(StatusCode.ENDORSEMENT_POLICY_FAILURE));
+    getStatus.onSecondCall().resolves(statusOf(StatusCode.VALID));
+
+    const committed = await ledger.finalizeOutcome('b1');
+
+    expect(committed.transactionId).to.equal(transactionId);
+    sinon.assert.calledTwice(endorse);
+    expect(events).to.deep.equal([
+      { kind: 'reendorsed', transaction: 'FinalizeOutcome', transactionId },
+    ]);
+  });
+
+  it('gives up on the endorsement policy after three endorsements', async () => {
+    getStatus.resolves(statusOf(StatusCode.ENDORSEMENT_POLICY_FAILURE));
+
+    const failure: unknown = await ledger.finalizeOutcome('b1').catch((error: unknown) => error);
+
+    expect(classify(failure)).to.include({ code: 'COMMIT_FAILED', transactionId });
+    sinon.assert.calledThrice(endorse);
+    expect(events.map((event) => event.kind)).to.deep.equal(['reendorsed', 'reendorsed']);
+  });
+
   it('passes on a refused endorsement, submitting nothing', async () => {
     endorse.rejects(chaincodeError('DUPLICATE_VERDICT: Org2MSP has voted'));
 
