@@ -178,14 +178,7 @@ cmd_up() {
   start_missing_nodes
   join_orderers
   join_peers
-  build_contract
-  name_contract
-  package_contract
-  start_chaincode_servers
-  install_chaincode
-  define_chaincode
-  wait_for_chaincode
-  wait_for_discovery
+  deploy_chaincode
   write_profiles
   if is_multihost; then
     successln "network up in $((SECONDS - started_at)) s: $ORGS org(s) and $ORDERERS orderer(s) on hosts $SUBNET.10-$((10 + ORGS)), channel '$CHANNEL_NAME', chaincode $CHAINCODE_LABEL"

@@ -282,12 +282,9 @@ retry() {
   return 1
 }
 
-# `network.sh deploy-baseline`: the benchmark's yardstick as a chaincode of its own (its package,
-# label, definition and one server per org), beside the contract and never inside it. Peers
-# started before the builder configuration named a server for it are restarted once.
-deploy_baseline() {
-  restart_peers_without baseline_address
-  use_chaincode baseline
+# Builds, packages, serves, installs and defines the chaincode in use (see use_chaincode), then
+# waits until the peers run it and discovery names it.
+deploy_chaincode() {
   build_contract
   name_contract
   package_contract
@@ -296,6 +293,15 @@ deploy_baseline() {
   define_chaincode
   wait_for_chaincode
   wait_for_discovery
+}
+
+# `network.sh deploy-baseline`: the benchmark's yardstick as a chaincode of its own (its package,
+# label, definition and one server per org), beside the contract and never inside it. Peers
+# started before the builder configuration named a server for it are restarted once.
+deploy_baseline() {
+  restart_peers_without baseline_address
+  use_chaincode baseline
+  deploy_chaincode
   successln "baseline deployed: chaincode $CHAINCODE_LABEL, one server per org"
   use_chaincode corroborate
 }
