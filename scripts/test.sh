@@ -66,6 +66,8 @@ bash network/network.sh up || fatalln "the test network did not come up; see $CO
 run_suite "integration tests: the contract on the network" test/.mocharc.integration.json
 run_suite "integration tests: source connectors on real databases" test/.mocharc.sources.json
 run_suite "end-to-end tests: gateways, workers and sources on the network" test/.mocharc.e2e.json
+# `ORGS=4 npm start -- --without-worker org3 --without-worker org4` on a network of its own.
+run_suite "npm start with four organisations, two workers stopped" test/.mocharc.start.json
 # The dashboard in Debian's Chromium (Playwright's own browser builds are not downloaded).
 ensure_apt_packages chromium fonts-dejavu-core
 run_suite "browser tests: the dashboard in Chromium on the network" test/.mocharc.browser.json

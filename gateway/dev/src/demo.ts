@@ -13,6 +13,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync, rmSync } from 'node:fs';
 import { SAMPLE_TABLE, sampleTableConfig, seedSqliteSample } from './sample-table';
 
+/** Org i's gateway listens on 8100 + i and its worker on 9100 + i, unless told otherwise. */
+export const DEFAULT_GATEWAY_PORT_BASE = 8101;
+export const DEFAULT_WORKER_PORT_BASE = 9101;
+
 export interface LocalNetwork {
   readonly orgs: ReadonlyArray<{ org: string; mspId: string; profile: string }>;
 }
@@ -31,12 +35,16 @@ export interface LocalConsortiumOptions {
   readonly extraApiKeys?: ReadonlyArray<{ id: string; key: string; roles: string[] }>;
   /** Told what is happening, for progress output. */
   readonly progress?: (message: string) => void;
+  /** Organisations (e.g. `org3`) whose worker is not started: they verify nothing until it is. */
+  readonly withoutWorkers?: readonly string[];
 }
 
 export interface LocalConsortium {
   readonly members: readonly LocalMember[];
   readonly gateways: ServiceProcess[];
   readonly workers: ServiceProcess[];
+  /** The members whose worker was not started (`withoutWorkers`). */
+  readonly idle: readonly LocalMember[];
   stop(): Promise<void>;
 }
 
@@ -76,8 +84,8 @@ export async function startLocalConsortium(
   const progress = options.progress ?? (() => undefined);
   const network = readLocalNetwork(options.home);
   const cliPath = join(options.repoDir, 'gateway', 'dist', 'cli.js');
-  const gatewayPortBase = options.gatewayPortBase ?? 8101;
-  const workerPortBase = options.workerPortBase ?? 9101;
+  const gatewayPortBase = options.gatewayPortBase ?? DEFAULT_GATEWAY_PORT_BASE;
+  const workerPortBase = options.workerPortBase ?? DEFAULT_WORKER_PORT_BASE;
   const members = network.orgs.map(({ org, mspId, profile }, index) => {
     const dir = join(options.home, 'members', org);
     const file = join(dir, 'customers.sqlite');
@@ -113,13 +121,29 @@ export async function startLocalConsortium(
     }
     return member;
   });
-  progress(`starting a gateway and a worker for ${members.map((member) => member.org).join(', ')}`);
+  const withoutWorkers = new Set(options.withoutWorkers ?? []);
+  const unknown = [...withoutWorkers].filter(
+    (org) => !members.some((member) => member.org === org),
+  );
+  if (unknown.length > 0) {
+    throw new Error(
+      `no organisation ${unknown.join(', ')} in the network (it has ${members.map((member) => member.org).join(', ')})`,
+    );
+  }
+  const working = members.filter((member) => !withoutWorkers.has(member.org));
+  const idle = members.filter((member) => withoutWorkers.has(member.org));
+  progress(
+    `starting a gateway for ${members.map((member) => member.org).join(', ')} and a worker for ${
+      working.map((member) => member.org).join(', ') || 'none'
+    }`,
+  );
   const gateways = members.map((member) => startServiceProcess('gateway', member, cliPath));
-  const workers = members.map((member) => startServiceProcess('worker', member, cliPath));
+  const workers = working.map((member) => startServiceProcess('worker', member, cliPath));
   const consortium: LocalConsortium = {
     members,
     gateways,
     workers,
+    idle,
     stop: async () => {
       await Promise.all([...gateways, ...workers].map((service) => service.stop()));
     },
@@ -129,7 +153,7 @@ export async function startLocalConsortium(
       ...members.map((member, index) =>
         waitForHealthy(`${member.gatewayUrl}/readyz`, 60_000, gateways[index]),
       ),
-      ...members.map((member, index) =>
+      ...working.map((member, index) =>
         waitForHealthy(`${member.workerUrl}/healthz`, 60_000, workers[index]),
       ),
     ]);
