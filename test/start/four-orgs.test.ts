@@ -109,9 +109,9 @@ describe('npm start with four organisations and the workers of two stopped', fun
     expect(pending.status).to.equal('pending');
     expect(pending.outcome.recorded).to.equal(false);
     expect(pending.outcome.threshold).to.equal(2);
-    expect(pending.verdicts.map(({ participant, result }) => [participant, result])).to.deep.equal(
-      [['Org2MSP', 'valid']],
-    );
+    expect(pending.verdicts.map(({ participant, result }) => [participant, result])).to.deep.equal([
+      ['Org2MSP', 'valid'],
+    ]);
 
     // The command the output tells the user to run for Org3, run as printed.
     const command = (
