@@ -18,7 +18,7 @@ export type {
   SqliteSourceConfig,
   TableConfig,
 } from './source';
-export { isSourceError, SourceError } from './source';
+export { isSourceError, readEach, SourceError } from './source';
 export { parseSourceConfig, parseSourceConfigs, redactSourceConfig } from './config';
 export { newSourceConnector, newSourceRegistry } from './registry';
 export { newSqliteConnector } from './sqlite';

@@ -41,6 +41,14 @@ export interface SourceConnector {
   read(read: ReadParameter, options?: ReadOptions): Promise<CanonicalRecord>;
 
   /**
+   * Reads several records, each settling on its own as {@link SourceConnector.read} would: SQL
+   * connectors read the records of one table in one statement per chunk (`WHERE key IN (…)`);
+   * the others read one at a time. Absent on connectors that read only one at a time; use
+   * {@link readEach}, which falls back to `read`.
+   */
+  readMany?(reads: readonly ReadParameter[], options?: ReadOptions): Promise<ReadResult[]>;
+
+  /**
    * Checks that the source answers (a trivial query, or any HTTP response from the base URL).
    *
    * @throws {@link SourceError} `SOURCE_UNAVAILABLE`.
@@ -49,6 +57,34 @@ export interface SourceConnector {
 
   /** Releases connections and file handles; reads after `close` are refused. */
   close(): Promise<void>;
+}
+
+/** How one read of {@link SourceConnector.readMany} settled. */
+export type ReadResult =
+  | { readonly ok: true; readonly record: CanonicalRecord }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Reads each of `reads` through the connector, in one call to `readMany` where it has one, else
+ * one `read` after another. The results are in the order of `reads`.
+ */
+export async function readEach(
+  connector: SourceConnector,
+  reads: readonly ReadParameter[],
+  options: ReadOptions = {},
+): Promise<ReadResult[]> {
+  if (connector.readMany !== undefined) {
+    return connector.readMany(reads, options);
+  }
+  const results: ReadResult[] = [];
+  for (const read of reads) {
+    try {
+      results.push({ ok: true, record: await connector.read(read, options) });
+    } catch (error) {
+      results.push({ ok: false, error });
+    }
+  }
+  return results;
 }
 
 /** The logical source ids a member serves, each mapped to its own connector. */

@@ -7,6 +7,7 @@ import type {
   FieldType,
   ReadOptions,
   ReadParameter,
+  ReadResult,
   SourceConnector,
   SqlRead,
   TableConfig,
@@ -54,6 +55,13 @@ interface SqlConnectorConfig {
   id: string;
   tables: Record<string, TableConfig>;
 }
+
+/**
+ * Reads of one table gathered into one statement by {@link SourceConnector.readMany}: at most
+ * this many keys in its `IN` list (PostgreSQL binds at most 65 535 parameters, and 16 key columns
+ * × 500 keys stays far below).
+ */
+export const MAX_KEYS_PER_STATEMENT = 500;
 
 /**
  * Checks a read against the structural rules of the model and the source's allow-list.
@@ -146,6 +154,53 @@ export function buildSelect(read: SqlRead, syntax: SqlSyntax): SqlStatement {
 }
 
 /**
+ * One statement for many reads of one table that request the same columns by the same key
+ * columns: the key columns, then the requested columns, of the rows whose key is in the list.
+ * `LIMIT` is twice the number of reads, enough to tell one row per key from several. Call only
+ * after {@link assertAllowedSqlRead} on every read, and with 1..{@link MAX_KEYS_PER_STATEMENT}.
+ */
+export function buildBatchSelect(reads: readonly SqlRead[], syntax: SqlSyntax): SqlStatement {
+  const [first] = reads;
+  if (first === undefined || reads.length > MAX_KEYS_PER_STATEMENT) {
+    throw new RangeError(`a batch statement reads 1..${MAX_KEYS_PER_STATEMENT} keys`);
+  }
+  const quote = (identifier: string): string => quoteIdentifier(identifier, syntax.quote);
+  const keyColumns = Object.keys(first.key).sort();
+  const params: unknown[] = [];
+  const tuples = reads.map((read) => {
+    const placeholders = keyColumns.map((column) => {
+      params.push(syntax.bind(read.key[column] as KeyValue));
+      return syntax.placeholder(params.length);
+    });
+    return keyColumns.length === 1 ? placeholders.join('') : `(${placeholders.join(', ')})`;
+  });
+  const target =
+    keyColumns.length === 1
+      ? quote(keyColumns[0] as string)
+      : `(${keyColumns.map(quote).join(', ')})`;
+  return {
+    text:
+      `SELECT ${[...keyColumns, ...first.columns].map(quote).join(', ')} FROM ${quote(first.table)}` +
+      ` WHERE ${target} IN (${tuples.join(', ')}) LIMIT ${reads.length * 2}`,
+    params,
+  };
+}
+
+/**
+ * The text a key value compares by when rows of a batch statement are matched to its reads: a
+ * number as its decimal digits (drivers give integers as number, bigint or text), a string as
+ * itself, a boolean as the driver binds it. Anything else (bytes, dates) matches nothing, and its
+ * read is made again on its own.
+ */
+function keyText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+    return String(value);
+  }
+  return undefined;
+}
+
+/**
  * Types the fields of a result: the configured type wins, then the type the driver's column
  * metadata maps to. A column whose declared type the rule does not know is refused rather than
  * guessed; only a column with no declared type at all (SQLite) is typed from its value.
@@ -233,6 +288,116 @@ class SqlConnector implements SourceConnector {
     );
     const raw = Object.fromEntries(read.columns.map((column, index) => [column, row[index]]));
     return toCanonical(raw, types, this.id);
+  }
+
+  /**
+   * Reads the records of each table in one statement per {@link MAX_KEYS_PER_STATEMENT} keys.
+   * Each row is matched to the read whose key values it carries, by their text: a read that no
+   * row matches this way (a collation that folds case, a key bound as text for a numeric column,
+   * no such row) is made again on its own, so that it settles exactly as a single read does.
+   */
+  async readMany(
+    reads: readonly ReadParameter[],
+    options: ReadOptions = {},
+  ): Promise<ReadResult[]> {
+    this.#assertOpen();
+    const results: Array<ReadResult | undefined> = reads.map(() => undefined);
+    const groups = new Map<string, Array<{ read: SqlRead; index: number }>>();
+    reads.forEach((read, index) => {
+      try {
+        assertAllowedSqlRead(read, this.#tables, this.id);
+      } catch (error) {
+        results[index] = { ok: false, error };
+        return;
+      }
+      const group = JSON.stringify([read.table, read.columns, Object.keys(read.key).sort()]);
+      const members = groups.get(group) ?? [];
+      members.push({ read, index });
+      groups.set(group, members);
+    });
+    for (const members of groups.values()) {
+      for (let start = 0; start < members.length; start += MAX_KEYS_PER_STATEMENT) {
+        const chunk = members.slice(start, start + MAX_KEYS_PER_STATEMENT);
+        if (chunk.length > 1) {
+          await this.#readChunk(chunk, results, options);
+        }
+      }
+    }
+    // Single reads, and reads that the batch statements did not settle.
+    for (const [index, read] of reads.entries()) {
+      if (results[index] !== undefined) continue;
+      try {
+        results[index] = { ok: true, record: await this.read(read, options) };
+      } catch (error) {
+        results[index] = { ok: false, error };
+      }
+    }
+    return results as ReadResult[];
+  }
+
+  async #readChunk(
+    chunk: ReadonlyArray<{ read: SqlRead; index: number }>,
+    results: Array<ReadResult | undefined>,
+    options: ReadOptions,
+  ): Promise<void> {
+    const reads = chunk.map(({ read }) => read);
+    const [first] = reads as [SqlRead];
+    const keyColumns = Object.keys(first.key).sort();
+    let result: SqlResult;
+    try {
+      assertNotAborted(options.signal, this.id);
+      result = await raceAbort(
+        this.#dialect.query(buildBatchSelect(reads, this.#dialect), options.signal),
+        options.signal,
+        this.id,
+      );
+    } catch (error) {
+      // An unreachable source or a timeout is the answer for every read of the chunk; anything
+      // else (a refused statement) is left to the single reads, which say which read it was.
+      if (error instanceof SourceError && error.code === 'SOURCE_UNAVAILABLE') {
+        for (const { index } of chunk) results[index] = { ok: false, error };
+      }
+      return;
+    }
+    const rowsByKey = new Map<string, Array<readonly unknown[]>>();
+    for (const row of result.rows) {
+      const texts = keyColumns.map((_, position) => keyText(row[position]));
+      if (texts.some((text) => text === undefined)) continue;
+      const key = JSON.stringify(texts);
+      rowsByKey.set(key, [...(rowsByKey.get(key) ?? []), row]);
+    }
+    let types: Record<string, FieldType> | undefined;
+    for (const { read, index } of chunk) {
+      const key = JSON.stringify(
+        keyColumns.map((column) => keyText(this.#dialect.bind(read.key[column] as KeyValue))),
+      );
+      const rows = rowsByKey.get(key);
+      if (rows === undefined) continue;
+      try {
+        if (rows.length > 1) {
+          throw new SourceError(
+            'READ_REFUSED',
+            `source ${this.id}: key is not unique in ${read.table}`,
+            {
+              sourceId: this.id,
+            },
+          );
+        }
+        types ??= resolveFieldTypes(
+          read.columns,
+          result.columns.slice(keyColumns.length),
+          this.#tables[read.table]?.types,
+          this.id,
+        );
+        const row = (rows[0] as readonly unknown[]).slice(keyColumns.length);
+        const raw = Object.fromEntries(
+          read.columns.map((column, position) => [column, row[position]]),
+        );
+        results[index] = { ok: true, record: toCanonical(raw, types, this.id) };
+      } catch (error) {
+        results[index] = { ok: false, error };
+      }
+    }
   }
 
   async ping(options: ReadOptions = {}): Promise<void> {

@@ -1,8 +1,9 @@
 import { hashRecord } from '@corroborate/protocol';
 import type { SourceConfig, SourceConnector, SourceRegistry } from '../../../gateway/src/sources';
-import { newSourceRegistry, SourceError } from '../../../gateway/src/sources';
+import { newSourceRegistry, readEach, SourceError } from '../../../gateway/src/sources';
 import Database from 'better-sqlite3';
 import * as chai from 'chai';
+import * as sinon from 'sinon';
 import chaiAsPromised from 'chai-as-promised';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -220,6 +221,58 @@ describe('source connectors on real databases', function () {
         await expect(read)
           .to.be.rejectedWith(SourceError, /^READ_REFUSED: .*key column "name" is not in the key/)
           .and.eventually.include({ retryable: false });
+      });
+
+      it('reads many rows in one statement: each read settles as it would alone, in order', async function () {
+        const connector = registry.get(dialect);
+        const sample = (id: string, columns: readonly string[] = SAMPLE_COLUMNS) => ({
+          kind: 'sql' as const,
+          table: SAMPLE_TABLE,
+          key: { id },
+          columns: [...columns],
+        });
+        const reads = [
+          ...SAMPLE_ROWS.map((row) => sample(row.id)),
+          sample('7'),
+          sample('9223372036854775807', ['id']),
+          { kind: 'sql' as const, table: 'duplicates', key: { k: 1 }, columns: ['v'] },
+          { kind: 'sql' as const, table: SAMPLE_TABLE, key: { name: 'x' }, columns: ['id'] },
+          sample(SAMPLE_ROWS[0]!.id, ['balance', 'id']),
+        ];
+        const query = sinon.spy(connector as unknown as { read: () => unknown }, 'read');
+        try {
+          const results = await readEach(connector, reads);
+          const alone = await Promise.all(
+            reads.map((read) =>
+              connector.read(read).then(
+                (record) => ({ ok: true, record }),
+                (error: unknown) => ({ ok: false, error }),
+              ),
+            ),
+          );
+          expect(results.map((result) => result.ok)).to.deep.equal(alone.map((one) => one.ok));
+          results.forEach((result, index) => {
+            const single = alone[index]!;
+            if (result.ok && single.ok) {
+              expect(result.record).to.deep.equal((single as { record: unknown }).record);
+            } else if (!result.ok && !single.ok) {
+              expect((result.error as SourceError).code).to.equal(
+                (single as { error: SourceError }).error.code,
+              );
+            }
+          });
+          expect(results.slice(0, SAMPLE_ROWS.length).every((result) => result.ok)).to.equal(true);
+          expect(
+            (results[SAMPLE_ROWS.length]!.ok === false &&
+              results[SAMPLE_ROWS.length]!.error) as SourceError,
+          ).to.have.property('code', 'RECORD_NOT_FOUND');
+          // The sample rows came from one batch statement. Read alone by readMany itself: the
+          // missing row, which the batch left unsettled, and the three reads that are alone in
+          // their group (other columns or another table); the refused read is never run.
+          expect(query.callCount - reads.length).to.equal(4);
+        } finally {
+          query.restore();
+        }
       });
 
       it('answers a ping', async function () {

@@ -7,7 +7,9 @@ import { SourceError } from '../../../gateway/src/sources/source';
 import type { SqlDialect, SqlResult, SqlSyntax } from '../../../gateway/src/sources/sql';
 import {
   assertAllowedSqlRead,
+  buildBatchSelect,
   buildSelect,
+  MAX_KEYS_PER_STATEMENT,
   newSqlConnector,
 } from '../../../gateway/src/sources/sql';
 
@@ -326,6 +328,163 @@ describe('SQL reads', function () {
       await connector.close();
       expect((dialect.close as sinon.SinonStub).calledOnce).to.be.true;
       await expect(connector.read(sqlRead())).to.be.rejectedWith(/connector is closed/);
+    });
+  });
+
+  describe('many reads in one statement', function () {
+    const sandbox = sinon.createSandbox();
+    afterEach(function () {
+      sandbox.restore();
+    });
+    const text = { declared: 'TEXT', type: 'text' as const };
+    const integer = { declared: 'INTEGER', type: 'number' as const };
+
+    function dialectAnswering(
+      answer: (statement: { text: string; params: readonly unknown[] }) => SqlResult,
+    ): SqlDialect & { query: sinon.SinonStub } {
+      return {
+        kind: 'postgres',
+        ...postgresSyntax,
+        query: sandbox.stub().callsFake((statement) => Promise.resolve(answer(statement))),
+        close: sandbox.stub().resolves(),
+      };
+    }
+
+    it('spells one key column as a list and several as row values, keys sorted', function () {
+      const one = [sqlRead({ key: { id: 1 } }), sqlRead({ key: { id: 2 } })];
+      expect(buildBatchSelect(one, postgresSyntax)).to.deep.equal({
+        text: 'SELECT "id", "name" FROM "customers" WHERE "id" IN ($1, $2) LIMIT 4',
+        params: [1, 2],
+      });
+      const two = [
+        sqlRead({ key: { region: 'eu', id: 1 }, columns: ['name', 'active'] }),
+        sqlRead({ key: { id: 2, region: 'us' }, columns: ['name', 'active'] }),
+      ];
+      expect(buildBatchSelect(two, mysqlSyntax)).to.deep.equal({
+        text:
+          'SELECT `id`, `region`, `name`, `active` FROM `customers`' +
+          ' WHERE (`id`, `region`) IN ((?, ?), (?, ?)) LIMIT 4',
+        params: [1, 'eu', 2, 'us'],
+      });
+      expect(() => buildBatchSelect([], postgresSyntax)).to.throw(RangeError);
+      expect(() =>
+        buildBatchSelect(
+          Array.from({ length: MAX_KEYS_PER_STATEMENT + 1 }, (_, id) => sqlRead({ key: { id } })),
+          postgresSyntax,
+        ),
+      ).to.throw(RangeError);
+    });
+
+    it('matches rows to reads by their key, whatever order the database returns them in', async function () {
+      const dialect = dialectAnswering(() => ({
+        columns: [integer, text],
+        // Integers as the drivers give them: bigint, number or text.
+        rows: [
+          ['3', 'Cy'],
+          [1n, 'Al'],
+          [2, 'Bo'],
+        ],
+      }));
+      const connector = newSqlConnector({ id: 'crm', tables }, dialect);
+      const results = await connector.readMany!([1, 2, 3].map((id) => sqlRead({ key: { id } })));
+      expect(results).to.deep.equal(
+        ['Al', 'Bo', 'Cy'].map((v) => ({ ok: true, record: { name: { t: 'text', v } } })),
+      );
+      expect(dialect.query.callCount).to.equal(1);
+    });
+
+    it('reads a key the batch did not match on its own, and settles it as a single read', async function () {
+      const dialect = dialectAnswering((statement) =>
+        statement.text.includes(' IN ')
+          ? { columns: [integer, text], rows: [[1n, 'Al']] }
+          : { columns: [text], rows: [] },
+      );
+      const connector = newSqlConnector({ id: 'crm', tables }, dialect);
+      const [found, missing] = await connector.readMany!([
+        sqlRead({ key: { id: 1 } }),
+        sqlRead({ key: { id: 9 } }),
+      ]);
+      expect(found).to.deep.equal({ ok: true, record: { name: { t: 'text', v: 'Al' } } });
+      expect(missing?.ok).to.equal(false);
+      expect((missing as { error: SourceError }).error.code).to.equal('RECORD_NOT_FOUND');
+      expect(dialect.query.secondCall.args[0]).to.deep.equal({
+        text: 'SELECT "name" FROM "customers" WHERE "id" = $1 LIMIT 2',
+        params: [9],
+      });
+    });
+
+    it('refuses a key two rows carry, and only that one', async function () {
+      const dialect = dialectAnswering(() => ({
+        columns: [integer, text],
+        rows: [
+          [1n, 'Al'],
+          [2n, 'Bo'],
+          [2n, 'Bob'],
+        ],
+      }));
+      const connector = newSqlConnector({ id: 'crm', tables }, dialect);
+      const [one, two] = await connector.readMany!([
+        sqlRead({ key: { id: 1 } }),
+        sqlRead({ key: { id: 2 } }),
+      ]);
+      expect(one?.ok).to.equal(true);
+      expect((two as { error: SourceError }).error.message).to.match(
+        /^READ_REFUSED: .*key is not unique/,
+      );
+    });
+
+    it('gives every read of a chunk the outage when the source does not answer', async function () {
+      const outage = new SourceError('SOURCE_UNAVAILABLE', 'source crm: statement timed out', {
+        sourceId: 'crm',
+      });
+      const dialect = dialectAnswering(() => {
+        throw outage;
+      });
+      dialect.query.rejects(outage);
+      const connector = newSqlConnector({ id: 'crm', tables }, dialect);
+      const results = await connector.readMany!([1, 2].map((id) => sqlRead({ key: { id } })));
+      expect(results).to.deep.equal([
+        { ok: false, error: outage },
+        { ok: false, error: outage },
+      ]);
+      expect(dialect.query.callCount).to.equal(1);
+    });
+
+    it('refuses a read outside the allow-list without querying for it, and reads the rest', async function () {
+      const dialect = dialectAnswering(() => ({ columns: [text], rows: [['Al']] }));
+      const connector = newSqlConnector({ id: 'crm', tables }, dialect);
+      const [refused, read] = await connector.readMany!([
+        sqlRead({ table: 'x; DROP TABLE customers' }),
+        sqlRead({ key: { id: 1 } }),
+      ]);
+      expect((refused as { error: SourceError }).error.code).to.equal('READ_REFUSED');
+      expect(read).to.deep.equal({ ok: true, record: { name: { t: 'text', v: 'Al' } } });
+      expect(dialect.query.callCount).to.equal(1);
+      expect(dialect.query.firstCall.args[0].text).to.not.include('DROP');
+    });
+
+    it(`reads at most ${MAX_KEYS_PER_STATEMENT} keys per statement`, async function () {
+      const dialect = dialectAnswering((statement) => ({
+        columns: statement.text.includes(' IN ') ? [integer, text] : [text],
+        rows: statement.params.map((id) =>
+          statement.text.includes(' IN ') ? [id, `n${String(id)}`] : [`n${String(id)}`],
+        ),
+      }));
+      const connector = newSqlConnector({ id: 'crm', tables }, dialect);
+      const count = MAX_KEYS_PER_STATEMENT * 2 + 1;
+      const results = await connector.readMany!(
+        Array.from({ length: count }, (_, id) => sqlRead({ key: { id } })),
+      );
+      expect(results.every((result) => result.ok)).to.equal(true);
+      expect(results[count - 1]).to.deep.equal({
+        ok: true,
+        record: { name: { t: 'text', v: `n${count - 1}` } },
+      });
+      expect(dialect.query.getCalls().map((call) => call.args[0].params.length)).to.deep.equal([
+        MAX_KEYS_PER_STATEMENT,
+        MAX_KEYS_PER_STATEMENT,
+        1,
+      ]);
     });
   });
 });
