@@ -4,7 +4,12 @@ import chaiAsPromised from 'chai-as-promised';
 import * as sinon from 'sinon';
 import { isIdentifier, quoteIdentifier } from '../../../gateway/src/sources/identifiers';
 import { SourceError } from '../../../gateway/src/sources/source';
-import type { SqlDialect, SqlResult, SqlSyntax } from '../../../gateway/src/sources/sql';
+import type {
+  SqlDialect,
+  SqlResult,
+  SqlStatement,
+  SqlSyntax,
+} from '../../../gateway/src/sources/sql';
 import {
   assertAllowedSqlRead,
   buildBatchSelect,
@@ -345,7 +350,9 @@ describe('SQL reads', function () {
       return {
         kind: 'postgres',
         ...postgresSyntax,
-        query: sandbox.stub().callsFake((statement) => Promise.resolve(answer(statement))),
+        query: sandbox
+          .stub()
+          .callsFake((statement: SqlStatement) => Promise.resolve(answer(statement))),
         close: sandbox.stub().resolves(),
       };
     }
@@ -460,7 +467,7 @@ describe('SQL reads', function () {
       expect((refused as { error: SourceError }).error.code).to.equal('READ_REFUSED');
       expect(read).to.deep.equal({ ok: true, record: { name: { t: 'text', v: 'Al' } } });
       expect(dialect.query.callCount).to.equal(1);
-      expect(dialect.query.firstCall.args[0].text).to.not.include('DROP');
+      expect((dialect.query.firstCall.args[0] as SqlStatement).text).to.not.include('DROP');
     });
 
     it(`reads at most ${MAX_KEYS_PER_STATEMENT} keys per statement`, async function () {
@@ -480,11 +487,10 @@ describe('SQL reads', function () {
         ok: true,
         record: { name: { t: 'text', v: `n${count - 1}` } },
       });
-      expect(dialect.query.getCalls().map((call) => call.args[0].params.length)).to.deep.equal([
-        MAX_KEYS_PER_STATEMENT,
-        MAX_KEYS_PER_STATEMENT,
-        1,
-      ]);
+      const sizes = dialect.query
+        .getCalls()
+        .map((call) => (call.args[0] as SqlStatement).params.length);
+      expect(sizes).to.deep.equal([MAX_KEYS_PER_STATEMENT, MAX_KEYS_PER_STATEMENT, 1]);
     });
   });
 });
