@@ -86,10 +86,7 @@ export function saltsFromList(salts: readonly Readonly<Record<string, string>>[]
   return (recordIndex) => {
     const record: unknown = salts[recordIndex];
     return (name) => {
-      const salt =
-        isPlainObject(record) && Object.hasOwn(record, name)
-          ? (record as Record<string, unknown>)[name]
-          : undefined;
+      const salt = isPlainObject(record) && Object.hasOwn(record, name) ? record[name] : undefined;
       if (!isSaltHex(salt)) {
         throw newInvalidArgument(
           `fieldSalts[${recordIndex}].${name}`,
