@@ -25,7 +25,7 @@ import { newFakeLedger, newScenario, rows, type Scenario } from './fixture';
 use(chaiAsPromised);
 
 // Tampering edits receipts as the untyped JSON an attacker would.
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access */
 type Mutable = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const seed = sha256Hex('salted receipt seed');
