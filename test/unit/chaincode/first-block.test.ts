@@ -1,5 +1,5 @@
 import type { FirstBlockMeta, OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/protocol';
-import { firstBlockSigningPayload, sha256Hex } from '@corroborate/protocol';
+import { firstBlockSigningPayload, SCHEME_V1, sha256Hex } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import { ChaincodeStub } from 'fabric-shim';
@@ -404,6 +404,95 @@ describe('CreateFirstBlock', () => {
         ledger,
         ledger.submit(org1, 'CreateFirstBlock', ' '.repeat(8 * 1024 * 1024 + 1), 'AAAA', SALT_SEED),
         'PAYLOAD_TOO_LARGE',
+      );
+    });
+  });
+
+  describe('salt seed', () => {
+    /** Refused with the code, writing nothing, and the message naming what is wrong. */
+    async function refusedWith(
+      on: LedgerDouble,
+      attempt: Promise<unknown>,
+      code: string,
+      message?: RegExp,
+    ): Promise<void> {
+      await expectRefusedWithoutWrites(on, attempt, code);
+      if (message) await expect(attempt).to.be.rejectedWith(message);
+    }
+
+    it('stores a corroborate-v1 block as before: no seed, none taken', async () => {
+      const { content, contentJson, signature, saltSeed } = newSignedFirstBlock(org1, {
+        scheme: SCHEME_V1,
+      });
+      expect(saltSeed).to.equal('');
+
+      const block = await ledger.submitJson<StoredFirstBlock>(
+        org1,
+        'CreateFirstBlock',
+        contentJson,
+        signature,
+        saltSeed,
+      );
+
+      expect(block.content).to.deep.equal(content);
+      expect(block).to.not.have.property('saltSeed');
+    });
+
+    it('refuses a seed for a corroborate-v1 block', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1, { scheme: SCHEME_V1 });
+
+      await refusedWith(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
+        'INVALID_ARGUMENT',
+        /saltSeed: must be '' for a corroborate-v1 block/,
+      );
+    });
+
+    for (const hashOnly of [false, true]) {
+      it(`refuses a corroborate-v2 block${hashOnly ? ', hash-only too,' : ''} without its seed`, async () => {
+        const { contentJson, signature } = newSignedFirstBlock(org1, { hashOnly });
+
+        await refusedWith(
+          ledger,
+          ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, ''),
+          'INVALID_ARGUMENT',
+          /saltSeed: a corroborate-v2 block/,
+        );
+      });
+    }
+
+    it('refuses a seed that is not 64 lowercase hex digits', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1);
+      for (const seed of [SALT_SEED.toUpperCase(), SALT_SEED.slice(2), `${SALT_SEED}00`, 'x']) {
+        await refusedWith(
+          ledger,
+          ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, seed),
+          'INVALID_ARGUMENT',
+          /saltSeed: must be 64 lowercase hex digits/,
+        );
+      }
+    });
+
+    it('refuses a block with data under another seed than its hashes were salted with', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1, { records: 2 });
+
+      await refusedWith(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, sha256Hex('other seed')),
+        'INVALID_ARGUMENT',
+        /records\[0\]\.recordHash: does not match data/,
+      );
+    });
+
+    it('refuses the same content under an existing id with another seed', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1, { hashOnly: true });
+      await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
+
+      await refusedWith(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, sha256Hex('other seed')),
+        'FIRST_BLOCK_EXISTS',
       );
     });
   });
