@@ -59,6 +59,8 @@ export const gatewayErrorMeanings: Readonly<Record<string, string>> = {
   READ_REFUSED:
     "The read is malformed or outside the source's allow-list, the key is not unique, or the source refused it.",
   RECORD_NOT_FOUND: 'The source has no such record.',
+  RECORD_CHANGED:
+    "A field proof of a hash-only block takes its value from this member's source, whose record no longer hashes to the block's record hash.",
   SOURCE_UNAVAILABLE:
     'The source cannot be reached, refused the credentials, or did not answer in time.',
   INVALID_VALUE: 'A value read from the source has no canonical form under the hashing rule.',

@@ -1,7 +1,14 @@
 import { ContractError, toContractError } from './errors';
 import { parseVoterList } from './participants';
 import type { SignedFirstBlockContent, VerdictInput } from '@corroborate/protocol';
-import { LIMITS, parseSignedFirstBlockContent, parseVerdictInput } from '@corroborate/protocol';
+import {
+  LIMITS,
+  SCHEME_V2,
+  isSaltHex,
+  parseSignedFirstBlockContent,
+  parseVerdictInput,
+  saltsFromSeed,
+} from '@corroborate/protocol';
 import type { OutcomeStatus } from '@corroborate/protocol';
 import { isOutcomeStatus, outcomeStatuses } from '@corroborate/protocol';
 
@@ -48,14 +55,40 @@ export function assertIdentifier(value: string, field: string): string {
   return value;
 }
 
-/** The content and its signing payload, serialised once. */
-export function decodeFirstBlockContent(contentJson: string): SignedFirstBlockContent {
+/**
+ * The content and its signing payload, serialised once. `saltSeed` is the seed of a
+ * `corroborate-v2` block's field salts (64 lowercase hex digits), with which its data is hashed,
+ * and must be '' for a `corroborate-v1` block.
+ */
+export function decodeFirstBlockContent(
+  contentJson: string,
+  saltSeed: string,
+): SignedFirstBlockContent {
+  if (saltSeed !== '' && !isSaltHex(saltSeed)) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      "saltSeed: must be 64 lowercase hex digits, or '' for a corroborate-v1 block",
+    );
+  }
   const json = parseJsonArgument(contentJson, limits.contentArgumentBytes, 'contentJson');
+  let signed: SignedFirstBlockContent;
   try {
-    return parseSignedFirstBlockContent(json);
+    signed = parseSignedFirstBlockContent(
+      json,
+      saltSeed === '' ? undefined : saltsFromSeed(saltSeed),
+    );
   } catch (err) {
     throw toContractError(err, 'contentJson');
   }
+  if (signed.content.scheme === SCHEME_V2 ? saltSeed === '' : saltSeed !== '') {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      signed.content.scheme === SCHEME_V2
+        ? `saltSeed: a ${SCHEME_V2} block needs the seed of its field salts`
+        : `saltSeed: must be '' for a ${signed.content.scheme} block, whose leaves have no salts`,
+    );
+  }
+  return signed;
 }
 
 export function decodeSignature(signature: string): string {

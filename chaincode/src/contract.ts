@@ -241,8 +241,18 @@ export class CorroborateContract extends CodedContract {
   @Transaction()
   @Param('contentJson', 'string', 'JSON FirstBlockContent, as signed')
   @Param('signature', 'string', 'base64 DER ECDSA P-256 signature over the canonical content')
+  @Param(
+    'saltSeed',
+    'string',
+    "the seed of a corroborate-v2 block's field salts, 64 hex digits; '' for corroborate-v1",
+  )
   @Returns('string')
-  async CreateFirstBlock(ctx: Context, contentJson: string, signature: string): Promise<string> {
+  async CreateFirstBlock(
+    ctx: Context,
+    contentJson: string,
+    signature: string,
+    saltSeed: string,
+  ): Promise<string> {
     // Who calls, and whether they belong, costs one state read; parsing and hashing a block of
     // several MiB costs far more. A non-participant is refused before it can spend that.
     const caller = callerOf(ctx);
@@ -254,7 +264,7 @@ export class CorroborateContract extends CodedContract {
         `requester.mspId: ${caller.mspId} is not a participant`,
       );
     }
-    const { content, payload } = decodeFirstBlockContent(contentJson);
+    const { content, payload } = decodeFirstBlockContent(contentJson, saltSeed);
     decodeSignature(signature);
     assertRequester(content, caller);
     if (!verifySignature(payload, signature, caller.certificate)) {
@@ -267,14 +277,14 @@ export class CorroborateContract extends CodedContract {
     // Before the time check, so that a retry after the deadline is recognised as one.
     const existing = await ledger.getBlock(content.id);
     if (existing) {
-      throw existing.contentHash === contentHash
+      throw existing.contentHash === contentHash && (existing.saltSeed ?? '') === saltSeed
         ? new ContractError(
             'DUPLICATE_FIRST_BLOCK',
             `id: ${content.id} exists with identical content`,
           )
         : new ContractError(
             'FIRST_BLOCK_EXISTS',
-            `id: ${content.id} exists with different content`,
+            `id: ${content.id} exists with different content or salt seed`,
           );
     }
     assertDeadline(content, ledger.txTime());
@@ -282,6 +292,7 @@ export class CorroborateContract extends CodedContract {
     const block = newStoredFirstBlock({
       content,
       signature,
+      saltSeed,
       caller,
       contentHash,
       participantSet: set,

@@ -56,6 +56,8 @@ export function assertDeadline(content: FirstBlockContent, now: Instant): void {
 export interface FirstBlockFacts {
   readonly content: FirstBlockContent;
   readonly signature: string;
+  /** '' for a `corroborate-v1` block, whose leaves have no salts. */
+  readonly saltSeed: string;
   readonly caller: Caller;
   readonly contentHash: string;
   readonly participantSet: ParticipantSet;
@@ -87,6 +89,8 @@ export function newStoredFirstBlock(facts: FirstBlockFacts): StoredFirstBlock {
     quorumRatio: facts.participantSet.quorumRatio,
     createdAt: facts.createdAt,
     txId: facts.txId,
+    // A corroborate-v1 block stores no seed: its JSON stays what it always was.
+    ...(facts.saltSeed === '' ? {} : { saltSeed: facts.saltSeed }),
   };
 }
 

@@ -2,7 +2,8 @@ import {
   batchRoot,
   certificateFingerprint,
   hashRecord,
-  SCHEME,
+  saltsFromSeed,
+  SCHEME_V2,
   type FirstBlockContent,
   type FirstBlockRecord,
   type Mode,
@@ -18,6 +19,11 @@ export interface AcquisitionRequest {
   readonly mode: Mode;
   readonly hashOnly: boolean;
   readonly deadline: Date;
+  /**
+   * The seed of the block's field salts (`corroborate-v2`): 32 random bytes, hex, drawn by the
+   * requester for this block alone.
+   */
+  readonly saltSeed: string;
 }
 
 export interface Requester {
@@ -27,8 +33,9 @@ export interface Requester {
 
 /**
  * The acquisition module (M1, M2): reads every record through the member's own connector for the
- * logical source, hashes it by the agreed rule and packs the first parameter data (interface and
- * read parameters) and the second (hashes) into the content of a first block, ready to sign.
+ * logical source, hashes it by the agreed rule (`corroborate-v2`: each field leaf salted from the
+ * request's seed) and packs the first parameter data (interface and read parameters) and the
+ * second (hashes) into the content of a first block, ready to sign.
  */
 export async function acquireFirstBlock(
   sources: SourceRegistry,
@@ -38,14 +45,15 @@ export async function acquireFirstBlock(
 ): Promise<FirstBlockContent> {
   const connector = sources.get(request.sourceId);
   const records: FirstBlockRecord[] = [];
-  for (const read of request.reads) {
+  const salts = saltsFromSeed(request.saltSeed);
+  for (const [index, read] of request.reads.entries()) {
     const data = await connector.read(read, signal ? { signal } : undefined);
-    const { recordHash, fieldHashes } = hashRecord(data);
+    const { recordHash, fieldHashes } = hashRecord(data, salts(index));
     records.push({ read, recordHash, fieldHashes, ...(request.hashOnly ? {} : { data }) });
   }
   return {
     id: request.id,
-    scheme: SCHEME,
+    scheme: SCHEME_V2,
     mode: request.mode,
     hashOnly: request.hashOnly,
     deadline: request.deadline.toISOString(),

@@ -18,6 +18,7 @@ import { newRequestRoutes } from './http/requests';
 import { openApiDocument } from './openapi';
 import { newOverviewService } from './overview';
 import type { RequestService } from './requests';
+import type { SourceRegistry } from './sources/source';
 
 export interface AppDependencies {
   readonly config: GatewayConfig;
@@ -25,6 +26,11 @@ export interface AppDependencies {
   /** The contract as the member's admin; governance routes submit through it (default: ledger). */
   readonly adminLedger?: Ledger;
   readonly requests: RequestService;
+  /**
+   * This member's sources: a receipt's field proof of a hash-only block reads its record here.
+   * Without them such a block gets record proofs only.
+   */
+  readonly sources?: SourceRegistry;
   readonly logger: Logger;
   /** Named in receipts, so that a verifier knows where to find the transactions. */
   readonly channel?: string;
@@ -68,6 +74,7 @@ export function newApp(deps: AppDependencies): GatewayApp {
       ledger,
       requests: deps.requests,
       submissions: metrics.submissions,
+      ...(deps.sources ? { sources: deps.sources } : {}),
       ...(deps.channel ? { channel: deps.channel } : {}),
       ...(deps.chaincode ? { chaincode: deps.chaincode } : {}),
     }),

@@ -24,6 +24,7 @@ export const errorCatalogue = {
   UNKNOWN_SOURCE: { status: 400, retryable: false },
   READ_REFUSED: { status: 400, retryable: false },
   RECORD_NOT_FOUND: { status: 404, retryable: false },
+  RECORD_CHANGED: { status: 409, retryable: false },
   SOURCE_UNAVAILABLE: { status: 503, retryable: true },
   INVALID_VALUE: { status: 422, retryable: false },
   // Chaincode.

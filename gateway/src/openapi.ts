@@ -3,7 +3,7 @@ import {
   LEDGER_EVENT_NAMES,
   LIMITS,
   MODES,
-  SCHEME,
+  SCHEMES,
   VERDICT_REASONS,
   VERDICT_RESULTS,
 } from '@corroborate/protocol';
@@ -225,7 +225,8 @@ export const openApiDocument = {
         operationId: 'getReceipt',
         summary:
           'A portable proof of the result, verifiable offline with `corroborate receipt verify`',
-        description: 'Role: reader.',
+        description:
+          "Role: reader. The receipt never carries the block's salt seed. A field proof discloses its field's value and salt, and no other field's. A hash-only block carries no values: a field proof of one reads the record from this member's own source, which must still hash to the block's record hash.",
         parameters: [
           idParameter,
           {
@@ -247,7 +248,18 @@ export const openApiDocument = {
           '200': json({ type: 'object' }, 'The receipt'),
           ...commonErrors,
           ...ledgerErrors,
-          '404': errorResponse('FIRST_BLOCK_NOT_FOUND'),
+          '400': errorResponse(
+            'INVALID_REQUEST, or UNKNOWN_SOURCE or READ_REFUSED: a field proof of a hash-only block could not read the record',
+          ),
+          '404': errorResponse(
+            'FIRST_BLOCK_NOT_FOUND, or RECORD_NOT_FOUND: the record of a hash-only field proof is not in the source',
+          ),
+          '409': errorResponse(
+            "RECORD_CHANGED: the record of a hash-only field proof no longer hashes to the block's record hash",
+          ),
+          '422': errorResponse(
+            'INVALID_VALUE: a value of the record of a hash-only field proof has no canonical form',
+          ),
         },
       },
     },
@@ -614,7 +626,7 @@ export const openApiDocument = {
         ],
         {
           id: { type: 'string' },
-          scheme: { const: SCHEME },
+          scheme: { enum: [...SCHEMES] },
           mode: { enum: [...MODES] },
           hashOnly: { type: 'boolean' },
           deadline: { type: 'string' },
@@ -652,6 +664,8 @@ export const openApiDocument = {
           quorumRatio: { type: 'string' },
           createdAt: { type: 'string' },
           txId: { type: 'string' },
+          /** The seed of a corroborate-v2 block's field salts; absent for corroborate-v1. */
+          saltSeed: { type: 'string', pattern: '^[0-9a-f]{64}$' },
         },
       ),
       Verdict: closed(

@@ -13,6 +13,7 @@ export type {
   ReceiptBlock,
   ReceiptCheck,
   ReceiptLedger,
+  ReceiptRecordReader,
   ReceiptOutcome,
   ReceiptProof,
   ReceiptVerdict,

@@ -1,5 +1,5 @@
 import { canonicalJson, sha256Hex, type ReadParameter } from '@corroborate/protocol';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { acquireFirstBlock } from './acquisition';
 import type { SubmitRequest, Submitted } from './api';
 import { classify } from './classify';
@@ -61,6 +61,8 @@ class LedgerRequestService implements RequestService {
     }
     const now = this.#options.now?.() ?? new Date();
     const deadlineSeconds = submission.deadlineSeconds ?? this.#options.defaultDeadlineSeconds;
+    // A fresh seed per block: the salts of one block say nothing of another's.
+    const saltSeed = randomBytes(32).toString('hex');
     const content = await acquireFirstBlock(sources, identity, {
       id,
       sourceId: submission.sourceId,
@@ -68,10 +70,11 @@ class LedgerRequestService implements RequestService {
       mode: submission.mode ?? 'parallel',
       hashOnly: submission.hashOnly ?? false,
       deadline: new Date(now.getTime() + deadlineSeconds * 1000),
+      saltSeed,
     });
     const signature = signFirstBlock(content, identity.privateKey);
     try {
-      const committed = await ledger.createFirstBlock(content, signature);
+      const committed = await ledger.createFirstBlock(content, signature, saltSeed);
       return {
         id,
         status: 'pending',

@@ -40,6 +40,7 @@ export async function startGateway(config: Config): Promise<RunningGateway> {
     ledger,
     ...(adminLedger ? { adminLedger } : {}),
     requests,
+    sources,
     logger,
     metrics,
     channel: profile.channel,

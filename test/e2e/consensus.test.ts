@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { waitForOutcome } from '@corroborate/dev';
 import { startServiceProcess, waitForHealthy } from '@corroborate/dev';
 import { SAMPLE_COLUMNS, SAMPLE_ROWS } from '@corroborate/dev';
+import { fieldSalt } from '@corroborate/protocol';
 import type { ErrorBody, RequestView, SubmitRequest, Submitted } from '@corroborate/gateway';
+import type { Receipt } from '@corroborate/gateway/receipt';
 import { cliPath, readerOnlyKey, requesterOnlyKey, startWorld, type E2eWorld } from './harness';
 
 const [first, second, third] = SAMPLE_ROWS;
@@ -434,6 +436,65 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
         checked++;
       }
       expect(checked).to.be.greaterThan(30);
+    });
+  });
+
+  describe('receipts of hash-only requests', function () {
+    it("a hash-only receipt carries no seed and only the proven field's salt, and verifies", async function () {
+      const id = await submit({ sourceId: 'customers', read: sqlRead(first!.id), hashOnly: true });
+      const view = await settle(id);
+      expect(view.status).to.equal('accepted');
+      const seed = view.block.saltSeed;
+      expect(view.block.content.scheme).to.equal('corroborate-v2');
+      expect(seed, 'the seed is on the ledger').to.match(/^[0-9a-f]{64}$/);
+
+      // Through the CLI, from Org1's gateway, which reads the value from Org1's own source.
+      const org1 = world.consortium.members.find((member) => member.org === 'org1')!;
+      const file = join(mkdtempSync(join(tmpdir(), 'corroborate-receipt-')), 'hash-only.json');
+      const fetched = spawnSync(
+        process.execPath,
+        [
+          cliPath,
+          'request',
+          'receipt',
+          id,
+          '--proof',
+          '0:balance',
+          '--out',
+          file,
+          '--url',
+          org1.gatewayUrl,
+          '--api-key',
+          org1.apiKey,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(fetched.status, fetched.stdout + fetched.stderr).to.equal(0);
+
+      const text = readFileSync(file, 'utf8');
+      const receipt = JSON.parse(text) as Receipt;
+      expect(text).to.not.include(seed!);
+      expect(receipt.block).to.not.have.property('saltSeed');
+      expect(receipt.block).to.not.have.property('fieldSalts');
+      const record = receipt.block.content.records[0]!;
+      expect(record).to.not.have.property('data');
+      const names = Object.keys(record.fieldHashes);
+      expect(names).to.have.members(columns);
+      const disclosed = names.filter((name) => text.includes(fieldSalt(seed!, 0, name)));
+      expect(disclosed).to.deep.equal(['balance']);
+      expect(receipt.proofs).to.have.length(1);
+      expect(receipt.proofs[0]?.fieldProof).to.deep.include({
+        scheme: 'corroborate-v2',
+        name: 'balance',
+        salt: fieldSalt(seed!, 0, 'balance'),
+      });
+
+      const verified = spawnSync(process.execPath, [cliPath, 'receipt', 'verify', file], {
+        encoding: 'utf8',
+      });
+      expect(verified.status, verified.stdout + verified.stderr).to.equal(0);
+      expect(verified.stdout).to.include(`receipt valid: request ${id} is accepted`);
+      expect(verified.stdout).to.match(/^ok +proofs: 1 record proof\(s\), 1 field proof\(s\)$/m);
     });
   });
 });

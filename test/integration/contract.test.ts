@@ -5,6 +5,8 @@ import {
   certificateFingerprint,
   firstBlockSigningPayload,
   hashRecord,
+  saltsFromSeed,
+  SCHEME_V2,
   sha256Hex,
   type FirstBlockContent,
 } from '@corroborate/protocol';
@@ -30,6 +32,7 @@ const utf8 = new TextDecoder();
 
 interface StoredBlockView {
   content: FirstBlockContent;
+  saltSeed?: string;
   contentHash: string;
   requesterCertificate: string;
   participants: string[];
@@ -333,6 +336,7 @@ describe('the contract deployed on the network', function () {
             'CreateFirstBlock',
             canonicalJson(content),
             signature,
+            '',
           ),
         ),
       );
@@ -456,6 +460,7 @@ describe('the contract deployed on the network', function () {
           'CreateFirstBlock',
           canonicalJson(content),
           signContent(content, user('org1')),
+          '',
         ),
       );
       await explained(
@@ -491,6 +496,7 @@ describe('the contract deployed on the network', function () {
           'CreateFirstBlock',
           canonicalJson(content),
           signature,
+          '',
         ),
         'BAD_SIGNATURE',
       );
@@ -503,6 +509,7 @@ describe('the contract deployed on the network', function () {
           'CreateFirstBlock',
           canonicalJson(content),
           signContent(content, user('org2')),
+          '',
         ),
         'BAD_SIGNATURE',
       );
@@ -515,9 +522,51 @@ describe('the contract deployed on the network', function () {
           'CreateFirstBlock',
           canonicalJson(content),
           Buffer.alloc(64).toString('base64'),
+          '',
         ),
         'BAD_SIGNATURE',
       );
+    });
+
+    it('stores a corroborate-v2 block with its salt seed beside the signed content, and refuses it under another seed', async function () {
+      const seed = randomBytes(32).toString('hex');
+      const v1 = newContent(newBlockId('salted'), user('org1'));
+      const salts = saltsFromSeed(seed);
+      const data = v1.records[0]!.data!;
+      const hashes = hashRecord(data, salts(0));
+      const content: FirstBlockContent = {
+        ...v1,
+        scheme: SCHEME_V2,
+        records: [
+          { ...v1.records[0]!, recordHash: hashes.recordHash, fieldHashes: hashes.fieldHashes },
+        ],
+        batchRoot: batchRoot([hashes.recordHash]),
+      };
+      const signature = signContent(content, user('org1'));
+      await expectRefusal(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(content),
+          signature,
+          randomBytes(32).toString('hex'),
+        ),
+        'INVALID_ARGUMENT',
+      );
+      await expectRefusal(readFirstBlock(content.id), 'FIRST_BLOCK_NOT_FOUND');
+      const stored = parse<StoredBlockView>(
+        await explained(
+          gateway('org1').contract.submitTransaction(
+            'CreateFirstBlock',
+            canonicalJson(content),
+            signature,
+            seed,
+          ),
+        ),
+      );
+      expect(stored.saltSeed).to.equal(seed);
+      expect(stored.content.records[0]?.fieldHashes).to.deep.equal(hashes.fieldHashes);
+      expect(firstBlockSigningPayload(stored.content)).to.not.include(seed);
+      expect((await readFirstBlock(content.id)).block.saltSeed).to.equal(seed);
     });
 
     it('refuses an unsigned block, and writes nothing', async function () {
@@ -526,6 +575,7 @@ describe('the contract deployed on the network', function () {
         gateway('org1').contract.submitTransaction(
           'CreateFirstBlock',
           canonicalJson(newContent(id, user('org1'))),
+          '',
           '',
         ),
       ).to.be.rejected;

@@ -153,7 +153,7 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
 
   async function createFirstBlock(purpose: string, mode: Mode): Promise<FirstBlockContent> {
     const { content, signature } = newFirstBlock(uniqueId(purpose), user('org1'), mode);
-    await submit('org1', 'CreateFirstBlock', canonicalJson(content), signature);
+    await submit('org1', 'CreateFirstBlock', canonicalJson(content), signature, '');
     return content;
   }
 

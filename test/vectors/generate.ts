@@ -1,21 +1,27 @@
-// Writes corroborate-v1.json and counting.json from the cases below. Run it only to add cases
+// Writes corroborate-v1.json, corroborate-v2.json and counting.json from the cases below. Run it
+// only to add cases
 // (`npx tsx test/vectors/generate.ts`) and review the diff: an expected value that changes means
 // the rule changed, which needs a new scheme id, not new vectors.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FieldType } from '@corroborate/protocol';
+import type { CanonicalRecord, FieldType } from '@corroborate/protocol';
 import {
   batchRoot,
   canStillAccept,
   canonicalJson,
   canonicalRecord,
   decideByCounts,
+  fieldSalt,
   fieldTypeFromDeclared,
+  FIELD_LEAF_TAG,
   hashField,
   hashRecord,
+  hashSaltedField,
   proveField,
   proveRecord,
-  SCHEME,
+  saltsFromSeed,
+  SCHEME_V1,
+  SCHEME_V2,
   sha256Hex,
   thresholdFor,
   toCanonicalValue,
@@ -448,7 +454,7 @@ const declaredTypes = [
 ].map((declared) => ({ declared, type: fieldTypeFromDeclared(declared) ?? null }));
 
 const vectors = {
-  scheme: SCHEME,
+  scheme: SCHEME_V1,
   description:
     'Test vectors for the corroborate-v1 hashing rule. Raw values that JSON cannot hold are tagged: ' +
     '{"$bigint": "<decimal>"} is a BigInt, {"$bytes": "<base64>"} a Uint8Array, {"$date": "<ISO 8601>"} ' +
@@ -475,6 +481,120 @@ const vectors = {
 writeFileSync(
   path.join(__dirname, 'corroborate-v1.json'),
   `${JSON.stringify(vectors, null, 2)}\n`,
+  'utf8',
+);
+
+// corroborate-v2: the same canonical values, records and trees, each field leaf salted. The seeds
+// are fixed here so that the outputs are reproducible; a requester draws its seed at random.
+const seed = Array.from({ length: 32 }, (_, index) => index.toString(16).padStart(2, '0')).join('');
+const otherSeed = sha256Hex('another block');
+const hex = (text: string): string => Buffer.from(text, 'utf8').toString('hex');
+
+/** The bytes SHA-256 takes for a salted leaf, hex: 0x00, tag, 0x00, salt, the v1 leaf JSON. */
+function saltedLeafInput(salt: string, name: string, value: CanonicalRecord[string]): string {
+  return `00${hex(FIELD_LEAF_TAG)}00${salt}${hex(canonicalJson({ name, ...value }))}`;
+}
+
+/** The HMAC input of a salt, hex: the tag, 0x00, the record index (4 bytes), the field name. */
+function saltInput(recordIndex: number, name: string): string {
+  return `${hex('corroborate-v2 salt')}00${recordIndex.toString(16).padStart(8, '0')}${hex(name)}`;
+}
+
+const saltCases: { seed: string; recordIndex: number; name: string }[] = [
+  { seed, recordIndex: 0, name: 'balance' },
+  { seed, recordIndex: 1, name: 'balance' },
+  { seed, recordIndex: 0, name: 'name' },
+  { seed, recordIndex: 4294967295, name: 'balance' },
+  { seed, recordIndex: 0, name: '\ud83d\ude00' },
+  { seed, recordIndex: 2, name: 'Zoë' },
+  { seed: otherSeed, recordIndex: 0, name: 'balance' },
+];
+
+const valueSalt = fieldSalt(seed, 0, 'f');
+
+/** A first block's records, salted as record 0, 1, … of one block. */
+function saltedBlock(
+  name: string,
+  blockSeed: string,
+  canonicalRecords: CanonicalRecord[],
+  prove: string[],
+) {
+  const salts = saltsFromSeed(blockSeed);
+  const hashed = canonicalRecords.map((record, index) => hashRecord(record, salts(index)));
+  const recordHashes = hashed.map((hashes) => hashes.recordHash);
+  return {
+    name,
+    seed: blockSeed,
+    records: canonicalRecords.map((record, index) => ({
+      canonical: record,
+      salts: Object.fromEntries(
+        Object.keys(hashed[index]!.fieldHashes).map((field) => [
+          field,
+          fieldSalt(blockSeed, index, field),
+        ]),
+      ),
+      leafInputs: Object.fromEntries(
+        Object.keys(hashed[index]!.fieldHashes).map((field) => [
+          field,
+          saltedLeafInput(fieldSalt(blockSeed, index, field), field, record[field]!),
+        ]),
+      ),
+      fieldHashes: hashed[index]!.fieldHashes,
+      recordHash: hashed[index]!.recordHash,
+      proof: proveField(record, prove[index]!, salts(index)),
+    })),
+    batchRoot: batchRoot(recordHashes),
+    recordProofs: recordHashes.map((_, index) => proveRecord(recordHashes, index)),
+  };
+}
+
+const customer = (id: number, name: string, balance: string, active: boolean): CanonicalRecord =>
+  canonicalRecord({ id, name, balance, active, note: null }, { balance: 'number' });
+
+const vectorsV2 = {
+  scheme: SCHEME_V2,
+  description:
+    'Test vectors for the corroborate-v2 hashing rule: corroborate-v1 with every field leaf salted. ' +
+    'salt = HMAC-SHA-256(seed, "corroborate-v2 salt" || 0x00 || uint32be(record index) || UTF-8(name)); ' +
+    'leaf = SHA-256(0x00 || "corroborate-v2 field" || 0x00 || salt || UTF-8(JCS({name, t, v}))); record ' +
+    'hashes and batch roots are RFC 6962 trees as in corroborate-v1. Inputs and leaf inputs are hex.',
+  salts: saltCases.map(({ seed: caseSeed, recordIndex, name }) => ({
+    seed: caseSeed,
+    recordIndex,
+    name,
+    input: saltInput(recordIndex, name),
+    salt: fieldSalt(caseSeed, recordIndex, name),
+  })),
+  values: vectors.values.map(({ name, canonical }) => ({
+    name,
+    canonical,
+    salt: valueSalt,
+    leafInput: saltedLeafInput(valueSalt, 'f', canonical),
+    fieldHash: hashSaltedField(valueSalt, 'f', canonical),
+  })),
+  blocks: [
+    saltedBlock(
+      'the record vectors of corroborate-v1 as one block',
+      seed,
+      records.map((record) => record.canonical),
+      recordGroups.map((group) => group.proveField),
+    ),
+    saltedBlock(
+      'three customers with several fields, the same record twice',
+      otherSeed,
+      [
+        customer(1, 'Ada Lovelace', '1250.50', true),
+        customer(2, 'Alan Turing', '-3.10', false),
+        customer(1, 'Ada Lovelace', '1250.50', true),
+      ],
+      ['balance', 'name', 'balance'],
+    ),
+  ],
+};
+
+writeFileSync(
+  path.join(__dirname, 'corroborate-v2.json'),
+  `${JSON.stringify(vectorsV2, null, 2)}\n`,
   'utf8',
 );
 

@@ -21,7 +21,8 @@ import type {
 import { CONNECTOR_KINDS, LIMITS, MODES } from './model';
 import type { CanonicalRecord } from './record';
 import { hashRecord, isFieldName, recordHashFromFieldHashes } from './record';
-import { SCHEME } from './scheme';
+import type { BlockSalts, FieldSalts } from './salt';
+import { SCHEMES, SCHEME_V2, isScheme } from './scheme';
 import { normaliseTimestampText } from './temporal';
 import { isCanonicalValue } from './values';
 
@@ -42,11 +43,15 @@ const hexDescription = '64 lowercase hex digits';
  * it checks that the hashes agree: each record's data hashes to its recordHash and fieldHashes,
  * the fieldHashes give the recordHash, and the record hashes give the batchRoot.
  *
- * @throws RuleError `INVALID_ARGUMENT: <json path>: <why>`; `UNSUPPORTED_SCHEME` for another
- * scheme; `PAYLOAD_TOO_LARGE` when the canonical content exceeds `LIMITS.maxContentBytes`.
+ * A `corroborate-v2` block with data needs its `salts` (`saltsFromSeed(block.saltSeed)`) for the
+ * data to be hashed; a hash-only one, or a `corroborate-v1` one, needs none.
+ *
+ * @throws RuleError `INVALID_ARGUMENT: <json path>: <why>` (`saltSeed: …` for a `corroborate-v2`
+ * block with data given no salts); `UNSUPPORTED_SCHEME` for another scheme; `PAYLOAD_TOO_LARGE`
+ * when the canonical content exceeds `LIMITS.maxContentBytes`.
  */
-export function parseFirstBlockContent(json: unknown): FirstBlockContent {
-  return parseSignedFirstBlockContent(json).content;
+export function parseFirstBlockContent(json: unknown, salts?: BlockSalts): FirstBlockContent {
+  return parseSignedFirstBlockContent(json, salts).content;
 }
 
 /** First block content with its canonical JSON, which is the payload its requester signed. */
@@ -63,7 +68,10 @@ export interface SignedFirstBlockContent {
  *
  * @throws RuleError as {@link parseFirstBlockContent} does.
  */
-export function parseSignedFirstBlockContent(json: unknown): SignedFirstBlockContent {
+export function parseSignedFirstBlockContent(
+  json: unknown,
+  salts?: BlockSalts,
+): SignedFirstBlockContent {
   const input = readObject(json, '', [
     'id',
     'scheme',
@@ -75,15 +83,19 @@ export function parseSignedFirstBlockContent(json: unknown): SignedFirstBlockCon
     'records',
     'batchRoot',
   ]);
-  if (input.scheme !== SCHEME) {
-    throw new RuleError('UNSUPPORTED_SCHEME', `scheme: only '${SCHEME}' is supported`);
+  if (!isScheme(input.scheme)) {
+    throw new RuleError(
+      'UNSUPPORTED_SCHEME',
+      `scheme: must be one of ${SCHEMES.map((scheme) => `'${scheme}'`).join(', ')}`,
+    );
   }
+  const scheme = input.scheme;
   const requester = readObject(input.requester, 'requester', ['mspId', 'certFingerprint']);
   const source = readObject(input.interface, 'interface', ['sourceId', 'connector']);
   const hashOnly = readBoolean(input.hashOnly, 'hashOnly');
   const content: FirstBlockContent = {
     id: readString(input.id, 'id', blockId, `1..128 of [A-Za-z0-9._:-], starting alphanumeric`),
-    scheme: SCHEME,
+    scheme,
     mode: readOneOf(input.mode, 'mode', MODES),
     hashOnly,
     deadline: readDeadline(input.deadline),
@@ -116,8 +128,18 @@ export function parseSignedFirstBlockContent(json: unknown): SignedFirstBlockCon
       `content: canonical JSON is ${size} bytes, at most ${LIMITS.maxContentBytes} are allowed`,
     );
   }
+  if (scheme === SCHEME_V2 && !hashOnly && salts === undefined) {
+    throw newInvalidArgument(
+      'saltSeed',
+      `a ${SCHEME_V2} block with data needs its salt seed for its hashes to be checked`,
+    );
+  }
   content.records.forEach((record, index) => {
-    assertRecordHashes(record, childPath('records', index));
+    assertRecordHashes(
+      record,
+      childPath('records', index),
+      scheme === SCHEME_V2 ? salts?.(index) : undefined,
+    );
   });
   if (batchRoot(content.records.map((record) => record.recordHash)) !== content.batchRoot) {
     throw newInvalidArgument('batchRoot', 'does not match the record hashes');
@@ -246,9 +268,13 @@ function readData(value: unknown, path: string): CanonicalRecord {
   return input as CanonicalRecord;
 }
 
-function assertRecordHashes(record: FirstBlockRecord, path: string): void {
+function assertRecordHashes(
+  record: FirstBlockRecord,
+  path: string,
+  salts: FieldSalts | undefined,
+): void {
   if (record.data !== undefined) {
-    const hashes = hashRecord(record.data);
+    const hashes = hashRecord(record.data, salts);
     if (hashes.recordHash !== record.recordHash) {
       throw newInvalidArgument(childPath(path, 'recordHash'), 'does not match data');
     }

@@ -1,14 +1,24 @@
 /**
  * Corroborate's protocol, written once for the contract and every off-chain component: the
- * agreed hashing rule (`corroborate-v1`), the first block and verdict model, the counting rule
+ * agreed hashing rule (`corroborate-v1`, and `corroborate-v2` with salted field leaves), the first block and verdict model, the counting rule
  * that turns verdicts into an outcome, time, the ledger's state shapes, the contract's events
  * and its error codes. Deterministic: no clock, no randomness, no I/O, no Fabric.
  *
  * @packageDocumentation
  * @module @corroborate/protocol
  */
-export { SCHEME } from './scheme';
+export { DEFAULT_SCHEME, SCHEMES, SCHEME_V1, SCHEME_V2, isScheme } from './scheme';
 export type { Scheme } from './scheme';
+export {
+  SALT_BYTES,
+  SALT_TAG,
+  fieldSalt,
+  isSaltHex,
+  saltsFromList,
+  saltsFromSeed,
+  saltsOfBlock,
+} from './salt';
+export type { BlockSalts, FieldSalts } from './salt';
 export { RuleError } from './errors';
 export type { RuleErrorCode } from './errors';
 export { canonicalJson } from './canonical-json';
@@ -18,10 +28,12 @@ export type { FieldType } from './field-types';
 export { isCanonicalValue, toCanonicalValue } from './values';
 export type { CanonicalValue, JsonValue } from './values';
 export {
+  FIELD_LEAF_TAG,
   canonicalRecord,
   compareFieldNames,
   hashField,
   hashRecord,
+  hashSaltedField,
   proveField,
   recordHashFromFieldHashes,
   verifyFieldProof,

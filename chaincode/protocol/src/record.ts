@@ -3,26 +3,36 @@ import { bytesToHex, digestBytes, isDigestHex, sha256Prefixed, utf8ToBytes } fro
 import { newInvalidArgument, newInvalidValue } from './errors';
 import type { FieldType } from './field-types';
 import { auditPath, LEAF_PREFIX, merkleRoot, rootFromAuditPath } from './merkle';
+import type { FieldSalts } from './salt';
+import { isSaltHex, SALT_BYTES } from './salt';
 import type { Scheme } from './scheme';
-import { SCHEME } from './scheme';
+import { SCHEME_V1, SCHEME_V2 } from './scheme';
 import type { CanonicalValue } from './values';
 import { isCanonicalValue, isPlainObject, toCanonicalValue } from './values';
 
 /** A record in canonical form: field name → canonical value. */
 export type CanonicalRecord = Record<string, CanonicalValue>;
 
-/** What a record hashes to under the rule. `fieldHashes` keys are in canonical (UTF-8) order. */
+/**
+ * What a record hashes to under the rule: `corroborate-v1` without salts, `corroborate-v2` with
+ * them. `fieldHashes` keys are in canonical (UTF-8) order.
+ */
 export interface RecordHashes {
   scheme: Scheme;
   recordHash: string;
   fieldHashes: Record<string, string>;
 }
 
-/** Shows that one field with one value belongs to a record hash, without revealing the others. */
+/**
+ * Shows that one field with one value belongs to a record hash, without revealing the others.
+ * Under `corroborate-v2` it discloses that one field's salt, and no other.
+ */
 export interface FieldProof {
   scheme: Scheme;
   name: string;
   value: CanonicalValue;
+  /** The field's salt, hex: present exactly under `corroborate-v2`. */
+  salt?: string;
   /** Position of the field among the record's fields in canonical order. */
   index: number;
   /** Number of fields in the record. */
@@ -61,25 +71,56 @@ export function canonicalRecord(
   );
 }
 
-/** The leaf hash of one field: SHA-256(0x00 || UTF-8(canonicalJson({ name, t, v }))), hex. */
+/**
+ * The domain tag of a `corroborate-v2` field leaf, before its 0x00 separator: it keeps a salted
+ * leaf's input from ever reading as a `corroborate-v1` one, which starts with `{`.
+ */
+export const FIELD_LEAF_TAG = 'corroborate-v2 field';
+
+const fieldLeafTag = utf8ToBytes(`${FIELD_LEAF_TAG}\u0000`);
+
+/**
+ * The `corroborate-v1` leaf hash of one field:
+ * SHA-256(0x00 || UTF-8(canonicalJson({ name, t, v }))), hex.
+ */
 export function hashField(name: string, value: CanonicalValue): string {
   return bytesToHex(fieldLeaf(name, value));
 }
 
 /**
- * Hashes a canonical record: the RFC 6962 Merkle Tree Hash over its field leaf hashes, fields in
- * UTF-8 byte order of their names.
+ * The `corroborate-v2` leaf hash of one field with its salt (32 bytes, hex):
+ * SHA-256(0x00 || UTF-8("corroborate-v2 field") || 0x00 || salt || UTF-8(canonicalJson({ name, t, v }))),
+ * hex.
  *
- * @throws RuleError `INVALID_VALUE` when the record is empty, too large or not canonical.
+ * @throws RuleError `INVALID_ARGUMENT` when `saltHex` is not 64 lowercase hex digits.
  */
-export function hashRecord(record: CanonicalRecord): RecordHashes {
+export function hashSaltedField(saltHex: string, name: string, value: CanonicalValue): string {
+  if (!isSaltHex(saltHex)) {
+    throw newInvalidArgument('salt', 'must be 64 lowercase hex digits');
+  }
+  return bytesToHex(saltedFieldLeaf(digestBytes(saltHex), name, value));
+}
+
+/**
+ * Hashes a canonical record: the RFC 6962 Merkle Tree Hash over its field leaf hashes, fields in
+ * UTF-8 byte order of their names. Without `salts` the leaves are `corroborate-v1`'s; with the
+ * record's salts (`saltsFromSeed(seed)(recordIndex)`) they are `corroborate-v2`'s.
+ *
+ * @throws RuleError `INVALID_VALUE` when the record is empty, too large or not canonical;
+ * `INVALID_ARGUMENT` when a salt is missing or not 32 bytes.
+ */
+export function hashRecord(record: CanonicalRecord, salts?: FieldSalts): RecordHashes {
   const names = sortedFieldNames(record);
-  const leaves = names.map((name) => fieldLeaf(name, canonicalValueOf(record, name)));
+  const leaves = names.map((name) => leafOf(name, canonicalValueOf(record, name), salts));
   const fieldHashes: Record<string, string> = {};
   names.forEach((name, index) => {
     defineEntry(fieldHashes, name, bytesToHex(leaves[index] as Uint8Array));
   });
-  return { scheme: SCHEME, recordHash: bytesToHex(merkleRoot(leaves)), fieldHashes };
+  return {
+    scheme: salts === undefined ? SCHEME_V1 : SCHEME_V2,
+    recordHash: bytesToHex(merkleRoot(leaves)),
+    fieldHashes,
+  };
 }
 
 /**
@@ -100,29 +141,39 @@ export function recordHashFromFieldHashes(fieldHashes: Readonly<Record<string, s
   return bytesToHex(merkleRoot(leaves));
 }
 
-/** Proves the field `name` of `record` against the record hash. */
-export function proveField(record: CanonicalRecord, name: string): FieldProof {
+/**
+ * Proves the field `name` of `record` against the record hash: under `corroborate-v2` when the
+ * record's `salts` are given, and then the proof carries that field's salt, no other.
+ */
+export function proveField(record: CanonicalRecord, name: string, salts?: FieldSalts): FieldProof {
   const names = sortedFieldNames(record);
   const index = names.indexOf(name);
   if (index < 0 || !Object.hasOwn(record, name)) {
     throw newInvalidArgument('name', `the record has no field ${JSON.stringify(name)}`);
   }
   const leaves = names.map((fieldName) =>
-    fieldLeaf(fieldName, canonicalValueOf(record, fieldName)),
+    leafOf(fieldName, canonicalValueOf(record, fieldName), salts),
   );
-  return {
-    scheme: SCHEME,
-    name,
-    value: canonicalValueOf(record, name),
-    index,
-    size: names.length,
-    path: auditPath(leaves, index).map(bytesToHex),
-  };
+  const value = canonicalValueOf(record, name);
+  const path = auditPath(leaves, index).map(bytesToHex);
+  if (salts === undefined) {
+    return { scheme: SCHEME_V1, name, value, index, size: names.length, path };
+  }
+  const salt = bytesToHex(saltOf(salts, name));
+  return { scheme: SCHEME_V2, name, value, salt, index, size: names.length, path };
 }
 
-/** True when the proof shows its field value belongs to a record with hash `recordHash`. */
-export function verifyFieldProof(proof: FieldProof, recordHash: string): boolean {
-  if (!isPlainObject(proof) || proof.scheme !== SCHEME || !isDigestHex(recordHash)) {
+/**
+ * True when the proof shows its field value belongs to a record with hash `recordHash`, and, when
+ * `fieldHash` is given (the field's hash as the requester signed it), that the proof's leaf is that
+ * hash. A `corroborate-v1` proof carries no salt; a `corroborate-v2` proof carries its field's.
+ */
+export function verifyFieldProof(
+  proof: FieldProof,
+  recordHash: string,
+  fieldHash?: string,
+): boolean {
+  if (!isPlainObject(proof) || !isDigestHex(recordHash)) {
     return false;
   }
   const { name, value, index, size, path } = proof;
@@ -137,7 +188,18 @@ export function verifyFieldProof(proof: FieldProof, recordHash: string): boolean
   ) {
     return false;
   }
-  const root = rootFromAuditPath(fieldLeaf(name, value), index, size, path.map(digestBytes));
+  let leaf: Uint8Array;
+  if (proof.scheme === SCHEME_V1 && !Object.hasOwn(proof, 'salt')) {
+    leaf = fieldLeaf(name, value);
+  } else if (proof.scheme === SCHEME_V2 && isSaltHex(proof.salt)) {
+    leaf = saltedFieldLeaf(digestBytes(proof.salt), name, value);
+  } else {
+    return false;
+  }
+  if (fieldHash !== undefined && bytesToHex(leaf) !== fieldHash) {
+    return false;
+  }
+  const root = rootFromAuditPath(leaf, index, size, path.map(digestBytes));
   return root !== undefined && bytesToHex(root) === recordHash;
 }
 
@@ -167,6 +229,24 @@ export function isFieldName(name: string): boolean {
 
 function fieldLeaf(name: string, value: CanonicalValue): Uint8Array {
   return sha256Prefixed(LEAF_PREFIX, utf8ToBytes(fieldLeafJson(name, value)));
+}
+
+function saltedFieldLeaf(salt: Uint8Array, name: string, value: CanonicalValue): Uint8Array {
+  return sha256Prefixed(LEAF_PREFIX, fieldLeafTag, salt, utf8ToBytes(fieldLeafJson(name, value)));
+}
+
+function leafOf(name: string, value: CanonicalValue, salts: FieldSalts | undefined): Uint8Array {
+  return salts === undefined
+    ? fieldLeaf(name, value)
+    : saltedFieldLeaf(saltOf(salts, name), name, value);
+}
+
+function saltOf(salts: FieldSalts, name: string): Uint8Array {
+  const salt = salts(name);
+  if (!(salt instanceof Uint8Array) || salt.length !== SALT_BYTES) {
+    throw newInvalidArgument(`salt of ${JSON.stringify(name)}`, `must be ${SALT_BYTES} bytes`);
+  }
+  return salt;
 }
 
 /**

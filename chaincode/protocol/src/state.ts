@@ -63,6 +63,12 @@ export interface StoredFirstBlock {
   readonly quorumRatio: string;
   readonly createdAt: string;
   readonly txId: string;
+  /**
+   * The seed of a `corroborate-v2` block's field salts (64 hex digits), which verifiers need to
+   * hash what they read; absent for a `corroborate-v1` block. It is outside the signed content:
+   * the salted field hashes are what the requester signed, and a receipt leaves the seed out.
+   */
+  readonly saltSeed?: string;
 }
 
 /**

@@ -140,9 +140,14 @@ export interface Ledger {
   getParticipantChange(proposalId: string): Promise<Proposal>;
   /** Every proposal, open or not, in proposal-id order. */
   listParticipantChanges(): Promise<Proposal[]>;
+  /**
+   * Stores a signed first block. `saltSeed` is the seed of a `corroborate-v2` block's field salts,
+   * which goes on the ledger beside the signed content; '' for a `corroborate-v1` block.
+   */
   createFirstBlock(
     content: FirstBlockContent,
     signature: string,
+    saltSeed: string,
   ): Promise<Committed<StoredFirstBlock>>;
   recordVerdict(blockId: string, verdict: VerdictInput): Promise<Committed<Verdict>>;
   /**
@@ -232,8 +237,13 @@ class ContractLedger implements Ledger {
   createFirstBlock(
     content: FirstBlockContent,
     signature: string,
+    saltSeed: string,
   ): Promise<Committed<StoredFirstBlock>> {
-    return this.#submit<StoredFirstBlock>('CreateFirstBlock', [JSON.stringify(content), signature]);
+    return this.#submit<StoredFirstBlock>('CreateFirstBlock', [
+      JSON.stringify(content),
+      signature,
+      saltSeed,
+    ]);
   }
 
   recordVerdict(blockId: string, verdict: VerdictInput): Promise<Committed<Verdict>> {

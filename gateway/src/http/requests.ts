@@ -10,6 +10,7 @@ import type { Ledger } from '../fabric/ledger';
 import { maxBookmarkLength } from '../openapi';
 import { buildReceipt, serializeReceipt } from '../receipt';
 import type { RequestService } from '../requests';
+import type { SourceRegistry } from '../sources/source';
 import { assertValid, validators } from '../validation';
 import {
   assertJson,
@@ -26,6 +27,8 @@ export interface RequestRoutesOptions {
   readonly requests: RequestService;
   /** Counts submissions by result code. */
   readonly submissions: Counter<'code'>;
+  /** Where a receipt's field proof of a hash-only block reads its record. */
+  readonly sources?: SourceRegistry;
   /** Named in receipts, so that a verifier knows where to find the transactions. */
   readonly channel?: string;
   readonly chaincode?: string;
@@ -33,7 +36,7 @@ export interface RequestRoutesOptions {
 
 /** `/requests`: submit a record for corroboration, follow it, list them, export its receipt. */
 export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Router {
-  const { config, ledger, requests, submissions } = options;
+  const { config, ledger, requests, submissions, sources } = options;
   const routes = Router();
 
   routes.post('/requests', requireRole('requester'), async (request, response) => {
@@ -113,6 +116,12 @@ export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Route
       serializeReceipt(
         await buildReceipt(ledger, id, {
           proofs,
+          ...(sources
+            ? {
+                readRecord: (content, record) =>
+                  sources.get(content.interface.sourceId).read(record.read),
+              }
+            : {}),
           ...(options.channel ? { channel: options.channel } : {}),
           ...(options.chaincode ? { chaincode: options.chaincode } : {}),
         }),

@@ -1,6 +1,9 @@
 import type {
+  CanonicalRecord,
   CryptoPort,
   FieldProof,
+  FirstBlockContent,
+  FirstBlockRecord,
   FirstBlockView,
   OutcomeStatus,
   OutcomeView,
@@ -11,10 +14,19 @@ import type {
 
 export const RECEIPT_FORMAT = 'corroborate-receipt-v1';
 
-/** The first block as the ledger stores it, with the number of the ledger block that holds it. */
-export interface ReceiptBlock extends StoredFirstBlock {
+/**
+ * The first block as the ledger stores it, without the seed of its salts, with the number of the
+ * ledger block that holds it.
+ */
+export interface ReceiptBlock extends Omit<StoredFirstBlock, 'saltSeed'> {
   /** Decimal, as Fabric block numbers are unsigned 64-bit. */
   readonly blockNumber: string;
+  /**
+   * For a `corroborate-v2` block with data, whose values the receipt discloses anyway: the salt
+   * of every field of every record (hex), by record index, so that the data can be hashed. Absent
+   * otherwise: a hash-only block's field proofs carry the salt of their own field alone.
+   */
+  readonly fieldSalts?: Record<string, string>[];
 }
 
 export interface ReceiptVerdict extends Verdict {
@@ -66,8 +78,22 @@ export interface ProofRequest {
   readonly field?: string;
 }
 
+/**
+ * Reads a record of a block from the member's own copy of the block's source: how a field proof
+ * of a hash-only block, which carries no values, gets its value.
+ */
+export type ReceiptRecordReader = (
+  content: FirstBlockContent,
+  record: FirstBlockRecord,
+) => Promise<CanonicalRecord>;
+
 export interface BuildReceiptOptions {
   readonly proofs?: readonly ProofRequest[];
+  /**
+   * For field proofs of hash-only blocks: without it, a hash-only block gets record proofs only.
+   * The record read must still hash to the block's record hash.
+   */
+  readonly readRecord?: ReceiptRecordReader;
   /** Names the channel and chaincode, so that a reader knows which ledger to consult. */
   readonly channel?: string;
   readonly chaincode?: string;

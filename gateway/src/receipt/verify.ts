@@ -9,10 +9,13 @@ import {
   parseFirstBlockContent,
   parseVerdictInput,
   recordHashFromFieldHashes,
+  saltsFromList,
   sha256Hex,
+  SCHEME_V2,
   verifyFieldProof,
   verifyRecordProof,
   verifySignature,
+  type BlockSalts,
   type CryptoPort,
   type FieldProof,
   type FirstBlockContent,
@@ -50,6 +53,7 @@ const blockKeys = [
   'createdAt',
   'txId',
   'blockNumber',
+  'fieldSalts',
 ];
 const verdictKeys = [
   'blockId',
@@ -131,8 +135,10 @@ export function verifyReceipt(
 
   run('digest', () => checkDigest(input));
   let content: FirstBlockContent | undefined;
+  // A receipt carries no salt seed: a corroborate-v2 block with data carries every field's salt.
+  const salts = saltsFromList(Array.isArray(block.fieldSalts) ? block.fieldSalts : []);
   run('content', () => {
-    content = parseFirstBlockContent(block.content);
+    content = parseFirstBlockContent(block.content, salts);
     return `first block ${content.id}: ${content.records.length} record(s), scheme ${content.scheme}`;
   });
   if (content === undefined) return finish();
@@ -169,7 +175,7 @@ export function verifyReceipt(
       ),
     );
   }
-  run('records', () => checkRecords(parsed));
+  run('records', () => checkRecords(parsed, block, salts));
   run('batchRoot', () => {
     ensure(
       batchRoot(parsed.records.map((record) => record.recordHash)) === parsed.batchRoot,
@@ -230,10 +236,15 @@ function checkCertificateChain(
   return `issued by ${issuer.subject.replace(/\n/g, ', ')}`;
 }
 
-function checkRecords(content: FirstBlockContent): string {
+function checkRecords(content: FirstBlockContent, block: Json, salts: BlockSalts): string {
+  const salted = content.scheme === SCHEME_V2;
+  ensure(
+    block.fieldSalts === undefined || (salted && !content.hashOnly),
+    `fieldSalts belong to a ${SCHEME_V2} block with data only`,
+  );
   content.records.forEach((record, index) => {
     if (record.data !== undefined) {
-      const hashes = hashRecord(record.data);
+      const hashes = hashRecord(record.data, salted ? salts(index) : undefined);
       ensure(
         hashes.recordHash === record.recordHash,
         `records[${index}]: data does not hash to recordHash`,
@@ -472,8 +483,17 @@ function checkProofs(content: FirstBlockContent, proofs: Json[]): string {
     if (proof.fieldProof !== undefined) {
       const fieldProof = proof.fieldProof as FieldProof;
       ensure(
-        verifyFieldProof(fieldProof, record.recordHash),
-        `${path}.fieldProof does not lead to the record hash`,
+        isObject(fieldProof) && fieldProof.scheme === content.scheme,
+        `${path}.fieldProof must be under the block's scheme ${content.scheme}`,
+      );
+      // The leaf must be the field hash the requester signed: under corroborate-v2 only the
+      // field's own salt and value give it.
+      const signed = Object.hasOwn(record.fieldHashes, fieldProof.name)
+        ? record.fieldHashes[fieldProof.name]
+        : '';
+      ensure(
+        verifyFieldProof(fieldProof, record.recordHash, signed),
+        `${path}.fieldProof does not give the signed field hash and lead to the record hash`,
       );
       const value = record.data?.[fieldProof.name];
       ensure(

@@ -2,6 +2,7 @@ import {
   certificateFingerprint,
   firstBlockSigningPayload,
   parseFirstBlockContent,
+  saltsOfBlock,
   sha256Hex,
   verifySignature,
 } from '@corroborate/protocol';
@@ -17,7 +18,8 @@ export type FirstVerification =
  */
 export function verifyFirstBlock(block: StoredFirstBlock): FirstVerification {
   try {
-    const content = parseFirstBlockContent(block.content);
+    // A corroborate-v2 block's data is hashed with the salts of its seed.
+    const content = parseFirstBlockContent(block.content, saltsOfBlock(block));
     const payload = firstBlockSigningPayload(content);
     if (certificateFingerprint(block.requesterCertificate) !== content.requester.certFingerprint) {
       return { ok: false, detail: 'the requester certificate does not match the block' };

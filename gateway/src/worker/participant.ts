@@ -1,6 +1,7 @@
 import {
   LIMITS,
   resultOfReason,
+  saltsOfBlock,
   type DifferingFields,
   type VerdictInput,
 } from '@corroborate/protocol';
@@ -103,6 +104,7 @@ class ParticipantImpl implements Participant {
           this.#sources,
           view.block.content,
           this.#closing.signal,
+          saltsOfBlock(view.block),
         );
         this.#assertOpen();
         if (second.ok) {

@@ -3,6 +3,7 @@ import {
   compareFieldNames,
   hashRecord,
   resultOfReason,
+  type BlockSalts,
   type DifferingFields,
   type FirstBlockContent,
   type VerdictReason,
@@ -33,7 +34,8 @@ export interface SecondVerification {
 /**
  * The second verification (M5): the participant reads every record itself, through its own
  * connection for the block's logical source and the block's read parameters, recomputes the
- * hashes by the agreed rule and compares them with those in the block. Evidence against the
+ * hashes by the agreed rule (with the block's `salts` under `corroborate-v2`, from
+ * `saltsOfBlock(block)`) and compares them with those in the block. Evidence against the
  * record outweighs a record it could not read: only when nothing it read disagrees is the
  * failure an unreadable source.
  */
@@ -41,6 +43,7 @@ export async function verifyAgainstSource(
   sources: SourceRegistry,
   content: FirstBlockContent,
   signal?: AbortSignal,
+  salts?: BlockSalts,
 ): Promise<SecondVerification> {
   let connector;
   try {
@@ -59,7 +62,7 @@ export async function verifyAgainstSource(
   for (const [index, record] of content.records.entries()) {
     try {
       const data = await connector.read(record.read, signal ? { signal } : undefined);
-      const { recordHash, fieldHashes } = hashRecord(data);
+      const { recordHash, fieldHashes } = hashRecord(data, salts?.(index));
       observed.push(recordHash);
       if (recordHash !== record.recordHash) {
         failedRecords.push(index);

@@ -9,6 +9,7 @@ import {
   mspIds,
   newFirstBlockContent,
   newSignedFirstBlock,
+  SALT_SEED,
   validVerdict,
 } from './fixtures';
 import { compositeKey, LedgerDouble } from './ledger-double';
@@ -26,6 +27,7 @@ function storedBlock(records: number, requester: Identity): StoredFirstBlock {
     quorumRatio: '0.5',
     createdAt: '2025-01-01T00:00:00.000Z',
     txId: 'tx-1',
+    saltSeed: SALT_SEED,
   };
 }
 
@@ -112,7 +114,13 @@ describe('first block JSON spliced from canonical parts', () => {
       it(`returns and stores a block of ${records} record(s) as its canonical JSON`, async () => {
         const { contentJson, signature } = newSignedFirstBlock(org1, { records });
 
-        const created = await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+        const created = await ledger.submit(
+          org1,
+          'CreateFirstBlock',
+          contentJson,
+          signature,
+          SALT_SEED,
+        );
 
         expect(created).to.equal(canonicalJson(JSON.parse(created)));
         expect(storedBytes()).to.equal(created);
@@ -120,7 +128,7 @@ describe('first block JSON spliced from canonical parts', () => {
 
       it(`returns GetFirstBlock of ${records} record(s) as canonicalJson of the view`, async () => {
         const { content, contentJson, signature } = newSignedFirstBlock(org1, { records });
-        await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+        await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
         const views = [await ledger.evaluate(org2, 'GetFirstBlock', 'block-1')];
         await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
         views.push(await ledger.evaluate(org3, 'GetFirstBlock', 'block-1'));
@@ -172,7 +180,7 @@ describe('first block JSON spliced from canonical parts', () => {
 
     it('serves GetFirstBlock of a block stored before its meta key existed', async () => {
       const { content, contentJson, signature } = newSignedFirstBlock(org1, { records: 3 });
-      await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+      await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
       await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
       const withMeta = await ledger.evaluate(org3, 'GetFirstBlock', 'block-1');
       ledger.world.delete(compositeKey('blockmeta', 'block-1'));

@@ -1,5 +1,5 @@
 import type { FirstBlockMeta, OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/protocol';
-import { firstBlockSigningPayload, sha256Hex } from '@corroborate/protocol';
+import { firstBlockSigningPayload, SCHEME_V1, sha256Hex } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import { ChaincodeStub } from 'fabric-shim';
@@ -16,6 +16,7 @@ import {
   newFirstBlockContent,
   newSignedFirstBlock,
   refusal,
+  SALT_SEED,
   signFirstBlock,
 } from './fixtures';
 import { LedgerDouble } from './ledger-double';
@@ -49,6 +50,7 @@ describe('CreateFirstBlock', () => {
       'CreateFirstBlock',
       contentJson,
       signature,
+      SALT_SEED,
     );
 
     expect(block).to.deep.equal({
@@ -62,6 +64,8 @@ describe('CreateFirstBlock', () => {
       quorumRatio: '0.5',
       createdAt: '2025-01-01T00:00:00.000Z',
       txId: 'tx3',
+      // Beside the signed content, for verifiers: a receipt leaves it out.
+      saltSeed: SALT_SEED,
     });
     expect(ledger.events.at(-1)).to.deep.equal({
       name: 'FirstBlockCreated',
@@ -83,7 +87,7 @@ describe('CreateFirstBlock', () => {
   it('files a small meta key beside the block, with what verdicts and outcomes need', async () => {
     const { content, contentJson, signature } = newSignedFirstBlock(org1, { records: 3 });
 
-    await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+    await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
 
     const metaKey = ChaincodeStub.prototype.createCompositeKey('blockmeta', ['block-1']);
     const stored = ledger.world.get(metaKey);
@@ -112,6 +116,7 @@ describe('CreateFirstBlock', () => {
       'CreateFirstBlock',
       contentJson,
       signature,
+      SALT_SEED,
     );
 
     const view = await ledger.evaluateJson<{
@@ -138,36 +143,48 @@ describe('CreateFirstBlock', () => {
   it('recognises an identical retry, even re-signed, as DUPLICATE_FIRST_BLOCK', async () => {
     const content = newFirstBlockContent(org1);
     const first = signFirstBlock(org1, content);
-    await ledger.submit(org1, 'CreateFirstBlock', first.contentJson, first.signature);
+    await ledger.submit(
+      org1,
+      'CreateFirstBlock',
+      first.contentJson,
+      first.signature,
+      first.saltSeed,
+    );
     const retry = signFirstBlock(org1, content);
 
     await expectRefusedWithoutWrites(
       ledger,
-      ledger.submit(org1, 'CreateFirstBlock', retry.contentJson, retry.signature),
+      ledger.submit(org1, 'CreateFirstBlock', retry.contentJson, retry.signature, retry.saltSeed),
       'DUPLICATE_FIRST_BLOCK',
     );
   });
 
   it('recognises an identical retry after the deadline has passed', async () => {
     const { contentJson, signature } = newSignedFirstBlock(org1);
-    await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+    await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
     ledger.advance(2 * 86_400_000);
 
     await expectRefusedWithoutWrites(
       ledger,
-      ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+      ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
       'DUPLICATE_FIRST_BLOCK',
     );
   });
 
   it('refuses different content under an existing id with FIRST_BLOCK_EXISTS', async () => {
     const first = newSignedFirstBlock(org1, { records: 1 });
-    await ledger.submit(org1, 'CreateFirstBlock', first.contentJson, first.signature);
+    await ledger.submit(
+      org1,
+      'CreateFirstBlock',
+      first.contentJson,
+      first.signature,
+      first.saltSeed,
+    );
     const other = newSignedFirstBlock(org1, { records: 2 });
 
     await expectRefusedWithoutWrites(
       ledger,
-      ledger.submit(org1, 'CreateFirstBlock', other.contentJson, other.signature),
+      ledger.submit(org1, 'CreateFirstBlock', other.contentJson, other.signature, other.saltSeed),
       'FIRST_BLOCK_EXISTS',
     );
   });
@@ -179,7 +196,13 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', forged.contentJson, forged.signature),
+        ledger.submit(
+          org1,
+          'CreateFirstBlock',
+          forged.contentJson,
+          forged.signature,
+          forged.saltSeed,
+        ),
         'BAD_SIGNATURE',
       );
     });
@@ -190,7 +213,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', JSON.stringify(altered), signature),
+        ledger.submit(org1, 'CreateFirstBlock', JSON.stringify(altered), signature, SALT_SEED),
         'BAD_SIGNATURE',
       );
     });
@@ -202,7 +225,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', contentJson, bytes.toString('base64')),
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, bytes.toString('base64'), SALT_SEED),
         'BAD_SIGNATURE',
       );
     });
@@ -212,7 +235,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', contentJson, 'not base64!'),
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, 'not base64!', SALT_SEED),
         'INVALID_ARGUMENT',
       );
     });
@@ -232,6 +255,7 @@ describe('CreateFirstBlock', () => {
           'CreateFirstBlock',
           signedByColleague.contentJson,
           signedByColleague.signature,
+          SALT_SEED,
         ),
         'BAD_SIGNATURE',
       );
@@ -244,7 +268,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
         'REQUESTER_MISMATCH',
       );
     });
@@ -258,7 +282,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
         'REQUESTER_MISMATCH',
       );
     });
@@ -269,7 +293,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(outsider, 'CreateFirstBlock', contentJson, signature),
+        ledger.submit(outsider, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
         'NOT_A_PARTICIPANT',
       );
     });
@@ -280,7 +304,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(outsider, 'CreateFirstBlock', malformed, 'not base64!'),
+        ledger.submit(outsider, 'CreateFirstBlock', malformed, 'not base64!', SALT_SEED),
         'NOT_A_PARTICIPANT',
       );
     });
@@ -296,7 +320,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(outsider, 'CreateFirstBlock', contentJson, signature),
+        ledger.submit(outsider, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
         'NOT_A_PARTICIPANT',
       );
     });
@@ -307,7 +331,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         empty,
-        empty.submit(org1, 'CreateFirstBlock', contentJson, signature),
+        empty.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
         'NOT_INITIALISED',
       );
     });
@@ -324,7 +348,7 @@ describe('CreateFirstBlock', () => {
 
         await expectRefusedWithoutWrites(
           ledger,
-          ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+          ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
           'DEADLINE_INVALID',
         );
       });
@@ -335,7 +359,7 @@ describe('CreateFirstBlock', () => {
         deadline: daysAfterStart(30),
       });
 
-      await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature);
+      await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
     });
   });
 
@@ -346,7 +370,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', JSON.stringify(content), signature),
+        ledger.submit(org1, 'CreateFirstBlock', JSON.stringify(content), signature, SALT_SEED),
         'UNSUPPORTED_SCHEME',
       );
     });
@@ -362,7 +386,7 @@ describe('CreateFirstBlock', () => {
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature),
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
         'INVALID_ARGUMENT',
       );
     });
@@ -370,7 +394,7 @@ describe('CreateFirstBlock', () => {
     it('refuses content that is not JSON', async () => {
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', '{"id":', 'AAAA'),
+        ledger.submit(org1, 'CreateFirstBlock', '{"id":', 'AAAA', SALT_SEED),
         'INVALID_ARGUMENT',
       );
     });
@@ -378,8 +402,97 @@ describe('CreateFirstBlock', () => {
     it('refuses an oversized argument before parsing it', async () => {
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(org1, 'CreateFirstBlock', ' '.repeat(8 * 1024 * 1024 + 1), 'AAAA'),
+        ledger.submit(org1, 'CreateFirstBlock', ' '.repeat(8 * 1024 * 1024 + 1), 'AAAA', SALT_SEED),
         'PAYLOAD_TOO_LARGE',
+      );
+    });
+  });
+
+  describe('salt seed', () => {
+    /** Refused with the code, writing nothing, and the message naming what is wrong. */
+    async function refusedWith(
+      on: LedgerDouble,
+      attempt: Promise<unknown>,
+      code: string,
+      message?: RegExp,
+    ): Promise<void> {
+      await expectRefusedWithoutWrites(on, attempt, code);
+      if (message) await expect(attempt).to.be.rejectedWith(message);
+    }
+
+    it('stores a corroborate-v1 block as before: no seed, none taken', async () => {
+      const { content, contentJson, signature, saltSeed } = newSignedFirstBlock(org1, {
+        scheme: SCHEME_V1,
+      });
+      expect(saltSeed).to.equal('');
+
+      const block = await ledger.submitJson<StoredFirstBlock>(
+        org1,
+        'CreateFirstBlock',
+        contentJson,
+        signature,
+        saltSeed,
+      );
+
+      expect(block.content).to.deep.equal(content);
+      expect(block).to.not.have.property('saltSeed');
+    });
+
+    it('refuses a seed for a corroborate-v1 block', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1, { scheme: SCHEME_V1 });
+
+      await refusedWith(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED),
+        'INVALID_ARGUMENT',
+        /saltSeed: must be '' for a corroborate-v1 block/,
+      );
+    });
+
+    for (const hashOnly of [false, true]) {
+      it(`refuses a corroborate-v2 block${hashOnly ? ', hash-only too,' : ''} without its seed`, async () => {
+        const { contentJson, signature } = newSignedFirstBlock(org1, { hashOnly });
+
+        await refusedWith(
+          ledger,
+          ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, ''),
+          'INVALID_ARGUMENT',
+          /saltSeed: a corroborate-v2 block/,
+        );
+      });
+    }
+
+    it('refuses a seed that is not 64 lowercase hex digits', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1);
+      for (const seed of [SALT_SEED.toUpperCase(), SALT_SEED.slice(2), `${SALT_SEED}00`, 'x']) {
+        await refusedWith(
+          ledger,
+          ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, seed),
+          'INVALID_ARGUMENT',
+          /saltSeed: must be 64 lowercase hex digits/,
+        );
+      }
+    });
+
+    it('refuses a block with data under another seed than its hashes were salted with', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1, { records: 2 });
+
+      await refusedWith(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, sha256Hex('other seed')),
+        'INVALID_ARGUMENT',
+        /records\[0\]\.recordHash: does not match data/,
+      );
+    });
+
+    it('refuses the same content under an existing id with another seed', async () => {
+      const { contentJson, signature } = newSignedFirstBlock(org1, { hashOnly: true });
+      await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
+
+      await refusedWith(
+        ledger,
+        ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, sha256Hex('other seed')),
+        'FIRST_BLOCK_EXISTS',
       );
     });
   });

@@ -1,18 +1,23 @@
 // The tests that use these fixtures drive the contract: quiet its logs before it loads.
 import './quiet-fabric-logs';
 import type {
+  FieldSalts,
   FirstBlockContent,
   FirstBlockRecord,
   Mode,
+  Scheme,
   VerdictInput,
 } from '@corroborate/protocol';
 import {
-  SCHEME,
+  SCHEME_V1,
+  SCHEME_V2,
   batchRoot,
   canonicalRecord,
   certificateFingerprint,
   firstBlockSigningPayload,
   hashRecord,
+  saltsFromSeed,
+  sha256Hex,
 } from '@corroborate/protocol';
 import type { TestIdentity } from '../../support/identities';
 import { newIdentity, signPayload } from '../../support/identities';
@@ -118,12 +123,19 @@ export interface FirstBlockOptions {
   readonly hashOnly?: boolean;
   /** Who the content names as requester; the submitter by default. */
   readonly requester?: TestIdentity;
+  /** `corroborate-v2` by default, as the gateway makes blocks; salted from {@link SALT_SEED}. */
+  readonly scheme?: Scheme;
 }
+
+/** The seed of every fixture block's salts under `corroborate-v2`. */
+export const SALT_SEED = sha256Hex('fixture salt seed');
 
 export interface SignedFirstBlock {
   readonly content: FirstBlockContent;
   readonly contentJson: string;
   readonly signature: string;
+  /** The CreateFirstBlock argument: {@link SALT_SEED} under `corroborate-v2`, '' under v1. */
+  readonly saltSeed: string;
 }
 
 /** ISO time `days` after the ledger double's starting time. */
@@ -131,9 +143,9 @@ export function daysAfterStart(days: number): string {
   return new Date(Date.parse('2025-01-01T00:00:00.000Z') + days * 86_400_000).toISOString();
 }
 
-function newRecord(index: number, hashOnly: boolean): FirstBlockRecord {
+function newRecord(index: number, hashOnly: boolean, salts?: FieldSalts): FirstBlockRecord {
   const data = canonicalRecord({ id: index + 1, name: `customer ${index + 1}`, balance: '10.50' });
-  const hashes = hashRecord(data);
+  const hashes = hashRecord(data, salts);
   return {
     read: {
       kind: 'sql',
@@ -152,13 +164,15 @@ export function newFirstBlockContent(
   options: FirstBlockOptions = {},
 ): FirstBlockContent {
   const hashOnly = options.hashOnly ?? false;
+  const scheme = options.scheme ?? SCHEME_V2;
+  const salts = scheme === SCHEME_V2 ? saltsFromSeed(SALT_SEED) : undefined;
   const records = Array.from({ length: options.records ?? 1 }, (_, index) =>
-    newRecord(index, hashOnly),
+    newRecord(index, hashOnly, salts?.(index)),
   );
   const named = options.requester ?? requester;
   return {
     id: options.id ?? 'block-1',
-    scheme: SCHEME,
+    scheme,
     mode: options.mode ?? 'parallel',
     hashOnly,
     deadline: options.deadline ?? daysAfterStart(1),
@@ -175,6 +189,7 @@ export function signFirstBlock(signer: TestIdentity, content: FirstBlockContent)
     content,
     contentJson: JSON.stringify(content),
     signature: signPayload(signer, firstBlockSigningPayload(content)),
+    saltSeed: content.scheme === SCHEME_V1 ? '' : SALT_SEED,
   };
 }
 

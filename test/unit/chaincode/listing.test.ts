@@ -22,7 +22,13 @@ describe('ListFirstBlocks', () => {
     await initParticipants(ledger, mspIds(2));
     for (const id of ['b-3', 'b-1', 'b-5', 'b-2', 'b-4']) {
       const signed = newSignedFirstBlock(org1, { id, mode: 'relay', records: 2 });
-      await ledger.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);
+      await ledger.submit(
+        org1,
+        'CreateFirstBlock',
+        signed.contentJson,
+        signed.signature,
+        signed.saltSeed,
+      );
     }
   });
 

@@ -59,7 +59,7 @@ describe('contract metadata', () => {
       submit('ApproveParticipantChange', 'proposalId: string'),
       evaluate('GetParticipantChange', 'proposalId: string'),
       evaluate('ListParticipantChanges'),
-      submit('CreateFirstBlock', 'contentJson: string', 'signature: string'),
+      submit('CreateFirstBlock', 'contentJson: string', 'signature: string', 'saltSeed: string'),
       submit('RecordVerdict', 'blockId: string', 'verdictJson: string'),
       submit('FinalizeOutcome', 'blockId: string', 'votersJson: string'),
       evaluate('GetFirstBlock', 'blockId: string'),

@@ -41,7 +41,13 @@ describe('FinalizeOutcome', () => {
     ledger = new LedgerDouble();
     await initParticipants(ledger, mspIds(participants), ratio);
     const signed = newSignedFirstBlock(org1);
-    await ledger.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);
+    await ledger.submit(
+      org1,
+      'CreateFirstBlock',
+      signed.contentJson,
+      signed.signature,
+      signed.saltSeed,
+    );
     content = signed.content;
   }
 

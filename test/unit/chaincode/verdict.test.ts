@@ -37,7 +37,13 @@ describe('RecordVerdict', () => {
 
   async function createBlock(options: FirstBlockOptions = {}): Promise<FirstBlockContent> {
     const signed = newSignedFirstBlock(org1, options);
-    await ledger.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);
+    await ledger.submit(
+      org1,
+      'CreateFirstBlock',
+      signed.contentJson,
+      signed.signature,
+      signed.saltSeed,
+    );
     return signed.content;
   }
 

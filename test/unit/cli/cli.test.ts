@@ -1,4 +1,10 @@
-import { canonicalRecord, hashRecord, batchRoot } from '@corroborate/protocol';
+import {
+  batchRoot,
+  canonicalRecord,
+  hashRecord,
+  saltsFromSeed,
+  sha256Hex,
+} from '@corroborate/protocol';
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -65,6 +71,37 @@ describe('the corroborate CLI', () => {
       );
       expect(output.batchRoot).to.equal(batchRoot(hashes));
       expect(output.records).to.have.length(2);
+    });
+
+    it("hashes by corroborate-v2 with a block's --seed, each record salted by its index", async () => {
+      const seed = sha256Hex('cli seed');
+      const salts = saltsFromSeed(seed);
+      cli = newFakeEnvironment(sandbox, { stdin: JSON.stringify([record, record]) });
+      expect(await runCli(['hash', '-', '--json', '--seed', seed], cli)).to.equal(0);
+      const output = JSON.parse(cli.out()) as { scheme: string; batchRoot: string };
+      const hashes = [0, 1].map((index) => hashRecord(canonicalRecord(record), salts(index)));
+      expect(output).to.deep.equal({
+        scheme: 'corroborate-v2',
+        batchRoot: batchRoot(hashes.map((each) => each.recordHash)),
+        records: hashes,
+      });
+
+      cli = newFakeEnvironment(sandbox, { stdin: JSON.stringify(record) });
+      expect(await runCli(['hash', '--json', '--seed', seed, '--record', '1'], cli)).to.equal(0);
+      expect(JSON.parse(cli.out())).to.deep.equal(hashes[1]);
+    });
+
+    it('refuses a seed that is not 64 lowercase hex digits, or a bad record index', async () => {
+      cli.files.set('record.json', JSON.stringify(record));
+      expect(await runCli(['hash', 'record.json', '--seed', 'ABC'], cli)).to.equal(2);
+      expect(cli.err()).to.include('--seed');
+      cli = newFakeEnvironment(sandbox);
+      cli.files.set('record.json', JSON.stringify(record));
+      const seed = sha256Hex('cli seed');
+      expect(await runCli(['hash', 'record.json', '--seed', seed, '--record', '-1'], cli)).to.equal(
+        2,
+      );
+      expect(cli.err()).to.include('--record -1');
     });
 
     it('refuses an unknown type as a usage error', async () => {

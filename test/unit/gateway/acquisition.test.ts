@@ -4,7 +4,9 @@ import {
   certificateFingerprint,
   hashRecord,
   parseFirstBlockContent,
-  SCHEME,
+  saltsFromSeed,
+  SCHEME_V2,
+  sha256Hex,
 } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
@@ -29,7 +31,9 @@ const request: AcquisitionRequest = {
   mode: 'relay',
   hashOnly: false,
   deadline: new Date('2030-01-01T00:00:00Z'),
+  saltSeed: sha256Hex('acquisition seed'),
 };
+const salts = saltsFromSeed(request.saltSeed);
 
 describe('acquisition', () => {
   const sandbox = sinon.createSandbox();
@@ -57,10 +61,12 @@ describe('acquisition', () => {
     );
   }
 
-  it('hashes each record as the connector returns it, in the order asked', async () => {
+  it('hashes each record as the connector returns it, in the order asked, salted by its index', async () => {
     const content = await acquire();
 
-    const expected = rows.map((row) => hashRecord(canonicalRecord(row, { balance: 'number' })));
+    const expected = rows.map((row, index) =>
+      hashRecord(canonicalRecord(row, { balance: 'number' }), salts(index)),
+    );
     expect(content.records.map((record) => record.recordHash)).to.deep.equal(
       expected.map((hashes) => hashes.recordHash),
     );
@@ -76,7 +82,7 @@ describe('acquisition', () => {
 
     expect(content).to.deep.include({
       id: 'req-accounts-2',
-      scheme: SCHEME,
+      scheme: SCHEME_V2,
       mode: 'relay',
       hashOnly: false,
       deadline: '2030-01-01T00:00:00.000Z',
@@ -89,7 +95,25 @@ describe('acquisition', () => {
     expect(content.records[1]?.data).to.deep.equal(
       canonicalRecord(rows[1] ?? {}, { balance: 'number' }),
     );
-    expect(() => parseFirstBlockContent(JSON.parse(JSON.stringify(content)))).not.to.throw();
+    expect(() => parseFirstBlockContent(JSON.parse(JSON.stringify(content)), salts)).not.to.throw();
+  });
+
+  it('salts every field from the seed: another seed gives other hashes of the same records', async () => {
+    const content = await acquire();
+    const other = await acquire({ saltSeed: sha256Hex('another seed') });
+
+    expect(other.batchRoot).to.not.equal(content.batchRoot);
+    for (const [index, record] of content.records.entries()) {
+      for (const [name, hash] of Object.entries(record.fieldHashes)) {
+        expect(other.records[index]?.fieldHashes[name], name).to.not.equal(hash);
+      }
+    }
+    expect(() => parseFirstBlockContent(JSON.parse(JSON.stringify(content)))).to.throw(
+      /^INVALID_ARGUMENT: saltSeed: /,
+    );
+    expect(() =>
+      parseFirstBlockContent(JSON.parse(JSON.stringify(content)), saltsFromSeed(other.batchRoot)),
+    ).to.throw(/^INVALID_ARGUMENT: records\[0\]\.recordHash: does not match data/);
   });
 
   it('leaves the data out of a hash-only block but keeps the same hashes', async () => {

@@ -111,7 +111,7 @@ describe('ledger facade: waiting for commits', () => {
   const submissions: Array<[string, (ledger: Ledger) => Promise<{ transactionId: string }>]> = [
     [
       'a first block',
-      (facade) => facade.createFirstBlock({ id: 'b1' } as FirstBlockContent, 'c2ln'),
+      (facade) => facade.createFirstBlock({ id: 'b1' } as FirstBlockContent, 'c2ln', ''),
     ],
     ['a verdict', (facade) => facade.recordVerdict('b1', verdict)],
     ['an outcome', (facade) => facade.finalizeOutcome('b1', ['Org2MSP'])],
@@ -203,7 +203,7 @@ describe('ledger facade: waiting for commits', () => {
     getStatus.onFirstCall().rejects(commitStatusError(grpc.status.DEADLINE_EXCEEDED));
     getStatus.onSecondCall().resolves(statusOf(StatusCode.VALID));
 
-    const committed = await ledger.createFirstBlock({ id: 'b1' } as FirstBlockContent, 'c2ln');
+    const committed = await ledger.createFirstBlock({ id: 'b1' } as FirstBlockContent, 'c2ln', '');
 
     expect(committed).to.include({ transactionId });
     expect(events).to.deep.equal([

@@ -1,6 +1,8 @@
 import {
   firstBlockSigningPayload,
   parseFirstBlockContent,
+  saltsFromSeed,
+  SCHEME_V2,
   sha256Hex,
   verifySignature,
   type FirstBlockContent,
@@ -119,8 +121,10 @@ describe('request service', () => {
     const submitted = await service.submit(submission);
 
     const content = submittedContent();
-    const signature = ledger.createFirstBlock.firstCall.args[1];
-    expect(() => parseFirstBlockContent(JSON.parse(JSON.stringify(content)))).not.to.throw();
+    const [, signature, saltSeed] = ledger.createFirstBlock.firstCall.args;
+    expect(() =>
+      parseFirstBlockContent(JSON.parse(JSON.stringify(content)), saltsFromSeed(saltSeed)),
+    ).not.to.throw();
     expect(verifySignature(firstBlockSigningPayload(content), signature, identity.certificate)).to
       .be.true;
     expect(submitted).to.deep.equal({
@@ -132,6 +136,21 @@ describe('request service', () => {
       blockNumber: '12',
       replayed: false,
     });
+  });
+
+  it('makes corroborate-v2 blocks, each salted from a fresh 32-byte seed it submits beside the signed content', async () => {
+    await service.submit(submission);
+    await service.submit(submission);
+
+    const [first, second] = [0, 1].map((call) => ledger.createFirstBlock.getCall(call).args);
+    expect(first?.[0].scheme).to.equal(SCHEME_V2);
+    expect(first?.[2]).to.match(/^[0-9a-f]{64}$/);
+    expect(second?.[2])
+      .to.match(/^[0-9a-f]{64}$/)
+      .and.not.equal(first?.[2]);
+    // The same record, salted from two seeds, hashes differently: one block says nothing of another.
+    expect(second?.[0].batchRoot).to.not.equal(first?.[0].batchRoot);
+    expect(firstBlockSigningPayload(first![0])).to.not.include(first![2]);
   });
 
   it('sets the deadline from the injected clock, by default or as asked', async () => {

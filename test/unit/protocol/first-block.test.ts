@@ -7,6 +7,8 @@ import {
   LIMITS,
   parseFirstBlockContent,
   RuleError,
+  saltsFromSeed,
+  SCHEME_V2,
   sha256Hex,
 } from '@corroborate/protocol';
 
@@ -188,10 +190,63 @@ describe('parseFirstBlockContent', () => {
   });
 
   it('refuses another scheme with UNSUPPORTED_SCHEME', () => {
-    expect(refusal(['scheme'], 'corroborate-v2')).to.throw(
-      RuleError,
-      /^UNSUPPORTED_SCHEME: scheme: /,
-    );
+    for (const scheme of ['corroborate-v0', 'corroborate-v3', 'CORROBORATE-V2', 7]) {
+      expect(refusal(['scheme'], scheme), String(scheme)).to.throw(
+        RuleError,
+        /^UNSUPPORTED_SCHEME: scheme: must be one of 'corroborate-v1', 'corroborate-v2'$/,
+      );
+    }
+  });
+
+  describe('corroborate-v2', () => {
+    const seed = sha256Hex('seed');
+
+    function salted(hashOnly: boolean, blockSeed = seed): FirstBlockContent {
+      const content = newContent(3, false);
+      const salts = saltsFromSeed(blockSeed);
+      const records = content.records.map((record, index) => {
+        const { recordHash, fieldHashes } = hashRecord(record.data!, salts(index));
+        return { ...record, recordHash, fieldHashes, ...(hashOnly ? { data: undefined } : {}) };
+      });
+      return asJson({
+        ...content,
+        scheme: SCHEME_V2,
+        hashOnly,
+        records,
+        batchRoot: batchRoot(records.map((record) => record.recordHash)),
+      }) as FirstBlockContent;
+    }
+
+    it('checks a block with data against the salts of its seed', () => {
+      const content = salted(false);
+      expect(parseFirstBlockContent(content, saltsFromSeed(seed))).to.deep.equal(content);
+      expect(() => parseFirstBlockContent(content, saltsFromSeed(sha256Hex('other')))).to.throw(
+        /^INVALID_ARGUMENT: records\[0\]\.recordHash: does not match data$/,
+      );
+    });
+
+    it('refuses a block with data given no salts: its hashes cannot be checked', () => {
+      expect(() => parseFirstBlockContent(salted(false))).to.throw(
+        RuleError,
+        /^INVALID_ARGUMENT: saltSeed: a corroborate-v2 block with data needs its salt seed/,
+      );
+    });
+
+    it('checks a hash-only block without salts: its field hashes give its record hashes', () => {
+      const content = salted(true);
+      expect(parseFirstBlockContent(content)).to.deep.equal(content);
+      const tampered = withValue(content, ['records', 1, 'fieldHashes', 'name'], sha256Hex('x'));
+      expect(() => parseFirstBlockContent(tampered)).to.throw(
+        /^INVALID_ARGUMENT: records\[1\]\.recordHash: does not match fieldHashes$/,
+      );
+    });
+
+    it('refuses v1 field hashes under v2: unsalted leaves are not the salted ones', () => {
+      const content = { ...(asJson(newContent(3, false)) as FirstBlockContent), scheme: SCHEME_V2 };
+      expect(() => parseFirstBlockContent(content, saltsFromSeed(seed))).to.throw(
+        /^INVALID_ARGUMENT: records\[0\]\.recordHash: does not match data$/,
+      );
+    });
   });
 
   it('refuses hashes that do not agree with the data, the field hashes or the batch', () => {

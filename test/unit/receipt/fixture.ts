@@ -4,7 +4,9 @@ import {
   certificateFingerprint,
   firstBlockSigningPayload,
   hashRecord,
-  SCHEME,
+  saltsFromSeed,
+  SCHEME_V1,
+  SCHEME_V2,
   sha256Hex,
   type FirstBlockContent,
 } from '@corroborate/protocol';
@@ -49,6 +51,8 @@ export interface ScenarioOptions {
   readonly recorded?: boolean;
   /** When the sweep recorded the block as expired; the deadline is 2030-01-01T00:00:00Z. */
   readonly expiredAt?: string;
+  /** A corroborate-v2 block with this salt seed; corroborate-v1 without one. */
+  readonly saltSeed?: string;
 }
 
 /** A first block, its verdicts and its outcome, built with the real rule and a real signature. */
@@ -56,9 +60,10 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
   const authority = await newAuthority('Org1MSP');
   const requester = await authority.issue('Org1MSP');
   const hashOnly = options.hashOnly ?? false;
-  const records = rows.map((row) => {
+  const salts = options.saltSeed === undefined ? undefined : saltsFromSeed(options.saltSeed);
+  const records = rows.map((row, index) => {
     const data = canonicalRecord(row, { balance: 'number' });
-    const { recordHash, fieldHashes } = hashRecord(data);
+    const { recordHash, fieldHashes } = hashRecord(data, salts?.(index));
     return {
       read: {
         kind: 'sql' as const,
@@ -73,7 +78,7 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
   });
   const content: FirstBlockContent = {
     id: hashOnly ? 'req-hash-only-1' : 'req-accounts-1',
-    scheme: SCHEME,
+    scheme: salts === undefined ? SCHEME_V1 : SCHEME_V2,
     mode: options.mode ?? 'parallel',
     hashOnly,
     deadline: '2030-01-01T00:00:00Z',
@@ -93,6 +98,7 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
     quorumRatio: '0.5',
     createdAt: '2025-06-01T10:00:00.123456789Z',
     txId: txIdOf('create'),
+    ...(options.saltSeed === undefined ? {} : { saltSeed: options.saltSeed }),
   };
   const blockNumbers = new Map<string, bigint>([[block.txId, 7n]]);
   const results = options.results ?? ['valid', 'valid', undefined, undefined];

@@ -669,7 +669,13 @@ describe('participant protocol', () => {
       const [org1] = members as [TestIdentity];
       await initParticipants(contract, mspIds(3));
       const signed = newSignedFirstBlock(org1, { id: 'stalled', deadline: daysAfterStart(1) });
-      await contract.submit(org1, 'CreateFirstBlock', signed.contentJson, signed.signature);
+      await contract.submit(
+        org1,
+        'CreateFirstBlock',
+        signed.contentJson,
+        signed.signature,
+        signed.saltSeed,
+      );
       const view = await contract.evaluateJson<FirstBlockView>(org1, 'GetFirstBlock', 'stalled');
       const first = members.find((member) => member.mspId === view.block.participants[0]);
       if (!first) throw new Error('the block has no participants');

@@ -5,7 +5,11 @@ import {
   fieldTypeFromDeclared,
   hashRecord,
   isFieldType,
-  SCHEME,
+  isSaltHex,
+  saltsFromSeed,
+  SCHEME_V1,
+  SCHEME_V2,
+  type BlockSalts,
   type FieldType,
   type RecordHashes,
 } from '@corroborate/protocol';
@@ -18,7 +22,9 @@ import { collect, formatRows, printResult, type CliContext } from '../output';
 export function addHashCommand(program: Command, context: CliContext): void {
   program
     .command('hash')
-    .description('hash a JSON record (or an array of records) by the agreed rule')
+    .description(
+      `hash a JSON record (or an array of records) by the agreed rule: ${SCHEME_V1}, or ${SCHEME_V2} with --seed`,
+    )
     .argument('[file]', "JSON file ('-' or none for stdin)", '-')
     .option(
       '--types <column=type>',
@@ -26,43 +32,75 @@ export function addHashCommand(program: Command, context: CliContext): void {
       collect,
       [],
     )
-    .action(async (file: string, options: { types: string[] }, command: Command) => {
-      const types = parseTypes(options.types);
-      const text = await readInput(context, file);
-      let input: unknown;
-      try {
-        input = JSON.parse(text);
-      } catch (error) {
-        throw new CliError('INVALID_JSON', `${file}: not JSON: ${(error as Error).message}`);
-      }
-      const hashOne = (record: unknown, where: string): RecordHashes => {
-        if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-          throw new CliError('INVALID_JSON', `${where}: a record is a JSON object`);
-        }
+    .option(
+      '--seed <hex>',
+      `a first block's saltSeed: hash by ${SCHEME_V2}, each field salted (an array's records are records 0, 1, …)`,
+    )
+    .option('--record <index>', 'with --seed, the index in its block of a single record', '0')
+    .action(
+      async (
+        file: string,
+        options: { types: string[]; seed?: string; record: string },
+        command: Command,
+      ) => {
+        const types = parseTypes(options.types);
+        const salts = saltsOf(options.seed);
+        const scheme = salts === undefined ? SCHEME_V1 : SCHEME_V2;
+        const single = parseRecordIndex(options.record);
+        const text = await readInput(context, file);
+        let input: unknown;
         try {
-          return hashRecord(canonicalRecord(record as Record<string, unknown>, types));
+          input = JSON.parse(text);
         } catch (error) {
-          throw new CliError('INVALID_VALUE', `${where}: ${(error as Error).message}`);
+          throw new CliError('INVALID_JSON', `${file}: not JSON: ${(error as Error).message}`);
         }
-      };
-      if (Array.isArray(input)) {
-        if (input.length === 0) throw new CliError('INVALID_JSON', `${file}: no records`);
-        const records = input.map((record, index) => hashOne(record, `[${index}]`));
-        const root = batchRoot(records.map((record) => record.recordHash));
-        printResult(context, command, { scheme: SCHEME, batchRoot: root, records }, () =>
-          [
-            formatRows([
-              ['scheme', SCHEME],
-              ['batchRoot', root],
-            ]),
-            ...records.map((record, index) => `[${index}]\n${describeHashes(record, '  ')}`),
-          ].join('\n'),
-        );
-        return;
-      }
-      const hashes = hashOne(input, file === '-' ? 'stdin' : file);
-      printResult(context, command, hashes, () => describeHashes(hashes, ''));
-    });
+        const hashOne = (record: unknown, where: string, index: number): RecordHashes => {
+          if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+            throw new CliError('INVALID_JSON', `${where}: a record is a JSON object`);
+          }
+          try {
+            return hashRecord(
+              canonicalRecord(record as Record<string, unknown>, types),
+              salts?.(index),
+            );
+          } catch (error) {
+            throw new CliError('INVALID_VALUE', `${where}: ${(error as Error).message}`);
+          }
+        };
+        if (Array.isArray(input)) {
+          if (input.length === 0) throw new CliError('INVALID_JSON', `${file}: no records`);
+          const records = input.map((record, index) => hashOne(record, `[${index}]`, index));
+          const root = batchRoot(records.map((record) => record.recordHash));
+          printResult(context, command, { scheme, batchRoot: root, records }, () =>
+            [
+              formatRows([
+                ['scheme', scheme],
+                ['batchRoot', root],
+              ]),
+              ...records.map((record, index) => `[${index}]\n${describeHashes(record, '  ')}`),
+            ].join('\n'),
+          );
+          return;
+        }
+        const hashes = hashOne(input, file === '-' ? 'stdin' : file, single);
+        printResult(context, command, hashes, () => describeHashes(hashes, ''));
+      },
+    );
+}
+
+function saltsOf(seed: string | undefined): BlockSalts | undefined {
+  if (seed === undefined) return undefined;
+  if (!isSaltHex(seed)) {
+    throw new CliError('USAGE', '--seed: a saltSeed is 64 lowercase hex digits', 2);
+  }
+  return saltsFromSeed(seed);
+}
+
+function parseRecordIndex(text: string): number {
+  if (!/^(0|[1-9][0-9]{0,8})$/.test(text)) {
+    throw new CliError('USAGE', `--record ${text}: a record index is an integer from 0`, 2);
+  }
+  return Number(text);
 }
 
 function describeHashes(hashes: RecordHashes, indent: string): string {
