@@ -8,7 +8,7 @@ import {
   type FirstBlockContent,
   type VerdictReason,
 } from '@corroborate/protocol';
-import { SourceError, type SourceRegistry } from '../sources/source';
+import { readEach, SourceError, type SourceRegistry } from '../sources/source';
 
 export interface SecondVerification {
   readonly ok: boolean;
@@ -59,10 +59,37 @@ export async function verifyAgainstSource(
   const evidence = { reason: undefined as VerdictReason | undefined, retryable: true };
   const unreadable = { reason: undefined as VerdictReason | undefined, retryable: true };
   let detail: string | undefined;
+  // In one statement per table and 500 keys where the connector can (SQL), else one by one.
+  const reads = await readEach(
+    connector,
+    content.records.map((record) => record.read),
+    signal ? { signal } : undefined,
+  );
+  const noteFailure = (index: number, error: unknown): void => {
+    failedRecords.push(index);
+    const reason = readFailureReason(error);
+    const retryable =
+      error instanceof SourceError ? error.retryable : reason === 'SOURCE_UNAVAILABLE';
+    if (resultOfReason(reason) === 'invalid') {
+      // A read the source answers (not found, refused) says more than a mismatch elsewhere.
+      if (evidence.reason === undefined || evidence.reason === 'HASH_MISMATCH') {
+        evidence.reason = reason;
+      }
+      evidence.retryable &&= retryable;
+    } else {
+      unreadable.reason ??= reason;
+      unreadable.retryable &&= retryable;
+    }
+    detail ??= error instanceof Error ? error.message : String(error);
+  };
   for (const [index, record] of content.records.entries()) {
+    const read = reads[index];
+    if (read === undefined || !read.ok) {
+      noteFailure(index, read === undefined ? new Error('no read result') : read.error);
+      continue;
+    }
     try {
-      const data = await connector.read(record.read, signal ? { signal } : undefined);
-      const { recordHash, fieldHashes } = hashRecord(data, salts?.(index));
+      const { recordHash, fieldHashes } = hashRecord(read.record, salts?.(index));
       observed.push(recordHash);
       if (recordHash !== record.recordHash) {
         failedRecords.push(index);
@@ -71,21 +98,7 @@ export async function verifyAgainstSource(
         evidence.reason ??= 'HASH_MISMATCH';
       }
     } catch (error) {
-      failedRecords.push(index);
-      const reason = readFailureReason(error);
-      const retryable =
-        error instanceof SourceError ? error.retryable : reason === 'SOURCE_UNAVAILABLE';
-      if (resultOfReason(reason) === 'invalid') {
-        // A read the source answers (not found, refused) says more than a mismatch elsewhere.
-        if (evidence.reason === undefined || evidence.reason === 'HASH_MISMATCH') {
-          evidence.reason = reason;
-        }
-        evidence.retryable &&= retryable;
-      } else {
-        unreadable.reason ??= reason;
-        unreadable.retryable &&= retryable;
-      }
-      detail ??= (error as Error).message;
+      noteFailure(index, error);
     }
   }
   const observedHash = observed.length === content.records.length ? batchRoot(observed) : '';
