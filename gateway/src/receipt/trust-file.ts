@@ -3,7 +3,7 @@
 // certificate files a trust file names; the verifier itself takes the resolved ConsortiumTrust.
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
 import type { FromSchema } from 'json-schema-to-ts';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { nodeCrypto, type CryptoPort } from '@corroborate/protocol';
 import type { ConsortiumTrust } from './model';
 
@@ -156,7 +156,7 @@ export async function parseTrustFile(
   };
 
   async function readRelative(entry: string, where: string): Promise<string> {
-    const target = isAbsolute(entry) ? entry : resolve(dirname(path), entry);
+    const target = isAbsolute(entry) ? entry : join(dirname(path), entry);
     try {
       return await options.readFile(target);
     } catch (error) {

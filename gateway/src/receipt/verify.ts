@@ -209,7 +209,9 @@ export function verifyReceipt(
         crypto,
         trust === undefined ? 'a trusted certificate' : `a CA of ${requester} in the trust file`,
       );
-      return `the requester certificate is issued by ${issuer}`;
+      return trust === undefined
+        ? `issued by ${issuer}`
+        : `issued by ${issuer}, a CA of ${requester} in the trust file`;
     });
   }
   run('records', () => checkRecords(parsed));

@@ -751,14 +751,14 @@ describe('receipts', () => {
 
   describe('a corroborate-receipt-v1 receipt', () => {
     /** A receipt as the previous version wrote it: no verdict signatures, format v1. */
-    async function v1Receipt(options: ScenarioOptions = {}): Promise<Mutable> {
+    async function v1Receipt(options: ScenarioOptions = {}): Promise<Receipt> {
       const built = await buildReceipt(
         newFakeLedger(await newScenario({ ...options, unsigned: true })),
         'req-accounts-1',
       );
       return edited(built, (copy) => {
         copy.format = 'corroborate-receipt-v1';
-      });
+      }) as unknown as Receipt;
     }
 
     it('verifies as far as it can, and says the consensus is unproven', async () => {
