@@ -33,7 +33,7 @@ import {
   voterThreshold,
   votersOf,
 } from '@corroborate/protocol';
-import type { OutcomeStatus, VerdictResult } from '@corroborate/protocol';
+import type { OutcomeStatus, VerdictBody, VerdictResult } from '@corroborate/protocol';
 import {
   RECEIPT_FORMATS,
   type ConsensusFinding,
@@ -485,14 +485,8 @@ function checkVerdictSignatures(
         quorumRatio: String(block.quorumRatio),
         participant,
       },
-      {
-        result: verdict.result as VerdictResult,
-        observedHash: verdict.observedHash as string,
-        reason: verdict.reason as never,
-        attempts: verdict.attempts as number,
-        failedRecords: verdict.failedRecords as number[] | undefined,
-        differingFields: verdict.differingFields as never,
-      },
+      // As the receipt has it: the verdicts check has said whether it is well formed.
+      verdict as unknown as VerdictBody,
     );
     ensure(
       verifySignature(payload, verdict.signature, verdict.signerCertificate, crypto),
