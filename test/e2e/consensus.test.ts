@@ -30,7 +30,7 @@ import {
 } from './harness';
 
 // Forging edits receipts as the untyped JSON a forger would.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
 type Forgeable = Record<string, any>;
 
 /** An org's client identity as `network up` wrote it: what its gateway and worker sign with. */

@@ -87,7 +87,8 @@ describe('RecordVerdict', () => {
       txId: 'tx5',
     });
     // The signature is the participant's own, over this block and this verdict.
-    const payload = verdictSigningPayload(subjectOf(org2), JSON.parse(validVerdict(content)));
+    const body = JSON.parse(validVerdict(content)) as VerdictBody;
+    const payload = verdictSigningPayload(subjectOf(org2), body);
     expect(verifySignature(payload, verdict.signature ?? '', org2.certificate)).to.be.true;
     expect(ledger.world.has(key('verdict', 'block-1', 'Org2MSP'))).to.be.true;
     expect(ledger.events.at(-1)).to.deep.equal({

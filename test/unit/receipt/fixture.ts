@@ -88,7 +88,8 @@ const consortium = (async () => {
 export async function newScenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const { authorities, members } = await consortium;
   const authority = authorities.get('Org1MSP') as TestAuthority;
-  const requester = options.requester ?? (members.get('Org1MSP') as TestIdentity);
+  const requester = options.requester ?? members.get('Org1MSP');
+  if (requester === undefined) throw new Error('no client identity of Org1MSP');
   const snapshot = [...(options.participants ?? participants)];
   const others = snapshot.slice(1);
   const quorumRatio = options.quorumRatio ?? '0.5';

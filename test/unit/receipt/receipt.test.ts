@@ -687,7 +687,7 @@ describe('receipts', () => {
       );
     });
 
-    it("takes a minimum participant count instead of the set: the block's snapshot must hold that many listed organisations", async () => {
+    it("takes a minimum participant count instead of the set: the block's snapshot must hold that many listed organisations", () => {
       const { organisations } = scenario.trust;
       const atLeast = (minParticipants: number) => ({ organisations, minParticipants });
       expect(verifyReceipt(receipt, { trust: atLeast(5) }).consensus.proven).to.be.true;
@@ -792,7 +792,7 @@ describe('receipts', () => {
       expect(failedChecks(verifyReceipt(older))).to.deep.equal([]);
     });
 
-    it('has no verdict signatures: a v1 receipt that carries them is not one', async () => {
+    it('has no verdict signatures: a v1 receipt that carries them is not one', () => {
       const mixed = edited(receipt, (copy) => {
         copy.format = 'corroborate-receipt-v1';
       });
