@@ -61,7 +61,7 @@ import type {
   Verdict,
 } from '@corroborate/protocol';
 import { defaultQuorumRatio, votersOf } from '@corroborate/protocol';
-import { assertVerdictFitsBlock, newVerdict } from './verdict';
+import { assertVerdictFitsBlock, assertVerdictSignature, newVerdict } from './verdict';
 
 /**
  * Corroborate's transactions. Each one decodes its arguments, applies a pure rule, writes state
@@ -321,15 +321,18 @@ export class CorroborateContract extends CodedContract {
   /**
    * Reads only the block's meta, the caller's own verdict key, the outcome key and, in relay
    * mode, the predecessor's: never other verdicts, so verdicts from different participants never
-   * conflict, and never the full block, whose records it does not need. Reading the outcome key
-   * means a verdict committed after the outcome fails, as it must: the outcome is final.
+   * conflict, and never the full block, whose records it does not need (only a block stored
+   * before its meta carried the content hash is read, for that hash). Reading the outcome key
+   * means a verdict committed after the outcome fails, as it must: the outcome is final. The
+   * verdict must be signed by the submitting identity over the block and the verdict
+   * (`BAD_VERDICT_SIGNATURE`); the signature and that identity's certificate are stored with it.
    */
   @Transaction()
   @Param('blockId', 'string', 'id of the first block')
   @Param(
     'verdictJson',
     'string',
-    'JSON {result: valid|invalid|unverifiable, observedHash, reason, attempts, failedRecords?, differingFields?}',
+    "JSON {result: valid|invalid|unverifiable, observedHash, reason, attempts, failedRecords?, differingFields?, signature}: the signature (base64 DER ECDSA P-256) is the submitter's over the protocol's verdictSigningPayload",
   )
   @Returns('string')
   async RecordVerdict(ctx: Context, blockId: string, verdictJson: string): Promise<string> {
@@ -350,6 +353,9 @@ export class CorroborateContract extends CodedContract {
         `${caller.mspId} requested block ${blockId}; only the other participants verify it`,
       );
     }
+    // A meta from before verdicts were signed lacks the content hash: the block has it.
+    const contentHash = meta.contentHash ?? (await requireBlock(ledger, blockId)).contentHash;
+    assertVerdictSignature(input, { ...meta, contentHash }, caller);
     // Before the deadline check, so that a late retry still learns it was recorded.
     if (await ledger.getVerdict(blockId, caller.mspId)) {
       throw new ContractError(
@@ -383,6 +389,7 @@ export class CorroborateContract extends CodedContract {
       blockId,
       participant: caller.mspId,
       input,
+      signerCertificate: caller.certificate,
       recordedAt: ledger.txTimeText(),
       txId: ledger.txId(),
     });

@@ -131,6 +131,7 @@ export function newFirstBlockMeta(block: StoredFirstBlock): FirstBlockMeta {
     sourceId: block.content.interface.sourceId,
     deadline: block.content.deadline,
     batchRoot: block.content.batchRoot,
+    contentHash: block.contentHash,
     records: block.content.records.length,
     participants: [...block.participants],
     threshold: block.threshold,

@@ -42,6 +42,7 @@ export const errorCatalogue = {
   DUPLICATE_FIRST_BLOCK: { status: 409, retryable: false },
   FIRST_BLOCK_NOT_FOUND: { status: 404, retryable: false },
   DUPLICATE_VERDICT: { status: 409, retryable: false },
+  BAD_VERDICT_SIGNATURE: { status: 400, retryable: false },
   REQUESTER_VERDICT: { status: 403, retryable: false },
   OUTCOME_RECORDED: { status: 409, retryable: false },
   RELAY_OUT_OF_ORDER: { status: 409, retryable: true },

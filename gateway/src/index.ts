@@ -63,4 +63,13 @@ export { loadConnectionProfile, openFabricConnection } from './fabric/connection
 export type { ConnectionProfile, FabricConnection } from './fabric/connection';
 export * from './sources';
 export * from './receipt';
+export {
+  TRUST_FILE_FORMAT,
+  TrustFileError,
+  loadTrustFile,
+  parseTrustFile,
+  trustFileSchema,
+} from './receipt/trust-file';
+export type { LoadTrustFileOptions, TrustFile } from './receipt/trust-file';
+export { signFirstBlock, signVerdict } from './signing';
 export { runCli } from './cli/program';

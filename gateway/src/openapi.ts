@@ -688,7 +688,11 @@ export const openApiDocument = {
             description:
               'valid: it read the same record; invalid: evidence against it (reason HASH_MISMATCH, RECORD_NOT_FOUND, BAD_SIGNATURE or READ_REFUSED); unverifiable: an abstention, its source could not be read (reason SOURCE_UNAVAILABLE, UNKNOWN_SOURCE or INTERNAL), counted toward neither acceptance nor rejection',
           },
-          observedHash: { type: 'string' },
+          observedHash: {
+            type: 'string',
+            description:
+              "The batch root the participant computed: the block's own on a valid verdict, '' on any other, which never carries a hash of what was read",
+          },
           reason: { enum: [...VERDICT_REASONS] },
           attempts: { type: 'integer' },
           failedRecords: { type: 'array', items: { type: 'integer' } },
@@ -699,6 +703,16 @@ export const openApiDocument = {
               record: { type: 'integer' },
               fields: strings,
             }),
+          },
+          signature: {
+            type: 'string',
+            description:
+              "The participant's signature (base64 DER ECDSA P-256 / SHA-256) over the block and this verdict (the protocol's verdictSigningPayload); absent on verdicts recorded before verdicts were signed",
+          },
+          signerCertificate: {
+            type: 'string',
+            description:
+              'PEM certificate of the identity that submitted the verdict, which its signature verifies with',
           },
           recordedAt: { type: 'string' },
           txId: { type: 'string' },

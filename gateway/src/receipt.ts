@@ -5,13 +5,16 @@
  */
 export { buildReceipt, receiptDigest, serializeReceipt } from './receipt/build';
 export { verifyReceipt, verifyReceiptText } from './receipt/verify';
-export { RECEIPT_FORMAT } from './receipt/model';
+export { RECEIPT_FORMAT, RECEIPT_FORMATS } from './receipt/model';
 export type {
   BuildReceiptOptions,
+  ConsensusFinding,
+  ConsortiumTrust,
   ProofRequest,
   Receipt,
   ReceiptBlock,
   ReceiptCheck,
+  ReceiptFormat,
   ReceiptLedger,
   ReceiptRecordReader,
   ReceiptOutcome,

@@ -1,4 +1,11 @@
-import { firstBlockSigningPayload, type FirstBlockContent } from '@corroborate/protocol';
+import {
+  firstBlockSigningPayload,
+  verdictSigningPayload,
+  type FirstBlockContent,
+  type VerdictBody,
+  type VerdictInput,
+  type VerdictSubject,
+} from '@corroborate/protocol';
 import { sign, type KeyObject } from 'node:crypto';
 
 /**
@@ -6,9 +13,22 @@ import { sign, type KeyObject } from 'node:crypto';
  * SHA-256, DER, base64 — what the contract verifies against the submitting identity.
  */
 export function signFirstBlock(content: FirstBlockContent, privateKey: KeyObject): string {
-  return sign(
-    'sha256',
-    Buffer.from(firstBlockSigningPayload(content), 'utf8'),
-    privateKey,
-  ).toString('base64');
+  return signText(firstBlockSigningPayload(content), privateKey);
+}
+
+/**
+ * A participant's verdict, signed over the block it judges and everything it attests (the
+ * protocol's `verdictSigningPayload`), as `RecordVerdict` takes it. The key must be that of the
+ * identity that submits the transaction: the contract verifies the signature with its certificate.
+ */
+export function signVerdict(
+  subject: VerdictSubject,
+  body: VerdictBody,
+  privateKey: KeyObject,
+): VerdictInput {
+  return { ...body, signature: signText(verdictSigningPayload(subject, body), privateKey) };
+}
+
+function signText(payload: string, privateKey: KeyObject): string {
+  return sign('sha256', Buffer.from(payload, 'utf8'), privateKey).toString('base64');
 }

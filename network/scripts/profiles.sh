@@ -13,6 +13,30 @@ write_profiles() {
   done
   network_profile >"$PROFILE_DIR/network.json.tmp"
   mv "$PROFILE_DIR/network.json.tmp" "$PROFILE_DIR/network.json"
+  trust_file >"$PROFILE_DIR/trust.json.tmp"
+  mv "$PROFILE_DIR/trust.json.tmp" "$PROFILE_DIR/trust.json"
+}
+
+# The consortium trust file that receipts are verified against (`corroborate receipt verify
+# --trust`): each org's MSP id with the CA certificates of its MSP (cacerts and
+# intermediatecerts), as PEM text so that the file stands alone, and every org of the network as
+# the expected participant set.
+trust_file() {
+  local i msp cert certs organisations='{}' participants='[]'
+  for ((i = 1; i <= ORGS; i++)); do
+    msp="$(org_dir "$i")/msp"
+    certs='[]'
+    for cert in "$msp"/cacerts/*.pem "$msp"/intermediatecerts/*.pem; do
+      [ -f "$cert" ] || continue
+      certs=$(jq -c --rawfile pem "$cert" '. + [$pem]' <<<"$certs")
+    done
+    [ "$certs" != '[]' ] || fatalln "no CA certificate in $msp/cacerts"
+    organisations=$(jq -c --arg mspId "$(org_msp_id "$i")" --argjson certs "$certs" \
+      '. + {($mspId): {caCertificates: $certs}}' <<<"$organisations")
+    participants=$(jq -c --arg mspId "$(org_msp_id "$i")" '. + [$mspId]' <<<"$participants")
+  done
+  jq -n --argjson organisations "$organisations" --argjson participants "$participants" \
+    '{format: "corroborate-trust-v1", organisations: $organisations, participants: $participants}'
 }
 
 # cryptogen names every private key priv_sk; the lookup still lists the folder so that material

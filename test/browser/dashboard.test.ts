@@ -205,7 +205,11 @@ describe('the operator dashboard in Chromium', function () {
     const status = page.locator('.verdict-line');
     await status.waitFor();
     expect(await status.textContent()).to.match(
-      /^Receipt verified \(from this gateway\): all 13 checks passed; it claims the outcome accepted\.$/,
+      /^Receipt verified \(from this gateway\): all 14 checks passed; it claims the outcome accepted\.$/,
+    );
+    // The browser holds no consortium trust file: it says so rather than claim a proof.
+    expect(await page.locator('.consensus').textContent()).to.match(
+      /^Consensus unproven: no trust file, .* prove it offline with corroborate receipt verify FILE --trust TRUST-FILE\.$/,
     );
     const checks = await page.locator('.checks li strong').allTextContents();
     expect(checks).to.deep.equal([
@@ -220,6 +224,7 @@ describe('the operator dashboard in Chromium', function () {
       'batchRoot',
       'participants',
       'verdicts',
+      'verdictSignatures',
       'outcome',
       'proofs',
     ]);

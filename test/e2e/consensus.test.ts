@@ -1,16 +1,50 @@
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForOutcome } from '@corroborate/dev';
 import { startServiceProcess, waitForHealthy } from '@corroborate/dev';
 import { SAMPLE_COLUMNS, SAMPLE_ROWS } from '@corroborate/dev';
-import { fieldSalt } from '@corroborate/protocol';
+import {
+  certificateFingerprint,
+  fieldSalt,
+  firstBlockSigningPayload,
+  sha256Hex,
+  verdictSigningPayload,
+  verdictSubjectOf,
+  type StoredFirstBlock,
+  type VerdictBody,
+} from '@corroborate/protocol';
+import { receiptDigest, serializeReceipt, type Receipt } from '@corroborate/gateway';
 import type { ErrorBody, RequestView, SubmitRequest, Submitted } from '@corroborate/gateway';
-import type { Receipt } from '@corroborate/gateway/receipt';
-import { cliPath, readerOnlyKey, requesterOnlyKey, startWorld, type E2eWorld } from './harness';
+import { newIdentity, signPayload, type TestIdentity } from '../support/identities';
+import {
+  cliPath,
+  home,
+  readerOnlyKey,
+  requesterOnlyKey,
+  startWorld,
+  type E2eWorld,
+} from './harness';
+
+// Forging edits receipts as the untyped JSON a forger would.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
+type Forgeable = Record<string, any>;
+
+/** An org's client identity as `network up` wrote it: what its gateway and worker sign with. */
+function loadIdentity(org: string): TestIdentity {
+  const profile = JSON.parse(
+    readFileSync(join(home, 'network', 'profiles', `${org}.json`), 'utf8'),
+  ) as { mspId: string; certPath: string; keyPath: string };
+  return {
+    mspId: profile.mspId,
+    certificate: readFileSync(profile.certPath, 'utf8'),
+    privateKey: createPrivateKey(readFileSync(profile.keyPath)),
+  };
+}
 
 const [first, second, third] = SAMPLE_ROWS;
 const columns = [...SAMPLE_COLUMNS];
@@ -395,28 +429,196 @@ describe('end to end: gateways and workers of three organisations on the Fabric 
 
   describe('receipts', function () {
     let receiptFile: string;
+    let receiptText: string;
+    let dir: string;
+    /** The consortium trust file `network up` writes: each org's CA certificates, every org. */
+    const trustFile = join(home, 'network', 'profiles', 'trust.json');
+
+    /** A receipt of a request, taken as sent, byte for byte: the canonical encoding verifies. */
+    async function fetchReceipt(id: string, query = ''): Promise<string> {
+      const response = await world.org1.send('GET', `/v1/requests/${id}/receipt${query}`);
+      expect(response.status, response.text).to.equal(200);
+      return response.text;
+    }
 
     before(async function () {
       const id = await submit({ sourceId: 'customers', read: sqlRead(first!.id) });
       await settle(id);
-      // Taken as sent, byte for byte: the canonical encoding is what verifies.
-      const response = await world.org1.send('GET', `/v1/requests/${id}/receipt?proof=0:name`);
-      const receiptText = response.text;
-      expect(response.status, receiptText).to.equal(200);
-      const dir = mkdtempSync(join(tmpdir(), 'corroborate-receipt-'));
+      receiptText = await fetchReceipt(id, '?proof=0:name');
+      dir = mkdtempSync(join(tmpdir(), 'corroborate-receipt-'));
       receiptFile = join(dir, 'receipt.json');
       writeFileSync(receiptFile, receiptText);
     });
 
-    function verify(file: string) {
-      return spawnSync(process.execPath, [cliPath, 'receipt', 'verify', file], {
+    function verify(file: string, ...options: string[]) {
+      return spawnSync(process.execPath, [cliPath, 'receipt', 'verify', file, ...options], {
         encoding: 'utf8',
       });
+    }
+
+    /** A receipt edited as a forger would, its digest recomputed, written to a file. */
+    function forge(name: string, text: string, edit: (receipt: Forgeable) => void): string {
+      const body = JSON.parse(text) as Forgeable;
+      delete body.digest;
+      edit(body);
+      const file = join(dir, `${name}.json`);
+      writeFileSync(file, serializeReceipt({ ...body, digest: receiptDigest(body) } as Receipt));
+      return file;
     }
 
     it('verifies offline with the CLI, with no peer', function () {
       const result = verify(receiptFile);
       expect(result.status, result.stdout + result.stderr).to.equal(0);
+    });
+
+    it('proves its consensus against the trust file the network wrote: a genuine accepted receipt passes --require-accepted', function () {
+      const result = verify(receiptFile, '--trust', trustFile, '--require-accepted');
+      expect(result.status, result.stdout + result.stderr).to.equal(0);
+      expect(result.stdout).to.match(
+        /^ok {4}certificateChain: issued by .*a CA of Org1MSP in the trust file$/m,
+      );
+      expect(result.stdout).to.match(/^ok {4}consensus: accepted: [12] valid/m);
+      expect(result.stdout).to.include('is accepted, and the consensus is proven');
+    });
+
+    it('fails --require-accepted without a trust file, saying the consensus is unproven', function () {
+      const result = verify(receiptFile, '--require-accepted');
+      expect(result.status, result.stdout).to.equal(1);
+      expect(result.stdout).to.match(/^FAIL {2}consensus: unproven: no trust file/m);
+    });
+
+    it('fails a rejected receipt rewritten to accepted with its digest recomputed', async function () {
+      alterName('org2', third!.id, 'tampered');
+      alterName('org3', third!.id, 'tampered too');
+      const id = await submit({ sourceId: 'customers', read: sqlRead(third!.id) });
+      const view = await settle(id, ['Org2MSP', 'Org3MSP']);
+      expect(view.status).to.equal('rejected');
+      const rejected = await fetchReceipt(id);
+
+      const forged = forge('rejected-as-accepted', rejected, (receipt) => {
+        for (const verdict of receipt.verdicts) {
+          Object.assign(verdict, {
+            result: 'valid',
+            reason: 'OK',
+            observedHash: receipt.block.content.batchRoot,
+            failedRecords: [],
+          });
+          delete verdict.differingFields;
+        }
+        Object.assign(receipt.outcome, {
+          status: 'accepted',
+          valid: receipt.verdicts.length,
+          invalid: 0,
+        });
+      });
+
+      const result = verify(forged, '--trust', trustFile, '--require-accepted');
+      expect(result.status, result.stdout).to.not.equal(0);
+      expect(result.stdout).to.match(
+        /^FAIL {2}verdictSignatures: verdicts\[0\]: the signature of Org[23]MSP does not verify/m,
+      );
+      expect(result.stdout).to.include('receipt INVALID');
+    });
+
+    it('fails an Org2 certificate presented as requester Org1MSP', function () {
+      const org2 = loadIdentity('org2');
+      const forged = forge('org2-as-org1', receiptText, (receipt) => {
+        const content = {
+          ...receipt.block.content,
+          requester: {
+            mspId: 'Org1MSP',
+            certFingerprint: certificateFingerprint(org2.certificate),
+          },
+        };
+        const payload = firstBlockSigningPayload(content);
+        Object.assign(receipt.block, {
+          content,
+          signature: signPayload(org2, payload),
+          requesterCertificate: org2.certificate,
+          contentHash: sha256Hex(payload),
+        });
+      });
+
+      const result = verify(forged, '--trust', trustFile, '--require-accepted');
+      expect(result.status, result.stdout).to.not.equal(0);
+      // Its own signature holds: only the trust file ties the certificate to Org2's CA.
+      expect(result.stdout).to.match(/^ok {4}signature: /m);
+      expect(result.stdout).to.match(
+        /^FAIL {2}certificateChain: .* is not issued by a CA of Org1MSP in the trust file$/m,
+      );
+    });
+
+    it('fails a self-signed key claiming Org1MSP in a made-up consortium against the real trust file', async function () {
+      const self = await newIdentity('Org1MSP');
+      const accomplice = await newIdentity('MadeUpMSP');
+      const forged = forge('made-up', receiptText, (receipt) => {
+        const content = {
+          ...receipt.block.content,
+          requester: {
+            mspId: 'Org1MSP',
+            certFingerprint: certificateFingerprint(self.certificate),
+          },
+        };
+        const payload = firstBlockSigningPayload(content);
+        const block = Object.assign(receipt.block, {
+          content,
+          signature: signPayload(self, payload),
+          requesterCertificate: self.certificate,
+          contentHash: sha256Hex(payload),
+          participants: ['Org1MSP', 'MadeUpMSP'],
+          threshold: 1,
+          quorumRatio: '0.5',
+        });
+        const body: VerdictBody = {
+          result: 'valid',
+          observedHash: String(content.batchRoot),
+          reason: 'OK',
+          attempts: 1,
+          failedRecords: [],
+        };
+        const [genuine] = receipt.verdicts;
+        receipt.verdicts = [
+          {
+            ...genuine,
+            participant: 'MadeUpMSP',
+            ...body,
+            signature: signPayload(
+              accomplice,
+              verdictSigningPayload(verdictSubjectOf(block as StoredFirstBlock, 'MadeUpMSP'), body),
+            ),
+            signerCertificate: accomplice.certificate,
+          },
+        ];
+        delete receipt.verdicts[0]!.differingFields;
+        Object.assign(receipt.outcome, {
+          valid: 1,
+          invalid: 0,
+          unverifiable: 0,
+          participants: 1,
+          threshold: 1,
+        });
+      });
+
+      // Consistent in itself, it is still no proof of anything without the trust file...
+      const alone = verify(forged);
+      expect(alone.status, alone.stdout).to.equal(0);
+      expect(alone.stdout).to.include('consensus unproven');
+      expect(verify(forged, '--require-accepted').status).to.equal(1);
+      // ...and against it, neither its requester nor its consensus holds.
+      const result = verify(forged, '--trust', trustFile, '--require-accepted');
+      expect(result.status, result.stdout).to.not.equal(0);
+      expect(result.stdout).to.match(/^FAIL {2}certificateChain: /m);
+      expect(result.stdout).to.match(/^FAIL {2}consensus: accepted is unproven: 0 valid/m);
+
+      // A consortium of the requester alone: nothing it claims is accepted.
+      const alone1 = forge('made-up-alone', readFileSync(forged, 'utf8'), (receipt) => {
+        receipt.block.participants = ['Org1MSP'];
+        receipt.verdicts = [];
+        Object.assign(receipt.outcome, { valid: 0, participants: 0 });
+      });
+      const single = verify(alone1, '--trust', trustFile, '--require-accepted');
+      expect(single.status, single.stdout).to.not.equal(0);
+      expect(single.stdout).to.match(/^FAIL {2}certificateChain: /m);
     });
 
     it('fails to verify after any byte of it is changed', function () {

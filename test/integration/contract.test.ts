@@ -8,7 +8,10 @@ import {
   saltsFromSeed,
   SCHEME_V2,
   sha256Hex,
+  verdictSigningPayload,
+  verifySignature,
   type FirstBlockContent,
+  type VerdictBody,
 } from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
@@ -37,12 +40,15 @@ interface StoredBlockView {
   requesterCertificate: string;
   participants: string[];
   threshold: number;
+  quorumRatio: string;
 }
 
 interface VerdictView {
   blockId: string;
   participant: string;
   result: string;
+  signature?: string;
+  signerCertificate?: string;
 }
 
 interface OutcomeView {
@@ -103,13 +109,16 @@ function newContent(id: string, requester: OrgUser): FirstBlockContent {
   };
 }
 
-function validVerdict(content: FirstBlockContent): string {
-  return canonicalJson({
-    result: 'valid',
-    observedHash: content.batchRoot,
-    reason: 'OK',
-    attempts: 1,
-  });
+function validVerdict(content: FirstBlockContent): VerdictBody {
+  return { result: 'valid', observedHash: content.batchRoot, reason: 'OK', attempts: 1 };
+}
+
+/** An ECDSA P-256 signature by `user`, DER, base64: what a client's worker makes. */
+function signText(payload: string, user: OrgUser): string {
+  return sign('sha256', Buffer.from(payload, 'utf8'), {
+    key: user.privateKey,
+    dsaEncoding: 'der',
+  }).toString('base64');
 }
 
 /** How many arguments a transaction takes, from the contract's metadata. */
@@ -153,6 +162,25 @@ describe('the contract deployed on the network', function () {
     return parse<FirstBlockView>(
       await explained(gateway('org2').contract.evaluateTransaction('GetFirstBlock', id)),
     );
+  }
+
+  /**
+   * RecordVerdict's argument as `signer`'s worker makes it: `body` signed over the block as the
+   * ledger stores it (its id, content hash, snapshot and ratio) and the verdict.
+   */
+  async function signedVerdict(id: string, signer: OrgUser, body: VerdictBody): Promise<string> {
+    const { block } = await readFirstBlock(id);
+    const payload = verdictSigningPayload(
+      {
+        blockId: id,
+        contentHash: block.contentHash,
+        participants: block.participants,
+        quorumRatio: block.quorumRatio,
+        participant: signer.mspId,
+      },
+      body,
+    );
+    return canonicalJson({ ...body, signature: signText(payload, signer) });
   }
 
   async function expectRefusal(promise: Promise<unknown>, code: string): Promise<void> {
@@ -351,10 +379,19 @@ describe('the contract deployed on the network', function () {
     it('records a valid verdict from Org2, submitted with its own identity', async function () {
       const verdict = parse<VerdictView>(
         await explained(
-          gateway('org2').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+          gateway('org2').contract.submitTransaction(
+            'RecordVerdict',
+            id,
+            await signedVerdict(id, user('org2'), validVerdict(content)),
+          ),
         ),
       );
-      expect(verdict).to.include({ blockId: id, participant: 'Org2MSP', result: 'valid' });
+      expect(verdict).to.include({
+        blockId: id,
+        participant: 'Org2MSP',
+        result: 'valid',
+        signerCertificate: user('org2').certificatePem,
+      });
     });
 
     it("refuses Org3's key presented as Org2's identity", async function () {
@@ -362,9 +399,10 @@ describe('the contract deployed on the network', function () {
       // contract runs: Org3's certificate is not issued by Org2's CA.
       const impostor = { ...user('org3'), mspId: 'Org2MSP' };
       const client = newGatewayClient(network!.org('org2'), impostor);
+      const verdict = await signedVerdict(id, impostor, validVerdict(content));
       try {
         const error: unknown = await expect(
-          client.contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+          client.contract.submitTransaction('RecordVerdict', id, verdict),
         ).to.be.rejected;
         expect(errorMessages(error).join('\n')).to.match(/access denied/);
       } finally {
@@ -375,7 +413,11 @@ describe('the contract deployed on the network', function () {
     });
 
     it('records a verdict from Org3 through the peer CLI, as Org3', async function () {
-      const recorded = await cli.invoke('org3', ['RecordVerdict', id, validVerdict(content)]);
+      const recorded = await cli.invoke('org3', [
+        'RecordVerdict',
+        id,
+        await signedVerdict(id, user('org3'), validVerdict(content)),
+      ]);
       expect(recorded.ok, recorded.ok ? '' : recorded.output).to.be.true;
       const view = await readFirstBlock(id);
       expect(view.verdicts.map((verdict) => verdict.participant)).to.have.members([
@@ -388,9 +430,10 @@ describe('the contract deployed on the network', function () {
       // The participant is the submitting identity, not the peer or an argument, so reaching
       // the network through Org2's peer does not let Org3 record again.
       const client = newGatewayClient(network!.org('org2'), user('org3'));
+      const verdict = await signedVerdict(id, user('org3'), validVerdict(content));
       try {
         await expectRefusal(
-          client.contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+          client.contract.submitTransaction('RecordVerdict', id, verdict),
           'DUPLICATE_VERDICT',
         );
       } finally {
@@ -400,7 +443,11 @@ describe('the contract deployed on the network', function () {
 
     it("refuses the requester Org1's own verdict with REQUESTER_VERDICT", async function () {
       await expectRefusal(
-        gateway('org1').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+        gateway('org1').contract.submitTransaction(
+          'RecordVerdict',
+          id,
+          await signedVerdict(id, user('org1'), validVerdict(content)),
+        ),
         'REQUESTER_VERDICT',
       );
       const view = await readFirstBlock(id);
@@ -464,7 +511,11 @@ describe('the contract deployed on the network', function () {
         ),
       );
       await explained(
-        gateway('org2').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+        gateway('org2').contract.submitTransaction(
+          'RecordVerdict',
+          id,
+          await signedVerdict(id, user('org2'), validVerdict(content)),
+        ),
       );
     });
 
@@ -479,11 +530,83 @@ describe('the contract deployed on the network', function () {
 
     it("refuses Org3's verdict after the recorded outcome with OUTCOME_RECORDED", async function () {
       await expectRefusal(
-        gateway('org3').contract.submitTransaction('RecordVerdict', id, validVerdict(content)),
+        gateway('org3').contract.submitTransaction(
+          'RecordVerdict',
+          id,
+          await signedVerdict(id, user('org3'), validVerdict(content)),
+        ),
         'OUTCOME_RECORDED',
       );
       const view = await readFirstBlock(id);
       expect(view.verdicts.map((verdict) => verdict.participant)).to.deep.equal(['Org2MSP']);
+    });
+  });
+
+  describe('signatures on a verdict', function () {
+    const id = newBlockId('verdict-signature');
+    let content: FirstBlockContent;
+
+    before(async function () {
+      content = newContent(id, user('org1'));
+      await explained(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(content),
+          signContent(content, user('org1')),
+        ),
+      );
+    });
+
+    it('refuses a verdict with a bad signature with BAD_VERDICT_SIGNATURE, and writes nothing', async function () {
+      const invalid: VerdictBody = {
+        result: 'invalid',
+        observedHash: '',
+        reason: 'HASH_MISMATCH',
+        attempts: 3,
+        failedRecords: [0],
+      };
+      const signedInvalid = JSON.parse(
+        await signedVerdict(id, user('org2'), invalid),
+      ) as VerdictBody & { signature: string };
+      const forgeries = [
+        // Signed by another organisation's identity.
+        await signedVerdict(id, { ...user('org3'), mspId: 'Org2MSP' }, validVerdict(content)),
+        // Org2's own signature over an invalid verdict, its result rewritten to valid.
+        canonicalJson({ ...validVerdict(content), signature: signedInvalid.signature }),
+      ];
+      for (const forged of forgeries) {
+        await expectRefusal(
+          gateway('org2').contract.submitTransaction('RecordVerdict', id, forged),
+          'BAD_VERDICT_SIGNATURE',
+        );
+      }
+      const view = await readFirstBlock(id);
+      expect(view.verdicts).to.deep.equal([]);
+      expect(view.outcome).to.include({ status: 'pending', valid: 0, invalid: 0 });
+    });
+
+    it('stores a genuine verdict with its signature and the certificate it verifies with', async function () {
+      const argument = await signedVerdict(id, user('org2'), validVerdict(content));
+      await explained(gateway('org2').contract.submitTransaction('RecordVerdict', id, argument));
+      const view = await readFirstBlock(id);
+      const [recorded] = view.verdicts;
+      expect(recorded).to.include({
+        participant: 'Org2MSP',
+        signature: (JSON.parse(argument) as { signature: string }).signature,
+        signerCertificate: user('org2').certificatePem,
+      });
+      const payload = verdictSigningPayload(
+        {
+          blockId: id,
+          contentHash: view.block.contentHash,
+          participants: view.block.participants,
+          quorumRatio: view.block.quorumRatio,
+          participant: 'Org2MSP',
+        },
+        validVerdict(content),
+      );
+      expect(verifySignature(payload, recorded?.signature ?? '', recorded?.signerCertificate ?? ''))
+        .to.be.true;
     });
   });
 

@@ -5,7 +5,10 @@ import {
   certificateFingerprint,
   firstBlockSigningPayload,
   hashRecord,
+  verdictSigningPayload,
   type FirstBlockContent,
+  type StoredFirstBlock,
+  type VerdictBody,
   type Mode,
   type OutcomeView,
   type ParticipantSet,
@@ -86,23 +89,18 @@ function newFirstBlock(
   return { content, signature };
 }
 
-function validVerdict(content: FirstBlockContent): string {
-  return canonicalJson({
-    result: 'valid',
-    observedHash: content.batchRoot,
-    reason: 'OK',
-    attempts: 1,
-  });
+function validVerdict(content: FirstBlockContent): VerdictBody {
+  return { result: 'valid', observedHash: content.batchRoot, reason: 'OK', attempts: 1 };
 }
 
-function invalidVerdict(): string {
-  return canonicalJson({
+function invalidVerdict(): VerdictBody {
+  return {
     result: 'invalid',
     observedHash: '',
     reason: 'RECORD_NOT_FOUND',
     attempts: 3,
     failedRecords: [0],
-  });
+  };
 }
 
 describe('the lifecycle on the network: governance, rejection and relay order', function () {
@@ -128,6 +126,27 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
     const found = adminClients.get(org);
     if (!found) throw new Error(`no admin client for ${org}`);
     return found;
+  }
+
+  /** RecordVerdict's argument as `org`'s worker makes it: signed over the stored block. */
+  async function signedVerdict(org: Org, id: string, body: VerdictBody): Promise<string> {
+    const { block } = await evaluate<{ block: StoredFirstBlock }>(org, 'GetFirstBlock', id);
+    const signer = user(org);
+    const payload = verdictSigningPayload(
+      {
+        blockId: id,
+        contentHash: block.contentHash,
+        participants: block.participants,
+        quorumRatio: block.quorumRatio,
+        participant: signer.mspId,
+      },
+      body,
+    );
+    const signature = sign('sha256', Buffer.from(payload, 'utf8'), {
+      key: signer.privateKey,
+      dsaEncoding: 'der',
+    }).toString('base64');
+    return canonicalJson({ ...body, signature });
   }
 
   async function submit<T>(org: Org, name: string, ...args: string[]): Promise<T> {
@@ -402,7 +421,12 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
     });
 
     it('is not decided by one invalid verdict: a voter list of one is refused', async function () {
-      await submit('org2', 'RecordVerdict', content.id, invalidVerdict());
+      await submit(
+        'org2',
+        'RecordVerdict',
+        content.id,
+        await signedVerdict('org2', content.id, invalidVerdict()),
+      );
       await expectRefusal(
         client('org2').contract.submitTransaction(
           'FinalizeOutcome',
@@ -416,7 +440,12 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
     });
 
     it('is recorded as rejected from the voter list that decides it', async function () {
-      await submit('org3', 'RecordVerdict', content.id, invalidVerdict());
+      await submit(
+        'org3',
+        'RecordVerdict',
+        content.id,
+        await signedVerdict('org3', content.id, invalidVerdict()),
+      );
       const outcome = await submit<OutcomeView>(
         'org3',
         'FinalizeOutcome',
@@ -433,7 +462,7 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
         client('org1').contract.submitTransaction(
           'RecordVerdict',
           content.id,
-          validVerdict(content),
+          await signedVerdict('org1', content.id, validVerdict(content)),
         ),
         'REQUESTER_VERDICT',
       );
@@ -455,7 +484,7 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
         client('org3').contract.submitTransaction(
           'RecordVerdict',
           content.id,
-          validVerdict(content),
+          await signedVerdict('org3', content.id, validVerdict(content)),
         ),
         'RELAY_OUT_OF_ORDER',
       );
@@ -464,8 +493,13 @@ describe('the lifecycle on the network: governance, rejection and relay order', 
     });
 
     it('takes the verdicts in voter order', async function () {
-      for (const org of ['org2', 'org3']) {
-        await submit(org, 'RecordVerdict', content.id, validVerdict(content));
+      for (const org of ['org2', 'org3'] as const) {
+        await submit(
+          org,
+          'RecordVerdict',
+          content.id,
+          await signedVerdict(org, content.id, validVerdict(content)),
+        );
       }
       const view = await evaluate<{ verdicts: { participant: string }[] }>(
         'org2',

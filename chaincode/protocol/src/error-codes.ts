@@ -23,6 +23,8 @@ export const contractErrorCatalogue = {
     "The block's requester vouches for it by signing it; its own verdict is not recorded.",
   OUTCOME_RECORDED: 'The outcome of this block is recorded; no verdict can be added.',
   DUPLICATE_VERDICT: 'This participant has recorded its verdict on this block already.',
+  BAD_VERDICT_SIGNATURE:
+    "The verdict's signature does not verify, over this block and this verdict, with the submitting identity's certificate.",
   RELAY_OUT_OF_ORDER: 'In relay mode the previous participant has not recorded its verdict yet.',
   BLOCK_EXPIRED: "The block's deadline has passed.",
   VERDICT_NOT_FOUND: 'A voter named to FinalizeOutcome has recorded no verdict on this block.',

@@ -41,7 +41,16 @@ export {
 export type { CanonicalRecord, FieldProof, RecordHashes } from './record';
 export { batchRoot, proveRecord, verifyRecordProof } from './batch';
 export type { RecordProof } from './batch';
-export { certificateFingerprint, firstBlockSigningPayload, verifySignature } from './signature';
+export {
+  VERDICT_SIGNATURE_CONTEXT,
+  certificateFingerprint,
+  firstBlockSigningPayload,
+  verdictSigningPayload,
+  verdictSubjectOf,
+  verdictSubjectOfMeta,
+  verifySignature,
+} from './signature';
+export type { VerdictSubject } from './signature';
 export type { CryptoPort, ParsedCertificate } from './crypto-port';
 export { nodeCrypto } from './node-crypto';
 export {
@@ -68,13 +77,14 @@ export type {
   Requester,
   SourceInterface,
   SqlRead,
+  VerdictBody,
   VerdictInput,
   VerdictReason,
   VerdictResult,
 } from './model';
 export { parseFirstBlockContent, parseSignedFirstBlockContent } from './first-block';
 export type { SignedFirstBlockContent } from './first-block';
-export { parseVerdictInput } from './verdict';
+export { maxVerdictSignatureChars, parseVerdictBody, parseVerdictInput } from './verdict';
 export {
   canStillAccept,
   computeThreshold,

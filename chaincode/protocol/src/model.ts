@@ -100,10 +100,17 @@ export type EvidenceReason =
  */
 export type AbstentionReason = 'SOURCE_UNAVAILABLE' | 'UNKNOWN_SOURCE' | 'INTERNAL';
 
-/** A participant's verdict on a first block, as it submits it. */
-export interface VerdictInput {
+/**
+ * What a participant attests about a first block: its judgement and its reasons. It signs these,
+ * with the block they are about (see `verdictSigningPayload`).
+ */
+export interface VerdictBody {
   result: VerdictResult;
-  /** The batch root the participant computed, or '' when it read nothing. */
+  /**
+   * The batch root the participant computed, for a `valid` verdict only (where it is the block's
+   * batch root); '' otherwise. A verdict that disagrees never carries a hash of what was read,
+   * which would let anyone holding it guess the values by hashing candidates.
+   */
   observedHash: string;
   reason: VerdictReason;
   attempts: number;
@@ -114,6 +121,15 @@ export interface VerdictInput {
    * differ from the block's, so that an operator sees what changed without seeing the data.
    */
   differingFields?: DifferingFields[];
+}
+
+/**
+ * A participant's verdict on a first block, as it submits it: the body and its signature (DER
+ * ECDSA P-256 / SHA-256, base64) over `verdictSigningPayload`, by the identity that submits the
+ * transaction.
+ */
+export interface VerdictInput extends VerdictBody {
+  signature: string;
 }
 
 /** The fields of one record (an index into the block's records) whose hashes differ. */

@@ -83,6 +83,11 @@ export interface FirstBlockMeta {
   readonly sourceId: string;
   readonly deadline: string;
   readonly batchRoot: string;
+  /**
+   * The hash of the block's signed content, which a verdict's signature covers. A meta written
+   * before verdicts were signed has none; the block itself has it.
+   */
+  readonly contentHash?: string;
   /** The number of records in the block. */
   readonly records: number;
   /** The block's snapshot of the participant set, as in StoredFirstBlock. */
@@ -103,6 +108,13 @@ export interface Verdict {
   readonly failedRecords: number[];
   /** Present only when the participant named fields that differ. */
   readonly differingFields?: VerdictInput['differingFields'];
+  /**
+   * The participant's signature over `verdictSigningPayload` (base64 DER ECDSA P-256 / SHA-256),
+   * and the certificate of the submitting identity it verified with when it was recorded. Absent
+   * on verdicts recorded before verdicts were signed.
+   */
+  readonly signature?: string;
+  readonly signerCertificate?: string;
   readonly recordedAt: string;
   readonly txId: string;
 }

@@ -8,24 +8,58 @@ import {
   readOneOf,
   readString,
 } from './json-reader';
-import type { DifferingFields, VerdictInput } from './model';
+import type { DifferingFields, VerdictBody, VerdictInput } from './model';
 import { compareFieldNames, isFieldName } from './record';
 import { LIMITS, resultOfReason, VERDICT_REASONS, VERDICT_RESULTS } from './model';
 
-const fields = ['result', 'observedHash', 'reason', 'attempts'] as const;
+const bodyFields = ['result', 'observedHash', 'reason', 'attempts'] as const;
+const optionalFields = ['failedRecords', 'differingFields'] as const;
+const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Base64 characters of a verdict's signature at most: a DER ECDSA P-256 signature is 72 bytes. */
+export const maxVerdictSignatureChars = 200;
 
 /**
- * Validates untrusted JSON as a participant's verdict and returns it typed. Each reason belongs to
- * one result ({@link resultOfReason}): a valid verdict has reason 'OK', an observed batch root and
- * no failed records; an invalid one gives its evidence; an unverifiable one (an abstention) gives
- * why it could not read, and observed nothing whole (`observedHash` ''). `observedHash` is
- * otherwise a batch root, or '' when the participant did not read every record.
+ * Validates untrusted JSON as a participant's verdict, as it submits it, and returns it typed:
+ * the body ({@link parseVerdictBody}) and its `signature`, standard base64 of at most
+ * {@link maxVerdictSignatureChars} characters. Whether the signature verifies is the contract's
+ * check, against the submitting identity.
  *
  * @param recordCount - when given, every failed record index must be below it.
  * @throws RuleError `INVALID_ARGUMENT: <json path>: <why>`.
  */
 export function parseVerdictInput(json: unknown, recordCount?: number): VerdictInput {
-  const input = readObject(json, '', fields, ['failedRecords', 'differingFields']);
+  const input = readObject(json, '', [...bodyFields, 'signature'], optionalFields);
+  const body = readVerdictBody(input, recordCount);
+  const signature = readString(input.signature, 'signature');
+  if (
+    signature.length === 0 ||
+    signature.length > maxVerdictSignatureChars ||
+    !base64Text.test(signature)
+  ) {
+    throw newInvalidArgument(
+      'signature',
+      `must be standard base64 of 1..${maxVerdictSignatureChars} characters`,
+    );
+  }
+  return { ...body, signature };
+}
+
+/**
+ * Validates untrusted JSON as what a verdict attests, without a signature, and returns it typed.
+ * Each reason belongs to one result ({@link resultOfReason}): a valid verdict has reason 'OK', an
+ * observed batch root and no failed records; an invalid one gives its evidence; an unverifiable
+ * one (an abstention) gives why it could not read. Only a valid verdict carries an
+ * `observedHash`: every other one has '', so that no verdict discloses a hash of values it read
+ * that differ from the block's.
+ *
+ * @param recordCount - when given, every failed record index must be below it.
+ * @throws RuleError `INVALID_ARGUMENT: <json path>: <why>`.
+ */
+export function parseVerdictBody(json: unknown, recordCount?: number): VerdictBody {
+  return readVerdictBody(readObject(json, '', bodyFields, optionalFields), recordCount);
+}
+
+function readVerdictBody(input: Record<string, unknown>, recordCount?: number): VerdictBody {
   const result = readOneOf(input.result, 'result', VERDICT_RESULTS);
   const observedHash = readString(input.observedHash, 'observedHash');
   if (observedHash !== '' && !isDigestHex(observedHash)) {
@@ -33,7 +67,7 @@ export function parseVerdictInput(json: unknown, recordCount?: number): VerdictI
   }
   const reason = readOneOf(input.reason, 'reason', VERDICT_REASONS);
   const attempts = readInteger(input.attempts, 'attempts', 1, LIMITS.maxAttempts);
-  const verdict: VerdictInput = { result, observedHash, reason, attempts };
+  const verdict: VerdictBody = { result, observedHash, reason, attempts };
 
   if (result === 'valid') {
     if (reason !== 'OK') {
@@ -52,8 +86,12 @@ export function parseVerdictInput(json: unknown, recordCount?: number): VerdictI
         ? `${reason} is no evidence against the record: it makes a verdict unverifiable, not invalid`
         : `${reason} is evidence against the record: it makes a verdict invalid, not unverifiable`,
     );
-  } else if (result === 'unverifiable' && observedHash !== '') {
-    throw newInvalidArgument('observedHash', "must be '' for an unverifiable verdict");
+  } else if (observedHash !== '') {
+    // A hash of what was read, where it differs, would be an oracle for the values read.
+    throw newInvalidArgument(
+      'observedHash',
+      `must be '' for an ${result} verdict: only a valid verdict carries the root it observed`,
+    );
   }
 
   if (input.failedRecords !== undefined) {

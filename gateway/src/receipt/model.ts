@@ -12,7 +12,15 @@ import type {
   Verdict,
 } from '@corroborate/protocol';
 
-export const RECEIPT_FORMAT = 'corroborate-receipt-v1';
+/**
+ * The format receipts are written in: `corroborate-receipt-v2` carries each verdict's signature
+ * and its signer's certificate. `corroborate-receipt-v1` receipts, which have neither, still
+ * verify as far as they can (see {@link ReceiptVerification.consensus}).
+ */
+export const RECEIPT_FORMAT = 'corroborate-receipt-v2';
+/** Every format the verifier reads, oldest first. */
+export const RECEIPT_FORMATS = ['corroborate-receipt-v1', RECEIPT_FORMAT] as const;
+export type ReceiptFormat = (typeof RECEIPT_FORMATS)[number];
 
 /**
  * The first block as the ledger stores it, without the seed of its salts, with the number of the
@@ -47,8 +55,10 @@ export interface ReceiptProof {
 
 /**
  * A portable copy of a consensus result that anyone can check offline. The first block is signed
- * by its requester; the verdicts and the outcome are authenticated by the ledger transactions they
- * name (`txId`, `blockNumber`), and bound to the rest of the receipt by `digest`.
+ * by its requester and each verdict by its participant (`signature`, `signerCertificate`), so
+ * that with the consortium's CA certificates ({@link ConsortiumTrust}) a verifier can tell who
+ * vouched for what. The outcome is authenticated by the ledger transaction it names (`txId`,
+ * `blockNumber`) and follows from the verdicts by the protocol's rule; `digest` binds it all.
  */
 export interface Receipt {
   readonly format: typeof RECEIPT_FORMAT;
@@ -105,20 +115,58 @@ export interface ReceiptCheck {
   readonly detail: string;
 }
 
+/**
+ * Whether the receipt proves its outcome as the consortium's decision: only against a trust file,
+ * only for a receipt whose verdicts are signed, and only for a decided outcome (accepted or
+ * rejected), once enough distinct trusted voters signed verdicts that decide it.
+ */
+export interface ConsensusFinding {
+  readonly proven: boolean;
+  /** What was proven, or what is unproven and why. */
+  readonly detail: string;
+}
+
 export interface ReceiptVerification {
-  /** True when every check passed. */
+  /**
+   * True when every check passed: the receipt is intact and consistent, and everything the
+   * given trust could check holds. Whether it proves the consensus is `consensus`.
+   */
   readonly valid: boolean;
   readonly blockId?: string;
   /** The outcome the receipt claims; meaningful only when `valid`. */
   readonly status?: OutcomeStatus;
+  /** The receipt's format, once it is known. */
+  readonly format?: ReceiptFormat;
+  readonly consensus: ConsensusFinding;
   readonly checks: ReceiptCheck[];
+}
+
+/**
+ * What a verifier trusts about the consortium, independent of any receipt: each organisation's
+ * MSP id and the CA certificates that issue its identities, and which organisations make up the
+ * consortium — `participants`, the expected participant set, or at least `minParticipants` of
+ * the listed organisations in the block's own snapshot. Exactly one of the two is given. Read
+ * from a trust file by `readTrustFile`.
+ */
+export interface ConsortiumTrust {
+  /** MSP id → PEM certificates of the CAs (roots, intermediates) that issue its identities. */
+  readonly organisations: Readonly<Record<string, readonly string[]>>;
+  readonly participants?: readonly string[];
+  readonly minParticipants?: number;
 }
 
 export interface VerifyReceiptOptions {
   /**
-   * PEM certificates trusted to issue requester certificates (an MSP's root and intermediate
-   * CAs). When given, the requester certificate must be issued by one of them and valid when the
-   * first block was created.
+   * The consortium trust: with it, the requester certificate must be issued by the requester
+   * organisation's CA, each verdict's certificate by its own organisation's CA, and a claimed
+   * decision must be signed by enough distinct trusted voters (the threshold over the trusted
+   * set). Only then is the consensus proven.
+   */
+  readonly trust?: ConsortiumTrust;
+  /**
+   * PEM certificates trusted to issue the requester certificate (an MSP's root and intermediate
+   * CAs), without a trust file: the requester certificate must be issued by one of them and valid
+   * when the first block was created. It proves nothing about the verdicts.
    */
   readonly trustedCertificates?: readonly string[];
   /**

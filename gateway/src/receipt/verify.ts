@@ -7,11 +7,12 @@ import {
   isDigestHex,
   nodeCrypto,
   parseFirstBlockContent,
-  parseVerdictInput,
+  parseVerdictBody,
   recordHashFromFieldHashes,
   saltsFromList,
   sha256Hex,
   SCHEME_V2,
+  verdictSigningPayload,
   verifyFieldProof,
   verifyRecordProof,
   verifySignature,
@@ -26,15 +27,22 @@ import {
   countVerdicts,
   decideByCounts,
   expiryOf,
+  meetsMinQuorumRatio,
+  minQuorumRatio,
   outcomeStatuses,
+  parseQuorumRatio,
   parseUtcTimestamp,
   thresholdFor,
+  voterThreshold,
   votersOf,
 } from '@corroborate/protocol';
-import type { OutcomeStatus, VerdictResult } from '@corroborate/protocol';
+import type { OutcomeStatus, VerdictBody, VerdictResult } from '@corroborate/protocol';
 import {
-  RECEIPT_FORMAT,
+  RECEIPT_FORMATS,
+  type ConsensusFinding,
+  type ConsortiumTrust,
   type ReceiptCheck,
+  type ReceiptFormat,
   type ReceiptVerification,
   type VerifyReceiptOptions,
 } from './model';
@@ -68,6 +76,8 @@ const verdictKeys = [
   'txId',
   'blockNumber',
 ];
+// A corroborate-receipt-v2 verdict carries its participant's signature and certificate besides.
+const signedVerdictKeys = [...verdictKeys, 'signature', 'signerCertificate'];
 const outcomeKeys = [
   'status',
   'recorded',
@@ -86,6 +96,12 @@ const proofKeys = ['record', 'recordProof', 'fieldProof'];
 const transactionId = /^[0-9a-f]{64}$/;
 const blockNumberText = /^(0|[1-9][0-9]{0,19})$/;
 
+/** What a receipt that does not verify proves of the consensus. */
+const unverified: ConsensusFinding = {
+  proven: false,
+  detail: 'unproven: the receipt does not verify',
+};
+
 /** Thrown inside a check to fail it with a reason. */
 class CheckFailure extends Error {}
 
@@ -95,12 +111,16 @@ function ensure(condition: boolean, why: string): asserts condition {
 
 /**
  * Checks a receipt offline, with no peer: its format and digest, the requester's signature over
- * the first block, every hash and proof, and that the verdicts and the outcome agree with the
- * participant snapshot and the threshold. Pure; never throws.
+ * the first block, every hash and proof, each verdict's signature over the block and the verdict,
+ * and that the verdicts and the outcome agree with the participant snapshot and the threshold.
+ * Pure; never throws.
  *
- * What it cannot check without a ledger is that the verdicts and the outcome were committed: they
- * are authenticated by the transactions they name. Without `trustedCertificates` it cannot check
- * that the requester certificate was issued by the requester's organisation either.
+ * With `trust` it also checks that the requester certificate was issued by the requester
+ * organisation's CA, each verdict's certificate by its own organisation's CA, and that a decided
+ * outcome is signed by enough distinct trusted voters: only then is `consensus.proven`. Without
+ * it, nothing ties the certificates in the receipt to their organisations, so the consensus is
+ * unproven. What it cannot check without a ledger is that the outcome was committed: it is
+ * authenticated by the transaction it names.
  */
 export function verifyReceipt(
   receipt: unknown,
@@ -118,15 +138,31 @@ export function verifyReceipt(
     }
   };
   const crypto = options.crypto ?? nodeCrypto;
+  const trust = options.trust;
+  let format: ReceiptFormat | undefined;
+  let consensus: ConsensusFinding = unverified;
   const finish = (
     extra: { blockId?: string; status?: OutcomeStatus } = {},
-  ): ReceiptVerification => ({
-    valid: checks.every((check) => check.ok),
-    ...extra,
-    checks,
-  });
+  ): ReceiptVerification => {
+    const valid = checks.every((check) => check.ok);
+    return {
+      valid,
+      ...extra,
+      ...(format ? { format } : {}),
+      consensus: valid ? consensus : unverified,
+      checks,
+    };
+  };
 
-  if (!run('format', () => checkFormat(receipt))) return finish();
+  if (
+    !run('format', () => {
+      format = checkFormat(receipt);
+      return format;
+    })
+  ) {
+    return finish();
+  }
+  const signed = format === 'corroborate-receipt-v2';
   const input = receipt as Json;
   const block = input.block as Json;
   const verdicts = input.verdicts as Json[];
@@ -144,6 +180,7 @@ export function verifyReceipt(
   if (content === undefined) return finish();
   const parsed: FirstBlockContent = content;
   const payload = firstBlockSigningPayload(parsed);
+  const requester = parsed.requester.mspId;
 
   run('contentHash', () => {
     ensure(block.contentHash === sha256Hex(payload), 'is not the SHA-256 of the signed content');
@@ -155,7 +192,7 @@ export function verifyReceipt(
       fingerprint === parsed.requester.certFingerprint,
       `the requester certificate has fingerprint ${fingerprint}, the content names ${parsed.requester.certFingerprint}`,
     );
-    return `requester ${parsed.requester.mspId}, certificate ${fingerprint}`;
+    return `requester ${requester}, certificate ${fingerprint}`;
   });
   run('signature', () => {
     ensure(
@@ -164,16 +201,24 @@ export function verifyReceipt(
     );
     return 'ECDSA P-256 signature of the requester over the canonical content';
   });
-  if (options.trustedCertificates !== undefined) {
-    const trusted = options.trustedCertificates;
-    run('certificateChain', () =>
-      checkCertificateChain(
+  if (trust !== undefined || options.trustedCertificates !== undefined) {
+    run('certificateChain', () => {
+      // With a trust file, only the requester organisation's own CAs may have issued it.
+      const issuers =
+        trust === undefined
+          ? (options.trustedCertificates ?? [])
+          : caCertificatesOf(trust, requester);
+      const issuer = checkIssued(
         String(block.requesterCertificate),
         String(block.createdAt),
-        trusted,
+        issuers,
         crypto,
-      ),
-    );
+        trust === undefined ? 'a trusted certificate' : `a CA of ${requester} in the trust file`,
+      );
+      return trust === undefined
+        ? `issued by ${issuer}`
+        : `issued by ${issuer}, a CA of ${requester} in the trust file`;
+    });
   }
   run('records', () => checkRecords(parsed, block, salts));
   run('batchRoot', () => {
@@ -184,16 +229,50 @@ export function verifyReceipt(
     return parsed.batchRoot;
   });
   run('participants', () => checkSnapshot(parsed, block));
-  run('verdicts', () => checkVerdicts(parsed, block, verdicts));
+  run('verdicts', () => checkVerdicts(parsed, block, verdicts, signed));
+  // Who signed which result: the verdicts whose signatures verify with their own certificates.
+  const signatures = new Map<string, Json>();
+  if (signed) {
+    run('verdictSignatures', () =>
+      checkVerdictSignatures(parsed, block, verdicts, signatures, crypto),
+    );
+  }
+  // Of those, the verdicts whose certificates the trust file ties to their organisations.
+  const trusted = new Map<string, VerdictResult>();
+  if (signed && trust !== undefined) {
+    run('verdictCertificates', () => checkVerdictCertificates(trust, signatures, trusted, crypto));
+  }
   run('outcome', () => checkOutcome(parsed, block, verdicts, outcome));
-  run('proofs', () => checkProofs(parsed, proofs));
   const status = outcome.status as OutcomeStatus;
+  if (!signed) {
+    consensus = {
+      proven: false,
+      detail: `unproven: a ${String(format)} receipt carries no verdict signatures`,
+    };
+  } else if (trust === undefined) {
+    consensus = {
+      proven: false,
+      detail:
+        "unproven: no trust file, so nothing ties the requester's and the verdicts' certificates to their organisations",
+    };
+  } else {
+    run('consensus', () => {
+      const finding = checkConsensus(parsed, block, status, trust, trusted);
+      consensus = finding;
+      return finding.detail;
+    });
+  }
+  run('proofs', () => checkProofs(parsed, proofs));
   return finish({ blockId: parsed.id, status });
 }
 
-function checkFormat(receipt: unknown): string {
+function checkFormat(receipt: unknown): ReceiptFormat {
   ensure(isObject(receipt), 'a receipt is a JSON object');
-  ensure(receipt.format === RECEIPT_FORMAT, `format must be '${RECEIPT_FORMAT}'`);
+  const format = RECEIPT_FORMATS.find((known) => known === receipt.format);
+  ensure(
+    format !== undefined,
+    `format must be one of ${RECEIPT_FORMATS.map((known) => `'${known}'`).join(', ')}`,
+  );
   assertKeys(receipt, [...receiptKeys, 'digest'], 'receipt');
   for (const key of ['channel', 'chaincode']) {
     ensure(
@@ -208,7 +287,7 @@ function checkFormat(receipt: unknown): string {
   assertKeys(receipt.outcome, outcomeKeys, 'outcome');
   ensure(Array.isArray(receipt.proofs), 'proofs must be an array');
   ensure(isDigestHex(receipt.digest), 'digest must be 64 lowercase hex digits');
-  return RECEIPT_FORMAT;
+  return format;
 }
 
 function checkDigest(receipt: Json): string {
@@ -217,23 +296,34 @@ function checkDigest(receipt: Json): string {
   return String(digest);
 }
 
-function checkCertificateChain(
+/** The CA certificates the trust file gives an organisation; none for one it does not list. */
+function caCertificatesOf(trust: ConsortiumTrust, mspId: string): readonly string[] {
+  return Object.hasOwn(trust.organisations, mspId) ? (trust.organisations[mspId] ?? []) : [];
+}
+
+/**
+ * That `certificatePem` was issued by one of `issuerPems` and was valid at `at`; returns the
+ * issuer's subject.
+ */
+function checkIssued(
   certificatePem: string,
-  createdAt: string,
-  trustedPems: readonly string[],
+  at: string,
+  issuerPems: readonly string[],
   crypto: CryptoPort,
+  issuers: string,
 ): string {
   const certificate = crypto.parseCertificate(certificatePem);
-  const issuer = trustedPems
+  const issuer = issuerPems
     .map((pem) => crypto.parseCertificate(pem))
     .find((candidate) => certificate.isIssuedBy(candidate));
-  ensure(issuer !== undefined, `${certificate.subject} is not issued by a trusted certificate`);
-  const signedAt = Date.parse(createdAt);
+  const subject = certificate.subject.replace(/\n/g, ', ');
+  ensure(issuer !== undefined, `${subject} is not issued by ${issuers}`);
+  const signedAt = Date.parse(at);
   ensure(
     signedAt >= certificate.notBefore && signedAt <= certificate.notAfter,
-    `the requester certificate was not valid at ${createdAt}`,
+    `${subject} was not valid at ${at}`,
   );
-  return `issued by ${issuer.subject.replace(/\n/g, ', ')}`;
+  return issuer.subject.replace(/\n/g, ', ');
 }
 
 function checkRecords(content: FirstBlockContent, block: Json, salts: BlockSalts): string {
@@ -295,14 +385,19 @@ function checkSnapshot(content: FirstBlockContent, block: Json): string {
   return `${participants.length} participant(s), ${voters} voter(s), threshold ${threshold} (ratio ${String(block.quorumRatio)})`;
 }
 
-function checkVerdicts(content: FirstBlockContent, block: Json, verdicts: Json[]): string {
+function checkVerdicts(
+  content: FirstBlockContent,
+  block: Json,
+  verdicts: Json[],
+  signed: boolean,
+): string {
   const snapshot = block.participants as string[];
   const deadline = timeOf(content.deadline);
   const seen = new Set<string>();
   verdicts.forEach((verdict, index) => {
     const path = `verdicts[${index}]`;
     ensure(isObject(verdict), `${path} must be an object`);
-    assertKeys(verdict, verdictKeys, path);
+    assertKeys(verdict, signed ? signedVerdictKeys : verdictKeys, path);
     ensure(verdict.blockId === content.id, `${path}.blockId must be ${content.id}`);
     const participant = verdict.participant;
     ensure(
@@ -315,11 +410,14 @@ function checkVerdicts(content: FirstBlockContent, block: Json, verdicts: Json[]
     );
     ensure(!seen.has(participant), `${path}: a second verdict from ${participant}`);
     seen.add(participant);
+    // Before verdicts were signed, an invalid verdict could carry the root of what was read.
+    const legacyObservedHash =
+      !signed && verdict.result === 'invalid' && isDigestHex(verdict.observedHash);
     try {
-      parseVerdictInput(
+      parseVerdictBody(
         {
           result: verdict.result,
-          observedHash: verdict.observedHash,
+          observedHash: legacyObservedHash ? '' : verdict.observedHash,
           reason: verdict.reason,
           attempts: verdict.attempts,
           ...(verdict.failedRecords === undefined ? {} : { failedRecords: verdict.failedRecords }),
@@ -362,6 +460,155 @@ function checkVerdicts(content: FirstBlockContent, block: Json, verdicts: Json[]
     );
   }
   return `${verdicts.length} verdict(s) from ${voters.length} voter(s), one each`;
+}
+
+/**
+ * Each signed verdict's signature verifies with the certificate it carries, over this block (its
+ * id, content hash, snapshot and ratio) and every field the participant attested. Collects the
+ * verdicts that verify into `signatures`, by participant. A verdict recorded before verdicts were
+ * signed has neither field; it is reported, and proves nothing.
+ */
+function checkVerdictSignatures(
+  content: FirstBlockContent,
+  block: Json,
+  verdicts: Json[],
+  signatures: Map<string, Json>,
+  crypto: CryptoPort,
+): string {
+  let unsigned = 0;
+  verdicts.forEach((verdict, index) => {
+    const path = `verdicts[${index}]`;
+    ensure(isObject(verdict), `${path} must be an object`);
+    if (verdict.signature === undefined && verdict.signerCertificate === undefined) {
+      unsigned += 1;
+      return;
+    }
+    ensure(
+      typeof verdict.signature === 'string' && typeof verdict.signerCertificate === 'string',
+      `${path}: a signed verdict carries both signature and signerCertificate`,
+    );
+    const participant = String(verdict.participant);
+    const payload = verdictSigningPayload(
+      {
+        blockId: content.id,
+        contentHash: String(block.contentHash),
+        participants: block.participants as string[],
+        quorumRatio: String(block.quorumRatio),
+        participant,
+      },
+      // As the receipt has it: the verdicts check has said whether it is well formed.
+      verdict as unknown as VerdictBody,
+    );
+    ensure(
+      verifySignature(payload, verdict.signature, verdict.signerCertificate, crypto),
+      `${path}: the signature of ${participant} does not verify over this block and its verdict`,
+    );
+    signatures.set(participant, verdict);
+  });
+  const also = unsigned === 0 ? '' : `; ${unsigned} verdict(s) recorded unsigned prove nothing`;
+  return `${signatures.size} verdict(s), each signed by its participant's certificate over this block and its verdict${also}`;
+}
+
+/**
+ * Each signed verdict's certificate was issued by a CA the trust file gives its own organisation,
+ * and was valid when the verdict was recorded. Collects their results into `trusted`. A verdict of
+ * an organisation the trust file does not list is not counted.
+ */
+function checkVerdictCertificates(
+  trust: ConsortiumTrust,
+  signatures: ReadonlyMap<string, Json>,
+  trusted: Map<string, VerdictResult>,
+  crypto: CryptoPort,
+): string {
+  const unlisted: string[] = [];
+  for (const [participant, verdict] of signatures) {
+    const issuers = caCertificatesOf(trust, participant);
+    if (issuers.length === 0) {
+      unlisted.push(participant);
+      continue;
+    }
+    try {
+      checkIssued(
+        String(verdict.signerCertificate),
+        String(verdict.recordedAt),
+        issuers,
+        crypto,
+        `a CA of ${participant} in the trust file`,
+      );
+    } catch (error) {
+      throw new CheckFailure(`the verdict of ${participant}: ${(error as Error).message}`);
+    }
+    trusted.set(participant, verdict.result as VerdictResult);
+  }
+  const also =
+    unlisted.length === 0 ? '' : `; ${unlisted.join(', ')} not in the trust file, not counted`;
+  return `${trusted.size} verdict certificate(s) issued by their own organisation's CA${also}`;
+}
+
+/**
+ * The consensus over the trusted set: its voters are the trusted participants without the
+ * requester, the threshold is `max(1, ceil(max(0.5, the block's ratio) × voters))`, and a claimed
+ * decision needs that many distinct trusted voters' signed valid verdicts (accepted), or more
+ * signed invalid verdicts than the voters less the threshold (rejected).
+ */
+function checkConsensus(
+  content: FirstBlockContent,
+  block: Json,
+  status: OutcomeStatus,
+  trust: ConsortiumTrust,
+  trusted: ReadonlyMap<string, VerdictResult>,
+): ConsensusFinding {
+  const requester = content.requester.mspId;
+  const snapshot = block.participants as string[];
+  let members: readonly string[];
+  let over: string;
+  if (trust.participants !== undefined) {
+    members = trust.participants;
+    ensure(
+      members.includes(requester),
+      `the requester ${requester} is not a participant of the trusted consortium`,
+    );
+    over = `the trusted set of ${members.length}`;
+  } else {
+    const minimum = trust.minParticipants ?? 1;
+    const unlisted = snapshot.filter(
+      (participant) => caCertificatesOf(trust, participant).length === 0,
+    );
+    ensure(
+      unlisted.length === 0,
+      `the block's snapshot names ${unlisted.join(', ')}, which the trust file does not list`,
+    );
+    ensure(
+      snapshot.length >= minimum,
+      `the block's snapshot has ${snapshot.length} participant(s); the trust file asks for at least ${minimum}`,
+    );
+    members = snapshot;
+    over = `the block's snapshot of ${members.length} trusted participants`;
+  }
+  const voters = votersOf(members, requester);
+  const ratio = parseQuorumRatio(String(block.quorumRatio));
+  ensure(ratio !== undefined, 'the block has no valid quorum ratio');
+  const floor = parseQuorumRatio(minQuorumRatio);
+  const effective = meetsMinQuorumRatio(ratio) || floor === undefined ? ratio : floor;
+  const threshold = voterThreshold(voters.length, effective);
+  const count = (result: VerdictResult) =>
+    voters.filter((voter) => trusted.get(voter) === result).length;
+  const valid = count('valid');
+  const invalid = count('invalid');
+  const rule = `threshold ${threshold} of ${voters.length} voter(s) in ${over} at ratio ${effective.text}`;
+  const signedBy = `${valid} valid and ${invalid} invalid verdict(s) signed by trusted voters`;
+  if (status === 'accepted') {
+    ensure(valid >= threshold, `accepted is unproven: ${signedBy}; ${rule}`);
+    return { proven: true, detail: `accepted: ${signedBy}; ${rule}` };
+  }
+  if (status === 'rejected') {
+    ensure(invalid > voters.length - threshold, `rejected is unproven: ${signedBy}; ${rule}`);
+    return { proven: true, detail: `rejected: ${signedBy}; ${rule}` };
+  }
+  return {
+    proven: false,
+    detail: `no decision to prove: the outcome is ${status}; ${signedBy}; ${rule}`,
+  };
 }
 
 function checkOutcome(
@@ -535,6 +782,7 @@ export function verifyReceiptText(
   } catch (error) {
     return {
       valid: false,
+      consensus: unverified,
       checks: [{ name: 'json', ok: false, detail: (error as Error).message }],
     };
   }
@@ -548,9 +796,11 @@ export function verifyReceiptText(
     ? { name: 'encoding', ok: true, detail: 'canonical JSON' }
     : { name: 'encoding', ok: false, detail: 'not the canonical JSON a receipt is written in' };
   const verification = verifyReceipt(receipt, options);
+  const valid = verification.valid && encoding.ok;
   return {
     ...verification,
-    valid: verification.valid && encoding.ok,
+    valid,
+    consensus: valid ? verification.consensus : unverified,
     checks: [encoding, ...verification.checks],
   };
 }

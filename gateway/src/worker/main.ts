@@ -32,6 +32,8 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   const checkpoint = await openFileCheckpoint(config.worker.checkpointFile);
   const participant = newParticipant({
     ledger,
+    // The identity the ledger submits with signs each verdict, as the contract requires.
+    signingKey: connection.identity.privateKey,
     sources,
     retry: config.worker,
     onRetry: (blockId, attempt, reason) => {

@@ -2,12 +2,17 @@ import {
   LIMITS,
   resultOfReason,
   saltsOfBlock,
+  verdictSubjectOf,
   type DifferingFields,
+  type StoredFirstBlock,
+  type VerdictBody,
   type VerdictInput,
 } from '@corroborate/protocol';
+import type { KeyObject } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { classify } from '../classify';
 import type { Ledger } from '../fabric/ledger';
+import { signVerdict } from '../signing';
 import type { FirstBlockView, Verdict } from '@corroborate/protocol';
 import type { SourceRegistry } from '../sources/source';
 import { verifyFirstBlock } from './first-verification';
@@ -29,6 +34,11 @@ export interface RetryPolicy {
 
 export interface ParticipantOptions {
   readonly ledger: Ledger;
+  /**
+   * The private key of the identity the ledger submits with: each verdict is signed with it, and
+   * the contract verifies that signature with the submitter's certificate.
+   */
+  readonly signingKey: KeyObject;
   readonly sources: SourceRegistry;
   readonly retry: RetryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -57,6 +67,7 @@ export interface Participant {
 class ParticipantImpl implements Participant {
   readonly mspId: string;
   readonly #ledger: Ledger;
+  readonly #signingKey: KeyObject;
   readonly #sources: SourceRegistry;
   readonly #retry: RetryPolicy;
   readonly #sleep: (ms: number) => Promise<void>;
@@ -67,6 +78,7 @@ class ParticipantImpl implements Participant {
   constructor(options: Readonly<ParticipantOptions>) {
     this.mspId = options.ledger.mspId;
     this.#ledger = options.ledger;
+    this.#signingKey = options.signingKey;
     this.#sources = options.sources;
     this.#retry = options.retry;
     const signal = this.#closing.signal;
@@ -86,11 +98,13 @@ class ParticipantImpl implements Participant {
    * evidence, so it never becomes an invalid verdict.
    */
   async verify(blockId: string): Promise<VerificationResult> {
-    let verdict: VerdictInput | undefined;
+    let verdict: VerdictBody | undefined;
+    let block: StoredFirstBlock;
     for (let attempt = 1; ; attempt++) {
       this.#assertOpen();
       // Each attempt fetches the block again (M6): a failed check is re-run on a fresh copy.
       const view = await this.#ledger.getFirstBlock(blockId);
+      block = view.block;
       const skip = this.#whySkip(view);
       if (skip === 'already-recorded') return { kind: 'already-recorded' };
       if (skip) return { kind: 'skipped', why: skip };
@@ -98,7 +112,7 @@ class ParticipantImpl implements Participant {
       let retryable = true;
       const first = verifyFirstBlock(view.block);
       if (!first.ok) {
-        verdict = failed('BAD_SIGNATURE', '', attempt);
+        verdict = failed('BAD_SIGNATURE', attempt);
       } else {
         const second = await verifyAgainstSource(
           this.#sources,
@@ -115,13 +129,7 @@ class ParticipantImpl implements Participant {
             attempts: attempt,
           };
         } else {
-          verdict = failed(
-            second.reason,
-            second.observedHash,
-            attempt,
-            second.failedRecords,
-            second.differingFields,
-          );
+          verdict = failed(second.reason, attempt, second.failedRecords, second.differingFields);
           retryable = second.retryable;
         }
       }
@@ -137,7 +145,10 @@ class ParticipantImpl implements Participant {
       this.#onRetry(blockId, attempt, verdict.reason);
       await this.#sleep(backoff);
     }
-    return this.#record(blockId, verdict);
+    return this.#record(
+      block,
+      signVerdict(verdictSubjectOf(block, this.mspId), verdict, this.#signingKey),
+    );
   }
 
   /**
@@ -167,7 +178,8 @@ class ParticipantImpl implements Participant {
     return undefined;
   }
 
-  async #record(blockId: string, input: VerdictInput): Promise<VerificationResult> {
+  async #record(block: StoredFirstBlock, input: VerdictInput): Promise<VerificationResult> {
+    const blockId = block.content.id;
     for (let attempt = 1; ; attempt++) {
       this.#assertOpen();
       try {
@@ -196,19 +208,21 @@ class ParticipantImpl implements Participant {
   }
 }
 
-/** A verdict that is not valid: `invalid` on evidence, `unverifiable` on an unreadable source. */
+/**
+ * A verdict that is not valid: `invalid` on evidence, `unverifiable` on an unreadable source. It
+ * carries no hash of what was read: where that differs from the block, its hash would let anyone
+ * guess the values read. The names of the fields that differ say what changed.
+ */
 function failed(
-  reason: VerdictInput['reason'],
-  observedHash: string,
+  reason: VerdictBody['reason'],
   attempts: number,
   failedRecords: number[] = [],
   differingFields: DifferingFields[] = [],
-): VerdictInput {
+): VerdictBody {
   const result = resultOfReason(reason);
   return {
     result,
-    // An abstention observed nothing whole: whatever it read is no part of its verdict.
-    observedHash: result === 'unverifiable' ? '' : observedHash,
+    observedHash: '',
     reason,
     attempts,
     ...(failedRecords.length > 0 ? { failedRecords } : {}),

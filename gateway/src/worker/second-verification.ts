@@ -18,7 +18,10 @@ export interface SecondVerification {
    * `resultOfReason` gives the verdict it makes.
    */
   readonly reason: VerdictReason;
-  /** The batch root of what this participant read, or '' when it could not read every record. */
+  /**
+   * The batch root of what this participant read, or '' when it could not read every record. A
+   * verdict carries it only when it is valid, i.e. equal to the block's batch root.
+   */
   readonly observedHash: string;
   readonly failedRecords: number[];
   /** For the records read but different: which fields differ. */

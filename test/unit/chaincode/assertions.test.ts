@@ -20,7 +20,7 @@ describe('the refusal check', () => {
   async function refusedAfter(write: (ledger: LedgerDouble) => Promise<void>): Promise<string> {
     const org2 = await identityOf('Org2MSP');
     return ledger
-      .submit(org2, 'RecordVerdict', 'no-such-block', invalidVerdict())
+      .recordVerdict(org2, 'no-such-block', invalidVerdict())
       .catch(async (error: unknown) => {
         await write(ledger);
         throw error;
@@ -31,7 +31,7 @@ describe('the refusal check', () => {
     const org2 = await identityOf('Org2MSP');
     await expectRefusedWithoutWrites(
       ledger,
-      ledger.submit(org2, 'RecordVerdict', 'no-such-block', invalidVerdict()),
+      ledger.recordVerdict(org2, 'no-such-block', invalidVerdict()),
       'FIRST_BLOCK_NOT_FOUND',
     );
   });

@@ -130,9 +130,9 @@ describe('first block JSON spliced from canonical parts', () => {
         const { content, contentJson, signature } = newSignedFirstBlock(org1, { records });
         await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
         const views = [await ledger.evaluate(org2, 'GetFirstBlock', 'block-1')];
-        await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+        await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
         views.push(await ledger.evaluate(org3, 'GetFirstBlock', 'block-1'));
-        await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+        await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
         await ledger.submit(org3, 'FinalizeOutcome', 'block-1', '');
         views.push(await ledger.evaluate(org1, 'GetFirstBlock', 'block-1'));
 
@@ -181,7 +181,7 @@ describe('first block JSON spliced from canonical parts', () => {
     it('serves GetFirstBlock of a block stored before its meta key existed', async () => {
       const { content, contentJson, signature } = newSignedFirstBlock(org1, { records: 3 });
       await ledger.submit(org1, 'CreateFirstBlock', contentJson, signature, SALT_SEED);
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
       const withMeta = await ledger.evaluate(org3, 'GetFirstBlock', 'block-1');
       ledger.world.delete(compositeKey('blockmeta', 'block-1'));
 

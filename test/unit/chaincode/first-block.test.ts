@@ -98,6 +98,8 @@ describe('CreateFirstBlock', () => {
       sourceId: 'customers-db',
       deadline: content.deadline,
       batchRoot: content.batchRoot,
+      // What a verdict's signature covers, so that RecordVerdict need not read the block.
+      contentHash: sha256Hex(firstBlockSigningPayload(content)),
       records: 3,
       participants: mspIds(3),
       // Over the voters: Org2 and Org3, ceil(2 × 0.5).

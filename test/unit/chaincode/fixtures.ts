@@ -6,7 +6,7 @@ import type {
   FirstBlockRecord,
   Mode,
   Scheme,
-  VerdictInput,
+  VerdictBody,
 } from '@corroborate/protocol';
 import {
   SCHEME_V1,
@@ -200,8 +200,12 @@ export function newSignedFirstBlock(
   return signFirstBlock(requester, newFirstBlockContent(requester, options));
 }
 
+/**
+ * Verdict bodies, as JSON: what a participant attests before it signs. `LedgerDouble.recordVerdict`
+ * signs one as the participant's worker does.
+ */
 export function validVerdict(content: FirstBlockContent): string {
-  const verdict: VerdictInput = {
+  const verdict: VerdictBody = {
     result: 'valid',
     observedHash: content.batchRoot,
     reason: 'OK',
@@ -210,10 +214,10 @@ export function validVerdict(content: FirstBlockContent): string {
   return JSON.stringify(verdict);
 }
 
-export function invalidVerdict(reason: VerdictInput['reason'] = 'HASH_MISMATCH'): string {
-  const verdict: VerdictInput = {
+export function invalidVerdict(reason: VerdictBody['reason'] = 'HASH_MISMATCH'): string {
+  const verdict: VerdictBody = {
     result: 'invalid',
-    observedHash: reason === 'HASH_MISMATCH' ? 'ab'.repeat(32) : '',
+    observedHash: '',
     reason,
     attempts: 3,
     failedRecords: [0],
@@ -223,10 +227,10 @@ export function invalidVerdict(reason: VerdictInput['reason'] = 'HASH_MISMATCH')
 
 /** An abstention: the participant could not read its source. */
 export function unverifiableVerdict(
-  reason: VerdictInput['reason'] = 'SOURCE_UNAVAILABLE',
+  reason: VerdictBody['reason'] = 'SOURCE_UNAVAILABLE',
   attempts = 40,
 ): string {
-  const verdict: VerdictInput = {
+  const verdict: VerdictBody = {
     result: 'unverifiable',
     observedHash: '',
     reason,

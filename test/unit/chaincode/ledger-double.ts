@@ -6,7 +6,10 @@ import { ChaincodeStub } from 'fabric-shim';
 import ChaincodeFromContract from 'fabric-shim/lib/contract-spi/chaincodefromcontract';
 import type { SinonStub, SinonStubbedInstance } from 'sinon';
 import sinon from 'sinon';
+import { verdictSigningPayload, verdictSubjectOf } from '@corroborate/protocol';
+import type { StoredFirstBlock, VerdictBody } from '@corroborate/protocol';
 import type { TestIdentity } from '../../support/identities';
+import { signPayload } from '../../support/identities';
 
 /** The ChaincodeStub methods the shim calls that its type declarations leave out. */
 export type StubbedChaincodeStub = SinonStubbedInstance<ChaincodeStub> & {
@@ -87,6 +90,54 @@ export class LedgerDouble {
   /** Invokes a transaction and commits its writes if it succeeds; a failure rejects with its message. */
   async submit(identity: TestIdentity, fn: string, ...args: string[]): Promise<string> {
     return this.#invoke(identity, fn, args, true);
+  }
+
+  /**
+   * Signs a verdict (JSON of its body) as `identity`'s worker does, over the block stored under
+   * `blockId` and the verdict, and returns RecordVerdict's argument. For a block not stored, the
+   * signature is over a block of that id with no content; text that is not JSON is left as it is.
+   */
+  signVerdict(identity: TestIdentity, blockId: string, verdictJson: string): string {
+    let body: VerdictBody;
+    try {
+      body = JSON.parse(verdictJson) as VerdictBody;
+    } catch {
+      return verdictJson; // Not JSON: the contract refuses it before any signature matters.
+    }
+    const stored = this.world.get(compositeKey('block', blockId));
+    const subject = stored
+      ? verdictSubjectOf(JSON.parse(stored.toString('utf8')) as StoredFirstBlock, identity.mspId)
+      : {
+          blockId,
+          contentHash: '',
+          participants: [],
+          quorumRatio: '',
+          participant: identity.mspId,
+        };
+    const signature = signPayload(identity, verdictSigningPayload(subject, body));
+    return JSON.stringify({ ...body, signature });
+  }
+
+  /** RecordVerdict as `identity`, its verdict signed as its worker signs it (see signVerdict). */
+  async recordVerdict(
+    identity: TestIdentity,
+    blockId: string,
+    verdictJson: string,
+  ): Promise<string> {
+    return this.submit(
+      identity,
+      'RecordVerdict',
+      blockId,
+      this.signVerdict(identity, blockId, verdictJson),
+    );
+  }
+
+  async recordVerdictJson<T>(
+    identity: TestIdentity,
+    blockId: string,
+    verdictJson: string,
+  ): Promise<T> {
+    return JSON.parse(await this.recordVerdict(identity, blockId, verdictJson)) as T;
   }
 
   /** Invokes a transaction without committing anything, as a query does. */

@@ -77,7 +77,7 @@ describe('FinalizeOutcome', () => {
   });
 
   it('writes nothing while the outcome is pending', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
     const before = ledger.snapshot();
 
     const view = await finalize();
@@ -97,8 +97,8 @@ describe('FinalizeOutcome', () => {
   });
 
   it('records acceptance once valid verdicts reach the threshold, with one event', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
 
     const view = await finalize();
 
@@ -131,19 +131,18 @@ describe('FinalizeOutcome', () => {
   });
 
   it('records rejection once acceptance has become impossible', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
-    await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict('RECORD_NOT_FOUND'));
+    await ledger.recordVerdict(org2, 'block-1', invalidVerdict());
+    await ledger.recordVerdict(org3, 'block-1', invalidVerdict('RECORD_NOT_FOUND'));
 
     expect(await finalize()).to.include({ status: 'rejected', valid: 0, invalid: 2 });
   });
 
   describe('with abstentions', () => {
     it('never rejects on two abstentions and one invalid verdict: the block stays pending, then expires', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', unverifiableVerdict());
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
-      await ledger.submit(
+      await ledger.recordVerdict(org2, 'block-1', unverifiableVerdict());
+      await ledger.recordVerdict(org3, 'block-1', invalidVerdict());
+      await ledger.recordVerdict(
         orgs[3] as TestIdentity,
-        'RecordVerdict',
         'block-1',
         unverifiableVerdict('UNKNOWN_SOURCE'),
       );
@@ -194,14 +193,9 @@ describe('FinalizeOutcome', () => {
     });
 
     it('accepts on the valid verdicts of the others while one voter abstains', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', unverifiableVerdict());
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(
-        orgs[3] as TestIdentity,
-        'RecordVerdict',
-        'block-1',
-        validVerdict(content),
-      );
+      await ledger.recordVerdict(org2, 'block-1', unverifiableVerdict());
+      await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(orgs[3] as TestIdentity, 'block-1', validVerdict(content));
 
       expect(await finalize()).to.include({
         status: 'accepted',
@@ -213,9 +207,9 @@ describe('FinalizeOutcome', () => {
     });
 
     it('rejects only on invalid verdicts: two of three voters, with the third abstaining', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', unverifiableVerdict());
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
-      await ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', invalidVerdict());
+      await ledger.recordVerdict(org2, 'block-1', unverifiableVerdict());
+      await ledger.recordVerdict(org3, 'block-1', invalidVerdict());
+      await ledger.recordVerdict(orgs[3] as TestIdentity, 'block-1', invalidVerdict());
 
       expect(await finalizeWith('Org3MSP', 'Org4MSP')).to.include({
         status: 'rejected',
@@ -225,8 +219,8 @@ describe('FinalizeOutcome', () => {
     });
 
     it('serves an outcome recorded before abstentions existed with no abstention', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
       await finalizeWith('Org2MSP', 'Org3MSP');
       const outcomeKey = key('outcome', 'block-1');
       const stored = JSON.parse(Buffer.from(ledger.world.get(outcomeKey) ?? []).toString()) as {
@@ -244,14 +238,14 @@ describe('FinalizeOutcome', () => {
   });
 
   it('records expiry after the deadline when neither count decided', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
     ledger.advance(86_400_000 + windowMs + 1);
 
     expect(await finalize()).to.include({ status: 'expired', recorded: true, valid: 1 });
   });
 
   it('records no expiry until the deadline plus the time window has passed', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
     // A transaction time this far past the deadline may still be a client's clock set ahead.
     ledger.advance(86_400_000 + windowMs);
 
@@ -262,8 +256,8 @@ describe('FinalizeOutcome', () => {
 
   it('refuses FinalizeOutcome from an organisation outside the snapshot', async () => {
     const outsider = orgs[4] as TestIdentity;
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
 
     await expectRefusedWithoutWrites(ledger, finalize(outsider), 'NOT_A_PARTICIPANT');
   });
@@ -272,26 +266,26 @@ describe('FinalizeOutcome', () => {
     await setUp(1);
     await expectRefusedWithoutWrites(
       ledger,
-      ledger.submit(org1, 'RecordVerdict', 'block-1', validVerdict(content)),
+      ledger.recordVerdict(org1, 'block-1', validVerdict(content)),
       'REQUESTER_VERDICT',
     );
     expect(await finalize()).to.include({ status: 'pending', participants: 0, threshold: 1 });
   });
 
   it('keeps an acceptance reached before the deadline when finalised after it', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
     ledger.advance(5 * 86_400_000);
 
     expect(await finalize()).to.include({ status: 'accepted' });
   });
 
   it('returns the recorded outcome again without writing or announcing it twice', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
     const first = await finalize();
     await expect(
-      ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', invalidVerdict()),
+      ledger.recordVerdict(orgs[3] as TestIdentity, 'block-1', invalidVerdict()),
     ).to.be.rejectedWith(refusal('OUTCOME_RECORDED'));
 
     const second = await finalize(org2);
@@ -303,8 +297,8 @@ describe('FinalizeOutcome', () => {
   });
 
   it('moves the block from pending to its decided status in the listing, with when', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
-    await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict());
+    await ledger.recordVerdict(org2, 'block-1', invalidVerdict());
+    await ledger.recordVerdict(org3, 'block-1', invalidVerdict());
     await finalize();
 
     const pending = await ledger.evaluateJson<{ items: unknown[] }>(
@@ -325,7 +319,7 @@ describe('FinalizeOutcome', () => {
   });
 
   it('reads the meta and every verdict key, never the full block, without a voter list', async () => {
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
 
     await finalize();
     const fromFinalize = reads();
@@ -345,8 +339,8 @@ describe('FinalizeOutcome', () => {
 
   it('serves a block stored before the meta key existed from the block itself', async () => {
     ledger.world.delete(key('blockmeta', 'block-1'));
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
 
     expect(await ledger.evaluateJson(org1, 'GetOutcome', 'block-1')).to.include({
       status: 'accepted',
@@ -375,8 +369,8 @@ describe('FinalizeOutcome', () => {
 
   it("keeps a block's snapshot and threshold when the participant set changes", async () => {
     await changeParticipants(ledger, 'grow', { add: ['Org5MSP', 'Org6MSP'] }, mspIds(3));
-    await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-    await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+    await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
 
     const view = await ledger.evaluateJson<{ block: StoredFirstBlock }>(
       org1,
@@ -388,7 +382,7 @@ describe('FinalizeOutcome', () => {
     // `participants` of an outcome counts the voters: the snapshot without the requester.
     expect(await finalize()).to.include({ status: 'accepted', participants: 3, threshold: 2 });
     await expect(
-      ledger.submit(orgs[4] as TestIdentity, 'RecordVerdict', 'block-1', validVerdict(content)),
+      ledger.recordVerdict(orgs[4] as TestIdentity, 'block-1', validVerdict(content)),
     ).to.be.rejectedWith(refusal('NOT_A_PARTICIPANT'));
   });
 
@@ -396,7 +390,7 @@ describe('FinalizeOutcome', () => {
     // Nine voters: ceil(9 × 0.7) = 7.
     await setUp(10, '0.7');
     for (const org of orgs.slice(1, 8)) {
-      await ledger.submit(org, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org, 'block-1', validVerdict(content));
     }
 
     expect(await finalize()).to.include({ status: 'accepted', threshold: 7 });
@@ -404,14 +398,9 @@ describe('FinalizeOutcome', () => {
 
   describe('with a voter list', () => {
     it('records acceptance from the listed verdicts, reading only their keys', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(
-        orgs[3] as TestIdentity,
-        'RecordVerdict',
-        'block-1',
-        validVerdict(content),
-      );
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(orgs[3] as TestIdentity, 'block-1', validVerdict(content));
 
       const view = await finalizeWith('Org2MSP', 'Org4MSP');
 
@@ -441,8 +430,8 @@ describe('FinalizeOutcome', () => {
     });
 
     it('records rejection once the listed negative verdicts make acceptance impossible', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', invalidVerdict('RECORD_NOT_FOUND'));
+      await ledger.recordVerdict(org2, 'block-1', invalidVerdict());
+      await ledger.recordVerdict(org3, 'block-1', invalidVerdict('RECORD_NOT_FOUND'));
 
       expect(await finalizeWith('Org3MSP', 'Org2MSP')).to.include({
         status: 'rejected',
@@ -452,14 +441,9 @@ describe('FinalizeOutcome', () => {
     });
 
     it('refuses with OUTCOME_PENDING when the listed verdicts do not decide', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', invalidVerdict());
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(
-        orgs[3] as TestIdentity,
-        'RecordVerdict',
-        'block-1',
-        validVerdict(content),
-      );
+      await ledger.recordVerdict(org2, 'block-1', invalidVerdict());
+      await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(orgs[3] as TestIdentity, 'block-1', validVerdict(content));
 
       await expectRefusedWithoutWrites(
         ledger,
@@ -469,7 +453,7 @@ describe('FinalizeOutcome', () => {
     });
 
     it("leaves expiry to a call without a list, which reads every participant's verdict", async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
       ledger.advance(86_400_000 + windowMs + 1);
 
       await expectRefusedWithoutWrites(ledger, finalizeWith('Org2MSP'), 'OUTCOME_PENDING');
@@ -477,15 +461,15 @@ describe('FinalizeOutcome', () => {
     });
 
     it('records an acceptance the listed verdicts reached before the deadline after it', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
       ledger.advance(5 * 86_400_000);
 
       expect(await finalizeWith('Org2MSP', 'Org3MSP')).to.include({ status: 'accepted' });
     });
 
     it('refuses with VERDICT_NOT_FOUND a listed participant that has not recorded', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
 
       await expectRefusedWithoutWrites(
         ledger,
@@ -504,8 +488,8 @@ describe('FinalizeOutcome', () => {
       ['an entry that is not an MSP id', '["Org2MSP",42]'],
     ] as const) {
       it(`refuses ${title} with INVALID_ARGUMENT`, async () => {
-        await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-        await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+        await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+        await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
 
         await expectRefusedWithoutWrites(ledger, finalize(org1, votersJson), 'INVALID_ARGUMENT');
       });
@@ -522,8 +506,8 @@ describe('FinalizeOutcome', () => {
     it('refuses a participant who joined the set after the block was created', async () => {
       const org5 = orgs[4] as TestIdentity;
       await changeParticipants(ledger, 'grow', { add: ['Org5MSP'] }, mspIds(3));
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
 
       await expectRefusedWithoutWrites(
         ledger,
@@ -535,8 +519,8 @@ describe('FinalizeOutcome', () => {
     });
 
     it('returns the recorded outcome to any later call without writing or announcing', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
       const first = await finalizeWith('Org2MSP', 'Org3MSP');
 
       for (const votersJson of ['["Org4MSP"]', '["Org2MSP","Org3MSP"]', '']) {
@@ -548,13 +532,13 @@ describe('FinalizeOutcome', () => {
     });
 
     it('refuses a verdict after the outcome with OUTCOME_RECORDED, leaving the counts', async () => {
-      await ledger.submit(org2, 'RecordVerdict', 'block-1', validVerdict(content));
-      await ledger.submit(org3, 'RecordVerdict', 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org2, 'block-1', validVerdict(content));
+      await ledger.recordVerdict(org3, 'block-1', validVerdict(content));
       const recorded = await finalizeWith('Org2MSP', 'Org3MSP');
 
       await expectRefusedWithoutWrites(
         ledger,
-        ledger.submit(orgs[3] as TestIdentity, 'RecordVerdict', 'block-1', invalidVerdict()),
+        ledger.recordVerdict(orgs[3] as TestIdentity, 'block-1', invalidVerdict()),
         'OUTCOME_RECORDED',
       );
 
@@ -620,7 +604,7 @@ describe('FinalizeOutcome', () => {
                 : unverifiableVerdict();
           // Once the outcome is recorded, later verdicts are refused: it is final.
           const recorded = outcomeEvents().length > 0;
-          const submitted = ledger.submit(org, 'RecordVerdict', 'block-1', verdict);
+          const submitted = ledger.recordVerdict(org, 'block-1', verdict);
           if (recorded) {
             await expect(submitted).to.be.rejectedWith(refusal('OUTCOME_RECORDED'));
             continue;

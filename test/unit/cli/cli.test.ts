@@ -18,6 +18,21 @@ import { config, jsonResponse, newFakeEnvironment, type FakeEnvironment } from '
 
 const record = { id: 7, name: 'Ada', balance: '12.50' };
 
+/** The scenario's consortium as a trust file, its CA certificates inline. */
+function trustFile(scenario: Scenario): string {
+  const organisations = Object.fromEntries(
+    Object.entries(scenario.trust.organisations).map(([mspId, pems]) => [
+      mspId,
+      { caCertificates: [...pems] },
+    ]),
+  );
+  return JSON.stringify({
+    format: 'corroborate-trust-v1',
+    organisations,
+    participants: scenario.trust.participants,
+  });
+}
+
 describe('the corroborate CLI', () => {
   const sandbox = sinon.createSandbox();
   let cli: FakeEnvironment;
@@ -149,8 +164,119 @@ describe('the corroborate CLI', () => {
       const pending = await newScenario({ results: ['valid', undefined, undefined, undefined] });
       const built = await buildReceipt(newFakeLedger(pending), 'req-accounts-1');
       cli.files.set('r.json', serializeReceipt(built));
+      cli.files.set('trust.json', trustFile(scenario));
       expect(await runCli(['receipt', 'verify', 'r.json'], cli)).to.equal(0);
       expect(await runCli(['receipt', 'verify', 'r.json', '--require-accepted'], cli)).to.equal(1);
+      const trusted = ['receipt', 'verify', 'r.json', '--trust', 'trust.json'];
+      expect(await runCli([...trusted, '--require-accepted'], cli)).to.equal(1);
+      expect(cli.out()).to.include('not proven accepted: the outcome is pending, not accepted');
+    });
+
+    describe('--trust', () => {
+      beforeEach(() => {
+        cli.files.set('r.json', serializeReceipt(receipt));
+        cli.files.set('trust.json', trustFile(scenario));
+      });
+
+      it('proves the consensus of an accepted receipt, and --require-accepted then succeeds', async () => {
+        const args = ['receipt', 'verify', 'r.json', '--trust', 'trust.json'];
+        expect(await runCli(args, cli)).to.equal(0);
+        expect(cli.out()).to.match(
+          /^ok {4}certificateChain: issued by CN=ca\.Org1MSP.*, a CA of Org1MSP in the trust file$/m,
+        );
+        expect(cli.out()).to.match(/^ok {4}verdictCertificates: 2 verdict certificate/m);
+        expect(cli.out()).to.match(
+          /^ok {4}consensus: accepted: 2 valid and 0 invalid verdict\(s\) signed by trusted voters; threshold 2 of 4/m,
+        );
+        expect(cli.out()).to.include(
+          'receipt valid: request req-accounts-1 is accepted, and the consensus is proven',
+        );
+        expect(await runCli([...args, '--require-accepted'], cli)).to.equal(0);
+      });
+
+      it('fails --require-accepted without a trust file, and says what is unproven', async () => {
+        expect(await runCli(['receipt', 'verify', 'r.json'], cli)).to.equal(0);
+        expect(cli.out()).to.match(/^-- {4}consensus: unproven: no trust file/m);
+        expect(cli.out()).to.include(
+          'receipt valid: request req-accounts-1 is accepted; consensus unproven',
+        );
+
+        const required = newFakeEnvironment(sandbox);
+        required.files.set('r.json', serializeReceipt(receipt));
+        expect(
+          await runCli(['receipt', 'verify', 'r.json', '--require-accepted'], required),
+        ).to.equal(1);
+        expect(required.out()).to.match(/^FAIL {2}consensus: unproven: no trust file/m);
+        expect(required.out()).to.include(
+          'not proven accepted: the consensus is unproven: no trust file',
+        );
+      });
+
+      it('reports the consensus and the requirement with --json', async () => {
+        const args = ['--json', 'receipt', 'verify', 'r.json', '--trust', 'trust.json'];
+        expect(await runCli([...args, '--require-accepted'], cli)).to.equal(0);
+        const output = JSON.parse(cli.out()) as Record<string, unknown>;
+        expect(output).to.deep.include({
+          valid: true,
+          status: 'accepted',
+          format: 'corroborate-receipt-v2',
+          requireAccepted: { ok: true, detail: 'accepted, and the consensus is proven' },
+        });
+        expect(output.consensus).to.include({ proven: true });
+      });
+
+      it('reads CA certificate files named relative to the trust file', async () => {
+        const organisations = Object.fromEntries(
+          Object.keys(scenario.trust.organisations).map((mspId) => [
+            mspId,
+            { caCertificates: [`cas/${mspId}.pem`] },
+          ]),
+        );
+        for (const [mspId, pems] of Object.entries(scenario.trust.organisations)) {
+          cli.files.set(join('consortium', 'cas', `${mspId}.pem`), pems.join('\n'));
+        }
+        cli.files.set(
+          join('consortium', 'trust.json'),
+          JSON.stringify({ format: 'corroborate-trust-v1', organisations, minParticipants: 5 }),
+        );
+        const args = ['receipt', 'verify', 'r.json', '--trust', join('consortium', 'trust.json')];
+        expect(await runCli([...args, '--require-accepted'], cli)).to.equal(0);
+      });
+
+      it('refuses a trust file it cannot use as a usage error, naming what is wrong', async () => {
+        const cases: [string, string][] = [
+          ['{', 'not JSON'],
+          [
+            JSON.stringify({ format: 'corroborate-trust-v1', organisations: {} }),
+            '/organisations must NOT have fewer than 1 properties',
+          ],
+          [
+            JSON.stringify({
+              format: 'corroborate-trust-v1',
+              organisations: { Org1MSP: { caCertificates: ['missing.pem'] } },
+              participants: ['Org1MSP'],
+            }),
+            '/organisations/Org1MSP/caCertificates/0: cannot read missing.pem',
+          ],
+        ];
+        for (const [text, message] of cases) {
+          const env = newFakeEnvironment(sandbox);
+          env.files.set('r.json', serializeReceipt(receipt));
+          env.files.set('bad.json', text);
+          expect(
+            await runCli(['receipt', 'verify', 'r.json', '--trust', 'bad.json'], env),
+          ).to.equal(2);
+          expect(env.err()).to.include('error: --trust: trust file bad.json: ');
+          expect(env.err()).to.include(message);
+        }
+      });
+
+      it('takes either --ca or --trust, not both', async () => {
+        cli.files.set('ca.pem', scenario.authority.certificate);
+        const args = ['receipt', 'verify', 'r.json', '--trust', 'trust.json', '--ca', 'ca.pem'];
+        expect(await runCli(args, cli)).to.equal(2);
+        expect(cli.err()).to.include('--ca and --trust: give one');
+      });
     });
   });
 

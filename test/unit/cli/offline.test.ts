@@ -99,6 +99,34 @@ describe('the offline commands', () => {
     expect(onlineOnlyIn(run)).to.deep.equal([]);
   });
 
+  it('verify a receipt against a consortium trust file without loading them either', async () => {
+    const scenario = await newScenario();
+    const receipt = await buildReceipt(newFakeLedger(scenario), 'req-accounts-1');
+    const file = join(folder, 'receipt-trusted.json');
+    const trust = join(folder, 'trust.json');
+    writeFileSync(file, serializeReceipt(receipt));
+    const organisations = Object.fromEntries(
+      Object.entries(scenario.trust.organisations).map(([mspId, pems]) => [
+        mspId,
+        { caCertificates: [...pems] },
+      ]),
+    );
+    writeFileSync(
+      trust,
+      JSON.stringify({
+        format: 'corroborate-trust-v1',
+        organisations,
+        participants: scenario.trust.participants,
+      }),
+    );
+
+    const run = runNode([cli, 'receipt', 'verify', file, '--trust', trust, '--require-accepted']);
+
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.include('is accepted, and the consensus is proven');
+    expect(onlineOnlyIn(run)).to.deep.equal([]);
+  });
+
   it('are judged by a recorder that does see Fabric, gRPC and drivers when a process loads them', () => {
     const run = runNode(['-e', "require('@hyperledger/fabric-gateway'); require('pg')"]);
 

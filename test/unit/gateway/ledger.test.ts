@@ -107,6 +107,7 @@ describe('ledger facade: waiting for commits', () => {
     observedHash: '',
     reason: 'SOURCE_UNAVAILABLE',
     attempts: 3,
+    signature: Buffer.alloc(70, 1).toString('base64'),
   };
   const submissions: Array<[string, (ledger: Ledger) => Promise<{ transactionId: string }>]> = [
     [

@@ -3,6 +3,8 @@ import {
   ABSTENTION_REASONS,
   EVIDENCE_REASONS,
   LIMITS,
+  maxVerdictSignatureChars,
+  parseVerdictBody,
   parseVerdictInput,
   resultOfReason,
   RuleError,
@@ -12,24 +14,39 @@ import {
 
 const observedHash = sha256Hex('batch');
 
-describe('parseVerdictInput', () => {
+describe('parseVerdictBody', () => {
   it('names observedHash when it is not text', () => {
     expect(() =>
-      parseVerdictInput({ result: 'valid', observedHash: 7, reason: 'OK', attempts: 1 }),
+      parseVerdictBody({ result: 'valid', observedHash: 7, reason: 'OK', attempts: 1 }),
     ).to.throw(/^INVALID_ARGUMENT: observedHash: /);
   });
 
   it('accepts a valid verdict and an invalid one with failed records', () => {
     const valid = { result: 'valid', observedHash, reason: 'OK', attempts: 1 };
-    expect(parseVerdictInput(valid)).to.deep.equal(valid);
+    expect(parseVerdictBody(valid)).to.deep.equal(valid);
     const invalid = {
       result: 'invalid',
-      observedHash,
+      observedHash: '',
       reason: 'HASH_MISMATCH',
       attempts: 3,
       failedRecords: [0, 4],
     };
-    expect(parseVerdictInput(invalid, 5)).to.deep.equal(invalid);
+    expect(parseVerdictBody(invalid, 5)).to.deep.equal(invalid);
+  });
+
+  it('refuses an invalid or unverifiable verdict that carries a hash of what was read', () => {
+    for (const [result, reason] of [
+      ['invalid', 'HASH_MISMATCH'],
+      ['invalid', 'RECORD_NOT_FOUND'],
+      ['unverifiable', 'SOURCE_UNAVAILABLE'],
+    ] as const) {
+      expect(() =>
+        parseVerdictBody({ result, observedHash, reason, attempts: 3, failedRecords: [0] }),
+      ).to.throw(
+        RuleError,
+        `INVALID_ARGUMENT: observedHash: must be '' for an ${result} verdict: only a valid verdict carries the root it observed`,
+      );
+    }
   });
 
   it('accepts an abstention: unverifiable with its reason, having observed nothing whole', () => {
@@ -41,7 +58,7 @@ describe('parseVerdictInput', () => {
         attempts: 900,
         failedRecords: [0, 1],
       };
-      expect(parseVerdictInput(unread, 2)).to.deep.equal(unread);
+      expect(parseVerdictBody(unread, 2)).to.deep.equal(unread);
     }
   });
 
@@ -59,29 +76,32 @@ describe('parseVerdictInput', () => {
   it('refuses an outage recorded as evidence, and evidence recorded as an abstention', () => {
     for (const reason of ABSTENTION_REASONS) {
       expect(() =>
-        parseVerdictInput({ result: 'invalid', observedHash: '', reason, attempts: 4 }),
+        parseVerdictBody({ result: 'invalid', observedHash: '', reason, attempts: 4 }),
       ).to.throw(RuleError, /^INVALID_ARGUMENT: reason: .* is no evidence against the record/);
     }
     for (const reason of EVIDENCE_REASONS) {
       expect(() =>
-        parseVerdictInput({ result: 'unverifiable', observedHash: '', reason, attempts: 1 }),
+        parseVerdictBody({ result: 'unverifiable', observedHash: '', reason, attempts: 1 }),
       ).to.throw(RuleError, /^INVALID_ARGUMENT: reason: .* is evidence against the record/);
     }
     expect(() =>
-      parseVerdictInput({ result: 'unverifiable', observedHash: '', reason: 'OK', attempts: 1 }),
+      parseVerdictBody({ result: 'unverifiable', observedHash: '', reason: 'OK', attempts: 1 }),
     ).to.throw(RuleError, /^INVALID_ARGUMENT: reason: must not be 'OK' for an unverifiable/);
     expect(() =>
-      parseVerdictInput({
+      parseVerdictBody({
         result: 'unverifiable',
         observedHash,
         reason: 'SOURCE_UNAVAILABLE',
         attempts: 1,
       }),
     ).to.throw(RuleError, /^INVALID_ARGUMENT: observedHash: must be '' for an unverifiable/);
+    expect(() =>
+      parseVerdictBody({ result: 'invalid', observedHash, reason: 'HASH_MISMATCH', attempts: 1 }),
+    ).to.throw(RuleError, /^INVALID_ARGUMENT: observedHash: must be '' for an invalid/);
   });
 
   it('refuses inconsistent and malformed verdicts with the offending field', () => {
-    const base = { result: 'invalid', observedHash, reason: 'HASH_MISMATCH', attempts: 1 };
+    const base = { result: 'invalid', observedHash: '', reason: 'HASH_MISMATCH', attempts: 1 };
     const cases: [unknown, RegExp][] = [
       [null, /^INVALID_ARGUMENT: \$: must be an object$/],
       [{ ...base, extra: true }, /^INVALID_ARGUMENT: extra: unknown field$/],
@@ -121,19 +141,19 @@ describe('parseVerdictInput', () => {
       ],
     ];
     for (const [input, expected] of cases) {
-      expect(() => parseVerdictInput(input), JSON.stringify(input)).to.throw(RuleError, expected);
+      expect(() => parseVerdictBody(input), JSON.stringify(input)).to.throw(RuleError, expected);
     }
   });
 
   it('accepts a valid verdict with an empty list of failed records', () => {
     const valid = { result: 'valid', observedHash, reason: 'OK', attempts: 1, failedRecords: [] };
-    expect(parseVerdictInput(valid)).to.deep.equal(valid);
+    expect(parseVerdictBody(valid)).to.deep.equal(valid);
   });
 
   it('keeps the fields a participant names for its failed records', () => {
     const verdict = {
       result: 'invalid',
-      observedHash,
+      observedHash: '',
       reason: 'HASH_MISMATCH',
       attempts: 2,
       failedRecords: [0, 2],
@@ -142,13 +162,13 @@ describe('parseVerdictInput', () => {
         { record: 2, fields: ['id'] },
       ],
     };
-    expect(parseVerdictInput(verdict, 3)).to.deep.equal(verdict);
+    expect(parseVerdictBody(verdict, 3)).to.deep.equal(verdict);
   });
 
   it('refuses differing fields that name no failed record or are out of order', () => {
     const base = {
       result: 'invalid',
-      observedHash,
+      observedHash: '',
       reason: 'HASH_MISMATCH',
       attempts: 1,
       failedRecords: [1, 3],
@@ -184,19 +204,50 @@ describe('parseVerdictInput', () => {
       ],
     ];
     for (const [input, expected] of cases) {
-      expect(() => parseVerdictInput(input), JSON.stringify(input)).to.throw(RuleError, expected);
+      expect(() => parseVerdictBody(input), JSON.stringify(input)).to.throw(RuleError, expected);
     }
   });
 
   it('refuses failed record indices beyond the batch', () => {
     const verdict = {
       result: 'invalid',
-      observedHash,
+      observedHash: '',
       reason: 'RECORD_NOT_FOUND',
       attempts: 1,
       failedRecords: [3],
     };
-    expect(() => parseVerdictInput(verdict, 3)).to.throw(/^INVALID_ARGUMENT: failedRecords\[0\]: /);
-    expect(parseVerdictInput(verdict, 4).failedRecords).to.deep.equal([3]);
+    expect(() => parseVerdictBody(verdict, 3)).to.throw(/^INVALID_ARGUMENT: failedRecords\[0\]: /);
+    expect(parseVerdictBody(verdict, 4).failedRecords).to.deep.equal([3]);
+  });
+});
+
+describe('parseVerdictInput', () => {
+  const body = { result: 'valid', observedHash, reason: 'OK', attempts: 1 };
+  const signature = Buffer.alloc(71, 7).toString('base64');
+
+  it('takes the body and its signature', () => {
+    expect(parseVerdictInput({ ...body, signature })).to.deep.equal({ ...body, signature });
+  });
+
+  it('refuses a verdict without a signature, or one that is not base64 of a bounded length', () => {
+    const cases: [unknown, string][] = [
+      [body, 'INVALID_ARGUMENT: signature: is required'],
+      [{ ...body, signature: 7 }, 'INVALID_ARGUMENT: signature: must be a string'],
+      ...['', 'not base64!', 'A'.repeat(maxVerdictSignatureChars + 4)].map(
+        (bad): [unknown, string] => [
+          { ...body, signature: bad },
+          `INVALID_ARGUMENT: signature: must be standard base64 of 1..${maxVerdictSignatureChars} characters`,
+        ],
+      ),
+    ];
+    for (const [input, message] of cases) {
+      expect(() => parseVerdictInput(input), JSON.stringify(input)).to.throw(RuleError, message);
+    }
+  });
+
+  it('checks the body by the same rules', () => {
+    expect(() =>
+      parseVerdictInput({ ...body, result: 'invalid', reason: 'HASH_MISMATCH', signature }),
+    ).to.throw(RuleError, /^INVALID_ARGUMENT: observedHash: must be '' for an invalid verdict/);
   });
 });

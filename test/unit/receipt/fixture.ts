@@ -8,8 +8,13 @@ import {
   SCHEME_V1,
   SCHEME_V2,
   sha256Hex,
+  thresholdFor,
+  verdictSigningPayload,
+  verdictSubjectOf,
   type FirstBlockContent,
+  type VerdictBody,
 } from '@corroborate/protocol';
+import type { ConsortiumTrust } from '../../../gateway/src/receipt';
 import type { Ledger } from '../../../gateway/src/fabric/ledger';
 import type { FirstBlockView, OutcomeView, StoredFirstBlock, Verdict } from '@corroborate/protocol';
 import {
@@ -38,7 +43,13 @@ export const rows = [
 
 export interface Scenario {
   readonly requester: TestIdentity;
+  /** Org1's CA, which issued the requester's certificate. */
   readonly authority: TestAuthority;
+  /** Each participant's CA, and the client identity it issued, which signs its verdicts. */
+  readonly authorities: ReadonlyMap<string, TestAuthority>;
+  readonly members: ReadonlyMap<string, TestIdentity>;
+  /** The consortium's trust: every participant's CA, and the snapshot as the expected set. */
+  readonly trust: ConsortiumTrust;
   readonly view: FirstBlockView;
   readonly blockNumbers: Map<string, bigint>;
 }
@@ -53,12 +64,40 @@ export interface ScenarioOptions {
   readonly expiredAt?: string;
   /** A corroborate-v2 block with this salt seed; corroborate-v1 without one. */
   readonly saltSeed?: string;
+  /** Leave the verdicts unsigned, as a ledger recorded them before verdicts were signed. */
+  readonly unsigned?: boolean;
+  /** Who signs the block as requester Org1MSP: Org1's client, issued by Org1's CA, by default. */
+  readonly requester?: TestIdentity;
+  /** The block's snapshot, its requester first (default `participants`). */
+  readonly participants?: readonly string[];
+  /** Who signs each participant's verdict, where not its own client identity. */
+  readonly signers?: ReadonlyMap<string, TestIdentity>;
+  /** The snapshot's quorum ratio (default 0.5). */
+  readonly quorumRatio?: string;
 }
+
+/** Each participant's CA and client identity, made once: key generation is slow. */
+const consortium = (async () => {
+  const authorities = new Map<string, TestAuthority>();
+  const members = new Map<string, TestIdentity>();
+  for (const mspId of participants) {
+    const authority = await newAuthority(mspId);
+    authorities.set(mspId, authority);
+    members.set(mspId, await authority.issue(mspId));
+  }
+  return { authorities, members };
+})();
 
 /** A first block, its verdicts and its outcome, built with the real rule and a real signature. */
 export async function newScenario(options: ScenarioOptions = {}): Promise<Scenario> {
-  const authority = await newAuthority('Org1MSP');
-  const requester = await authority.issue('Org1MSP');
+  const { authorities, members } = await consortium;
+  const authority = authorities.get('Org1MSP') as TestAuthority;
+  const requester = options.requester ?? members.get('Org1MSP');
+  if (requester === undefined) throw new Error('no client identity of Org1MSP');
+  const snapshot = [...(options.participants ?? participants)];
+  const others = snapshot.slice(1);
+  const quorumRatio = options.quorumRatio ?? '0.5';
+  const threshold = thresholdFor(others.length, quorumRatio) as number;
   const hashOnly = options.hashOnly ?? false;
   const salts = options.saltSeed === undefined ? undefined : saltsFromSeed(options.saltSeed);
   const records = rows.map((row, index) => {
@@ -93,9 +132,9 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
     signature: signPayload(requester, payload),
     requesterCertificate: requester.certificate,
     contentHash: sha256Hex(payload),
-    participants,
-    threshold: 2,
-    quorumRatio: '0.5',
+    participants: snapshot,
+    threshold,
+    quorumRatio,
     createdAt: '2025-06-01T10:00:00.123456789Z',
     txId: txIdOf('create'),
     ...(options.saltSeed === undefined ? {} : { saltSeed: options.saltSeed }),
@@ -104,13 +143,11 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
   const results = options.results ?? ['valid', 'valid', undefined, undefined];
   const verdicts: Verdict[] = [];
   results.forEach((result, index) => {
-    const participant = voters[index];
+    const participant = others[index];
     if (result === undefined || participant === undefined) return;
     const txId = txIdOf(`verdict:${participant}`);
     blockNumbers.set(txId, BigInt(8 + index));
-    verdicts.push({
-      blockId: content.id,
-      participant,
+    const body: VerdictBody = {
       result,
       observedHash: result === 'valid' ? content.batchRoot : '',
       reason: (
@@ -118,6 +155,18 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
       )[result],
       attempts: { valid: 1, invalid: 4, unverifiable: 900 }[result],
       failedRecords: [],
+    };
+    const signer = (options.signers?.get(participant) ?? members.get(participant)) as TestIdentity;
+    const signature = signPayload(
+      signer,
+      verdictSigningPayload(verdictSubjectOf(block, participant), body),
+    );
+    verdicts.push({
+      blockId: content.id,
+      participant,
+      ...body,
+      failedRecords: [],
+      ...(options.unsigned ? {} : { signature, signerCertificate: signer.certificate }),
       recordedAt: `2025-06-01T10:00:0${index + 1}.5Z`,
       txId,
     });
@@ -126,7 +175,12 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
   const valid = count('valid');
   const invalid = count('invalid');
   const unverifiable = count('unverifiable');
-  const decided = valid >= 2 ? 'accepted' : invalid > 2 ? 'rejected' : 'pending';
+  const decided =
+    valid >= threshold
+      ? 'accepted'
+      : invalid > 0 && invalid > others.length - threshold
+        ? 'rejected'
+        : 'pending';
   const status = options.expiredAt === undefined ? decided : 'expired';
   const recorded = (options.recorded ?? true) && status !== 'pending';
   const outcome: OutcomeView = recorded
@@ -136,14 +190,36 @@ export async function newScenario(options: ScenarioOptions = {}): Promise<Scenar
         valid,
         invalid,
         unverifiable,
-        participants: voters.length,
-        threshold: 2,
+        participants: others.length,
+        threshold,
         decidedAt: options.expiredAt ?? '2025-06-01T10:00:05Z',
         txId: txIdOf('outcome'),
       }
-    : { status, recorded, valid, invalid, unverifiable, participants: voters.length, threshold: 2 };
+    : {
+        status,
+        recorded,
+        valid,
+        invalid,
+        unverifiable,
+        participants: others.length,
+        threshold,
+      };
   if (recorded) blockNumbers.set(txIdOf('outcome'), 20n);
-  return { requester, authority, view: { block, verdicts, outcome }, blockNumbers };
+  const trust: ConsortiumTrust = {
+    organisations: Object.fromEntries(
+      [...authorities].map(([mspId, each]) => [mspId, [each.certificate]]),
+    ),
+    participants,
+  };
+  return {
+    requester,
+    authority,
+    authorities,
+    members,
+    trust,
+    view: { block, verdicts, outcome },
+    blockNumbers,
+  };
 }
 
 function unused(name: string): () => never {

@@ -18,8 +18,16 @@ import {
   type Receipt,
   type ReceiptVerification,
 } from '../../../gateway/src/receipt';
-import { newAuthority } from '../../support/identities';
-import { newFakeLedger, newScenario, participants, txIdOf, voters, type Scenario } from './fixture';
+import { newAuthority, newIdentity, type TestAuthority } from '../../support/identities';
+import {
+  newFakeLedger,
+  newScenario,
+  participants,
+  txIdOf,
+  voters,
+  type Scenario,
+  type ScenarioOptions,
+} from './fixture';
 
 use(chaiAsPromised);
 
@@ -59,7 +67,7 @@ describe('receipts', () => {
 
   describe('buildReceipt', () => {
     it('copies the block, verdicts and outcome with the ledger block number of each transaction', () => {
-      expect(receipt.format).to.equal('corroborate-receipt-v1');
+      expect(receipt.format).to.equal('corroborate-receipt-v2');
       expect(receipt.channel).to.equal('corroborate');
       expect(receipt.block.blockNumber).to.equal('7');
       expect(receipt.block.content).to.deep.equal(scenario.view.block.content);
@@ -152,6 +160,7 @@ describe('receipts', () => {
         'batchRoot',
         'participants',
         'verdicts',
+        'verdictSignatures',
         'outcome',
         'proofs',
       ]);
@@ -240,7 +249,12 @@ describe('receipts', () => {
           copy.verdicts[0].result = 'invalid';
         });
         const verification = verifyReceipt(relabelled);
-        expect(failedChecks(verification)).to.deep.equal(['verdicts', 'outcome']);
+        // Its participant signed the abstention: relabelled, it no longer verifies either.
+        expect(failedChecks(verification)).to.deep.equal([
+          'verdicts',
+          'verdictSignatures',
+          'outcome',
+        ]);
         expect(verification.checks.find((check) => check.name === 'verdicts')?.detail).to.match(
           /verdicts\[0\]: INVALID_ARGUMENT: reason: SOURCE_UNAVAILABLE is no evidence/,
         );
@@ -344,7 +358,7 @@ describe('receipts', () => {
 
     it('refuses any edit that keeps the old digest', () => {
       const copy = JSON.parse(JSON.stringify(receipt)) as Mutable;
-      copy.verdicts[0].attempts = 2;
+      copy.outcome.decidedAt = '2025-06-01T10:00:06Z';
       expect(failedChecks(verifyReceipt(copy))).to.deep.equal(['digest']);
     });
 
@@ -368,7 +382,8 @@ describe('receipts', () => {
         (copy) => {
           copy.block.contentHash = sha256Hex('other');
         },
-        ['contentHash'],
+        // Each verdict is signed over the content hash too.
+        ['contentHash', 'verdictSignatures'],
       ],
       [
         'a lowered threshold',
@@ -383,22 +398,23 @@ describe('receipts', () => {
         (copy) => {
           copy.verdicts[1].participant = 'Org9MSP';
         },
-        // The outcome's counts no longer match the voters' verdicts either.
-        ['verdicts', 'outcome'],
+        // The outcome's counts no longer match the voters' verdicts either, and Org3 signed as
+        // itself.
+        ['verdicts', 'verdictSignatures', 'outcome'],
       ],
       [
         'a second verdict from one participant',
         (copy) => {
           copy.verdicts[1].participant = copy.verdicts[0].participant;
         },
-        ['verdicts', 'outcome'],
+        ['verdicts', 'verdictSignatures', 'outcome'],
       ],
       [
         'a valid verdict on another batch root',
         (copy) => {
           copy.verdicts[0].observedHash = sha256Hex('x');
         },
-        ['verdicts'],
+        ['verdicts', 'verdictSignatures'],
       ],
       [
         'a verdict after the deadline',
@@ -414,7 +430,7 @@ describe('receipts', () => {
           copy.verdicts[1].reason = 'HASH_MISMATCH';
           copy.verdicts[1].observedHash = '';
         },
-        ['outcome'],
+        ['verdictSignatures', 'outcome'],
       ],
       [
         'an inflated count',
@@ -455,7 +471,7 @@ describe('receipts', () => {
       [
         'another format',
         (copy) => {
-          copy.format = 'corroborate-receipt-v2';
+          copy.format = 'corroborate-receipt-v3';
         },
         ['format'],
       ],
@@ -491,6 +507,296 @@ describe('receipts', () => {
         copy.proofs = [{ record: 'x' }];
       });
       expect(verifyReceipt(broken).valid).to.be.false;
+    });
+  });
+
+  describe('against a consortium trust file', () => {
+    const proven = (verification: ReceiptVerification) => verification.consensus;
+    const detailOf = (verification: ReceiptVerification, name: string) =>
+      verification.checks.find((check) => check.name === name)?.detail;
+
+    /** A receipt built from the ledger, as a member's gateway serves it. */
+    async function receiptOf(options: ScenarioOptions): Promise<Receipt> {
+      return buildReceipt(newFakeLedger(await newScenario(options)), 'req-accounts-1');
+    }
+
+    it("proves a genuine accepted receipt: every certificate from its own organisation's CA, and the threshold of trusted voters signed valid verdicts", () => {
+      const verification = verifyReceipt(receipt, { trust: scenario.trust });
+
+      expect(failedChecks(verification)).to.deep.equal([]);
+      expect(verification).to.include({ valid: true, status: 'accepted' });
+      expect(verification.consensus).to.deep.equal({
+        proven: true,
+        detail:
+          'accepted: 2 valid and 0 invalid verdict(s) signed by trusted voters; threshold 2 of 4 voter(s) in the trusted set of 5 at ratio 0.5',
+      });
+      expect(verification.checks.map((check) => check.name)).to.include.members([
+        'certificateChain',
+        'verdictSignatures',
+        'verdictCertificates',
+        'consensus',
+      ]);
+    });
+
+    it('leaves the consensus unproven without a trust file, however consistent the receipt', () => {
+      const verification = verifyReceipt(receipt);
+      expect(verification.valid).to.be.true;
+      expect(proven(verification)).to.deep.equal({
+        proven: false,
+        detail:
+          "unproven: no trust file, so nothing ties the requester's and the verdicts' certificates to their organisations",
+      });
+      expect(verification.checks.map((check) => check.name)).to.not.include('consensus');
+    });
+
+    it('does not verify a rejected receipt rewritten to accepted with its digest recomputed', async () => {
+      const rejected = await receiptOf({ results: ['invalid', 'invalid', 'invalid', undefined] });
+      expect(verifyReceipt(rejected, { trust: scenario.trust }).consensus.proven).to.be.true;
+      const forged = edited(rejected, (copy) => {
+        for (const verdict of copy.verdicts) {
+          Object.assign(verdict, {
+            result: 'valid',
+            reason: 'OK',
+            observedHash: copy.block.content.batchRoot,
+            attempts: 1,
+          });
+        }
+        Object.assign(copy.outcome, { status: 'accepted', valid: 3, invalid: 0 });
+      });
+
+      for (const options of [{}, { trust: scenario.trust }]) {
+        const verification = verifyReceipt(forged, options);
+        expect(verification.valid).to.be.false;
+        expect(failedChecks(verification)).to.include('verdictSignatures');
+        expect(verification.consensus.proven).to.be.false;
+      }
+    });
+
+    it("does not prove a pending receipt made accepted with a verdict its forger signed under another organisation's name", async () => {
+      const forger = await newIdentity('Org3MSP');
+      const forged = await receiptOf({
+        results: ['valid', 'valid', undefined, undefined],
+        signers: new Map([['Org3MSP', forger]]),
+      });
+
+      // Self-consistent: only the trust file shows that Org3's CA never issued that certificate.
+      const alone = verifyReceipt(forged);
+      expect(alone).to.include({ valid: true, status: 'accepted' });
+      expect(alone.consensus.proven).to.be.false;
+
+      const verification = verifyReceipt(forged, { trust: scenario.trust });
+      expect(failedChecks(verification)).to.deep.equal(['verdictCertificates', 'consensus']);
+      expect(detailOf(verification, 'verdictCertificates')).to.match(
+        /^the verdict of Org3MSP: CN=user1@Org3MSP, .* is not issued by a CA of Org3MSP in the trust file$/,
+      );
+    });
+
+    it("refuses a verdict certificate issued by another organisation's CA", async () => {
+      const impostor = await (scenario.authorities.get('Org3MSP') as TestAuthority).issue(
+        'Org2MSP',
+      );
+      const forged = await receiptOf({ signers: new Map([['Org2MSP', impostor]]) });
+
+      const verification = verifyReceipt(forged, { trust: scenario.trust });
+
+      expect(failedChecks(verification)).to.deep.equal(['verdictCertificates', 'consensus']);
+    });
+
+    it('refuses an Org2-issued certificate presented as requester Org1MSP', async () => {
+      const org2Ca = scenario.authorities.get('Org2MSP') as TestAuthority;
+      const claimant = await org2Ca.issue('Org1MSP');
+      const forged = await receiptOf({ requester: claimant });
+
+      const verification = verifyReceipt(forged, { trust: scenario.trust });
+
+      expect(failedChecks(verification)).to.deep.equal(['certificateChain']);
+      expect(detailOf(verification, 'certificateChain')).to.equal(
+        'CN=user1@Org1MSP, O=Org1MSP is not issued by a CA of Org1MSP in the trust file',
+      );
+      expect(verification.consensus.proven).to.be.false;
+      // A CA list that is not tied to the requester's organisation would have let it pass.
+      expect(
+        failedChecks(verifyReceipt(forged, { trustedCertificates: [org2Ca.certificate] })),
+      ).to.deep.equal([]);
+    });
+
+    it('refuses a self-signed key claiming Org1MSP in a made-up consortium against the real trust file', async () => {
+      const self = await newIdentity('Org1MSP');
+      const accomplice = await newIdentity('MadeUpMSP');
+      const forged = await receiptOf({
+        requester: self,
+        participants: ['Org1MSP', 'MadeUpMSP'],
+        signers: new Map([['MadeUpMSP', accomplice]]),
+        results: ['valid'],
+      });
+      expect(verifyReceipt(forged)).to.include({ valid: true, status: 'accepted' });
+
+      const verification = verifyReceipt(forged, { trust: scenario.trust });
+
+      expect(failedChecks(verification)).to.deep.equal(['certificateChain', 'consensus']);
+      expect(detailOf(verification, 'verdictCertificates')).to.equal(
+        "0 verdict certificate(s) issued by their own organisation's CA; MadeUpMSP not in the trust file, not counted",
+      );
+      expect(detailOf(verification, 'consensus')).to.equal(
+        'accepted is unproven: 0 valid and 0 invalid verdict(s) signed by trusted voters; threshold 2 of 4 voter(s) in the trusted set of 5 at ratio 0.5',
+      );
+
+      // A consortium of the requester alone accepts nothing, whoever signs.
+      const alone = await receiptOf({ requester: self, participants: ['Org1MSP'], results: [] });
+      expect(alone.outcome.status).to.equal('pending');
+      const claimed = edited(alone, (copy) => {
+        Object.assign(copy.outcome, {
+          status: 'accepted',
+          recorded: true,
+          decidedAt: '2025-06-01T10:00:05Z',
+          txId: txIdOf('outcome'),
+          blockNumber: '20',
+        });
+      });
+      expect(failedChecks(verifyReceipt(claimed, { trust: scenario.trust }))).to.include.members([
+        'certificateChain',
+        'outcome',
+        'consensus',
+      ]);
+    });
+
+    it('computes the threshold over the trusted set, not the snapshot', async () => {
+      const org6 = await newAuthority('Org6MSP');
+      const larger = {
+        organisations: { ...scenario.trust.organisations, Org6MSP: [org6.certificate] },
+        participants: [...participants, 'Org6MSP'],
+      };
+      // Five voters: ceil(5 × 0.5) = 3 valid verdicts are needed, and the receipt has two.
+      const verification = verifyReceipt(receipt, { trust: larger });
+      expect(failedChecks(verification)).to.deep.equal(['consensus']);
+      expect(detailOf(verification, 'consensus')).to.match(/threshold 3 of 5 voter\(s\)/);
+    });
+
+    it('holds the ratio to at least 0.5, whatever the block says', async () => {
+      // A snapshot ratio below the floor would make one valid verdict of four enough.
+      const lowered = await receiptOf({
+        quorumRatio: '0.25',
+        results: ['valid', undefined, undefined, undefined],
+      });
+      expect(verifyReceipt(lowered)).to.include({ valid: true, status: 'accepted' });
+
+      const verification = verifyReceipt(lowered, { trust: scenario.trust });
+      expect(failedChecks(verification)).to.deep.equal(['consensus']);
+      expect(detailOf(verification, 'consensus')).to.equal(
+        'accepted is unproven: 1 valid and 0 invalid verdict(s) signed by trusted voters; threshold 2 of 4 voter(s) in the trusted set of 5 at ratio 0.5',
+      );
+    });
+
+    it("takes a minimum participant count instead of the set: the block's snapshot must hold that many listed organisations", () => {
+      const { organisations } = scenario.trust;
+      const atLeast = (minParticipants: number) => ({ organisations, minParticipants });
+      expect(verifyReceipt(receipt, { trust: atLeast(5) }).consensus.proven).to.be.true;
+      expect(detailOf(verifyReceipt(receipt, { trust: atLeast(6) }), 'consensus')).to.equal(
+        "the block's snapshot has 5 participant(s); the trust file asks for at least 6",
+      );
+      const withoutOrg5 = Object.fromEntries(
+        Object.entries(organisations).filter(([mspId]) => mspId !== 'Org5MSP'),
+      );
+      expect(
+        detailOf(
+          verifyReceipt(receipt, { trust: { organisations: withoutOrg5, minParticipants: 2 } }),
+          'consensus',
+        ),
+      ).to.equal("the block's snapshot names Org5MSP, which the trust file does not list");
+    });
+
+    it('proves a rejection on enough signed invalid verdicts, and nothing of a pending block', async () => {
+      const rejected = verifyReceipt(
+        await receiptOf({ results: ['invalid', 'invalid', 'invalid', undefined] }),
+        { trust: scenario.trust },
+      );
+      expect(rejected.consensus).to.deep.equal({
+        proven: true,
+        detail:
+          'rejected: 0 valid and 3 invalid verdict(s) signed by trusted voters; threshold 2 of 4 voter(s) in the trusted set of 5 at ratio 0.5',
+      });
+
+      const pending = verifyReceipt(
+        await receiptOf({ results: ['valid', undefined, 'invalid', undefined] }),
+        { trust: scenario.trust },
+      );
+      expect(pending).to.include({ valid: true, status: 'pending' });
+      expect(pending.consensus).to.deep.equal({
+        proven: false,
+        detail:
+          'no decision to prove: the outcome is pending; 1 valid and 1 invalid verdict(s) signed by trusted voters; threshold 2 of 4 voter(s) in the trusted set of 5 at ratio 0.5',
+      });
+    });
+
+    it('counts no verdict that was recorded unsigned', async () => {
+      const unsigned = await receiptOf({ unsigned: true });
+      const verification = verifyReceipt(unsigned, { trust: scenario.trust });
+      expect(detailOf(verification, 'verdictSignatures')).to.equal(
+        "0 verdict(s), each signed by its participant's certificate over this block and its verdict; 2 verdict(s) recorded unsigned prove nothing",
+      );
+      expect(failedChecks(verification)).to.deep.equal(['consensus']);
+    });
+
+    it("refuses a signature by one participant's key carried as another's", () => {
+      const swapped = edited(receipt, (copy) => {
+        copy.verdicts[1].signature = copy.verdicts[0].signature;
+      });
+      const verification = verifyReceipt(swapped, { trust: scenario.trust });
+      expect(failedChecks(verification)).to.include('verdictSignatures');
+      expect(detailOf(verification, 'verdictSignatures')).to.equal(
+        'verdicts[1]: the signature of Org3MSP does not verify over this block and its verdict',
+      );
+    });
+  });
+
+  describe('a corroborate-receipt-v1 receipt', () => {
+    /** A receipt as the previous version wrote it: no verdict signatures, format v1. */
+    async function v1Receipt(options: ScenarioOptions = {}): Promise<Receipt> {
+      const built = await buildReceipt(
+        newFakeLedger(await newScenario({ ...options, unsigned: true })),
+        'req-accounts-1',
+      );
+      return edited(built, (copy) => {
+        copy.format = 'corroborate-receipt-v1';
+      }) as unknown as Receipt;
+    }
+
+    it('verifies as far as it can, and says the consensus is unproven', async () => {
+      const verification = verifyReceipt(await v1Receipt());
+      expect(verification).to.include({
+        valid: true,
+        status: 'accepted',
+        format: 'corroborate-receipt-v1',
+      });
+      expect(verification.consensus).to.deep.equal({
+        proven: false,
+        detail: 'unproven: a corroborate-receipt-v1 receipt carries no verdict signatures',
+      });
+      expect(verification.checks.map((check) => check.name)).to.not.include('verdictSignatures');
+    });
+
+    it('checks its requester against the trust file, and still proves no consensus', async () => {
+      const verification = verifyReceipt(await v1Receipt(), { trust: scenario.trust });
+      expect(failedChecks(verification)).to.deep.equal([]);
+      expect(verification.checks.map((check) => check.name)).to.include('certificateChain');
+      expect(verification.consensus.proven).to.be.false;
+    });
+
+    it('takes the hash of what was read that its invalid verdicts carried', async () => {
+      const older = edited(
+        await v1Receipt({ results: ['invalid', 'valid', 'valid', undefined] }),
+        (copy) => {
+          copy.verdicts[0].observedHash = sha256Hex('what Org2 read');
+        },
+      );
+      expect(failedChecks(verifyReceipt(older))).to.deep.equal([]);
+    });
+
+    it('has no verdict signatures: a v1 receipt that carries them is not one', () => {
+      const mixed = edited(receipt, (copy) => {
+        copy.format = 'corroborate-receipt-v1';
+      });
+      expect(failedChecks(verifyReceipt(mixed))).to.deep.equal(['verdicts']);
     });
   });
 

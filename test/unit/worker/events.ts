@@ -1,5 +1,6 @@
 import type {
   FirstBlockListItem,
+  VerdictBody,
   VerdictInput,
   VerdictReason,
   VerdictResult,
@@ -173,8 +174,9 @@ export function pendingItem(blockId: string, deadline: string): FirstBlockListIt
 
 /** What a participant reports after recording a valid verdict, or another given. */
 export function recordedResult(
-  input: VerdictInput = { result: 'valid', observedHash: '', reason: 'OK', attempts: 1 },
+  body: VerdictBody = { result: 'valid', observedHash: '', reason: 'OK', attempts: 1 },
 ): VerificationResult {
+  const input: VerdictInput = { ...body, signature: 'c2lnbmVk' };
   return {
     kind: 'recorded',
     input,

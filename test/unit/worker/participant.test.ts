@@ -1,4 +1,9 @@
-import type { VerdictInput } from '@corroborate/protocol';
+import {
+  verdictSigningPayload,
+  verdictSubjectOf,
+  verifySignature,
+  type VerdictBody,
+} from '@corroborate/protocol';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import * as sinon from 'sinon';
@@ -9,7 +14,7 @@ import {
   type Participant,
   type RetryPolicy,
 } from '../../../gateway/src/worker/participant';
-import { signPayload } from '../../support/identities';
+import { newIdentity, signPayload, type TestIdentity } from '../../support/identities';
 import {
   accountReader,
   chaincodeError,
@@ -48,10 +53,13 @@ describe('participant', () => {
   let sleep: sinon.SinonStub<[number], Promise<void>>;
   let onRetry: sinon.SinonStub<[string, number, string], void>;
   let now: Date;
+  /** Org2's client identity: the one its ledger submits with, which signs its verdicts. */
+  let signer: TestIdentity;
 
   before(async () => {
     scenario = await newScenario({ results: [undefined, undefined, undefined, undefined] });
     pending = scenario.view;
+    signer = await newIdentity('Org2MSP');
   });
 
   beforeEach(() => {
@@ -73,7 +81,7 @@ describe('participant', () => {
     sandbox.restore();
   });
 
-  function verdictOf(id: string, input: VerdictInput): Verdict {
+  function verdictOf(id: string, input: VerdictBody): Verdict {
     return {
       blockId: id,
       participant: 'Org2MSP',
@@ -91,6 +99,7 @@ describe('participant', () => {
     connector = newFakeConnector(sandbox, 'bank', read);
     return newParticipant({
       ledger: { ...ledger, mspId },
+      signingKey: signer.privateKey,
       sources: newFakeRegistry(connector),
       retry,
       sleep,
@@ -99,11 +108,16 @@ describe('participant', () => {
     });
   }
 
-  function recorded(): VerdictInput {
+  /** The verdict recorded, once its signature is checked: what Org2 attested. */
+  function recorded(): VerdictBody {
     expect(ledger.recordVerdict.calledOnce, 'one verdict recorded').to.be.true;
     const [id, input] = ledger.recordVerdict.firstCall.args;
     expect(id).to.equal(blockId);
-    return input;
+    const { signature, ...body } = input;
+    const payload = verdictSigningPayload(verdictSubjectOf(pending.block, 'Org2MSP'), body);
+    expect(verifySignature(payload, signature, signer.certificate), 'signed by Org2 over the block')
+      .to.be.true;
+    return body;
   }
 
   it('records a valid verdict, with the batch root it observed, when the source matches', async () => {
@@ -131,6 +145,35 @@ describe('participant', () => {
       attempts: retry.maxAttempts,
       failedRecords: [2],
     });
+  });
+
+  it('records a mismatch with no hash of what it read, naming the fields that differ', async () => {
+    await participantReading(mismatching).verify(blockId);
+
+    expect(recorded()).to.deep.equal({
+      result: 'invalid',
+      observedHash: '',
+      reason: 'HASH_MISMATCH',
+      attempts: retry.maxAttempts,
+      failedRecords: [2],
+      differingFields: [{ record: 2, fields: ['balance'] }],
+    });
+  });
+
+  it('signs each verdict over the block it read: its id, content hash, snapshot and ratio', async () => {
+    await participantReading(accountReader()).verify(blockId);
+
+    const [, input] = ledger.recordVerdict.firstCall.args;
+    const { signature, ...body } = input;
+    const elsewhere = { ...pending.block, participants: ['Org1MSP', 'Org2MSP'] };
+    expect(
+      verifySignature(
+        verdictSigningPayload(verdictSubjectOf(elsewhere, 'Org2MSP'), body),
+        signature,
+        signer.certificate,
+      ),
+    ).to.be.false;
+    expect(recorded()).to.include({ result: 'valid' });
   });
 
   it('records valid once a mismatch clears on a later attempt', async () => {
@@ -247,6 +290,7 @@ describe('participant', () => {
       connector = newFakeConnector(sandbox, 'warehouse', accountReader());
       await newParticipant({
         ledger,
+        signingKey: signer.privateKey,
         sources: newFakeRegistry(connector),
         retry,
         sleep,

@@ -325,6 +325,11 @@ function Verification({ state }: { state: ReceiptState }) {
           ? `Receipt verified (${state.source}): all ${verification.checks.length} checks passed; it claims the outcome ${verification.status ?? '?'}.`
           : `Receipt NOT verified (${state.source}): ${verification.checks.length - passed} of ${verification.checks.length} checks failed.`}
       </p>
+      <p class={`consensus ${verification.consensus.proven ? 'ok' : 'unproven'}`}>
+        {verification.consensus.proven
+          ? `Consensus proven: ${verification.consensus.detail}.`
+          : `Consensus ${verification.consensus.detail}. The browser has no consortium trust file: prove it offline with corroborate receipt verify FILE --trust TRUST-FILE.`}
+      </p>
       <ol class="checks">
         {verification.checks.map((check) => (
           <li key={check.name} class={check.ok ? 'check-ok' : 'check-bad'}>
