@@ -553,6 +553,7 @@ describe('the contract deployed on the network', function () {
           'CreateFirstBlock',
           canonicalJson(content),
           signContent(content, user('org1')),
+          '',
         ),
       );
     });
