@@ -327,6 +327,12 @@ export const workerSectionSchema = {
       description:
         "How long before a block's deadline a participant whose source is still unreachable or timing out stops retrying and records its abstention (unverifiable).",
     },
+    attemptBudgetMs: {
+      ...integerIn(100, 3_600_000),
+      default: 60_000,
+      description:
+        "The time budget of one verification attempt's reads of a block: past it, or past the time left before the participant must abstain, its reads are abandoned and the attempt counts as an unreachable source, to be retried or abstained on.",
+    },
     concurrency: { ...integerIn(1, 1024), default: 64 },
     finalizeGraceMs: {
       type: 'integer',

@@ -30,7 +30,17 @@ export interface RetryPolicy {
    * contract refuses it.
    */
   readonly abstainMarginMs: number;
+  /**
+   * The time budget of one attempt's reads: they are abandoned (through the abort signal every
+   * connector takes) after this long, or sooner when the time left before the participant must
+   * abstain runs out, and the attempt counts as an unreachable source. So no read holds a block,
+   * or the worker's capacity, past the point where a verdict must be in. Default 60 000 ms.
+   */
+  readonly attemptBudgetMs?: number;
 }
+
+/** The attempt budget when none is configured. */
+export const DEFAULT_ATTEMPT_BUDGET_MS = 60_000;
 
 export interface ParticipantOptions {
   readonly ledger: Ledger;
@@ -117,7 +127,7 @@ class ParticipantImpl implements Participant {
         const second = await verifyAgainstSource(
           this.#sources,
           view.block.content,
-          this.#closing.signal,
+          this.#attemptSignal(view.block.content.deadline),
           saltsOfBlock(view.block),
         );
         this.#assertOpen();
@@ -160,6 +170,20 @@ class ParticipantImpl implements Participant {
     if (attempt >= LIMITS.maxAttempts) return false;
     const lastStart = Date.parse(deadline) - this.#retry.abstainMarginMs;
     return this.#now().getTime() + backoff <= lastStart;
+  }
+
+  /**
+   * Aborts when the participant closes, or when this attempt's budget is spent: the configured
+   * budget, or the time left until the last moment to abstain, whichever is shorter (at least
+   * 1 ms, so that an attempt started late still ends).
+   */
+  #attemptSignal(deadline: string): AbortSignal {
+    const untilAbstain = Date.parse(deadline) - this.#retry.abstainMarginMs - this.#now().getTime();
+    const budget = Math.max(
+      1,
+      Math.min(this.#retry.attemptBudgetMs ?? DEFAULT_ATTEMPT_BUDGET_MS, untilAbstain),
+    );
+    return AbortSignal.any([this.#closing.signal, AbortSignal.timeout(budget)]);
   }
 
   #whySkip(view: FirstBlockView): string | undefined {

@@ -59,6 +59,7 @@ describe('parseConfig', () => {
       initialBackoffMs: 250,
       maxBackoffMs: 4000,
       abstainMarginMs: 15000,
+      attemptBudgetMs: 60000,
       concurrency: 64,
       finalizeGraceMs: 5000,
     });

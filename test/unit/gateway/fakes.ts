@@ -5,6 +5,7 @@ import type * as sinon from 'sinon';
 import type { Ledger } from '../../../gateway/src/fabric/ledger';
 import type {
   ConnectorKind,
+  ReadOptions,
   ReadParameter,
   SourceConnector,
   SourceRegistry,
@@ -103,7 +104,7 @@ export function mvccConflict(transactionId = 'tx-conflict'): CommitError {
   });
 }
 
-export type ReadFunction = (read: ReadParameter) => Promise<CanonicalRecord>;
+export type ReadFunction = (read: ReadParameter, options?: ReadOptions) => Promise<CanonicalRecord>;
 
 export interface FakeConnector extends SourceConnector {
   readonly read: sinon.SinonStub<Parameters<SourceConnector['read']>, Promise<CanonicalRecord>>;
@@ -120,7 +121,7 @@ export function newFakeConnector(
     kind,
     read: sandbox
       .stub<Parameters<SourceConnector['read']>, Promise<CanonicalRecord>>()
-      .callsFake((parameter) => read(parameter)),
+      .callsFake((parameter, options) => read(parameter, options)),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

@@ -256,6 +256,58 @@ describe('participant', () => {
       expect(now.getTime() + retry.maxBackoffMs).to.be.above(lastStart);
     });
 
+    /** A read that never answers: it ends only when its signal aborts, as connectors do. */
+    const hang: ReadFunction = (_read, options) =>
+      new Promise((_resolve, reject) => {
+        const abort = (): void =>
+          reject(new SourceError('SOURCE_UNAVAILABLE', 'source bank: read aborted'));
+        if (options?.signal?.aborted) abort();
+        options?.signal?.addEventListener('abort', abort, { once: true });
+      });
+
+    it('abandons reads that never answer once the attempt budget is spent, and verifies on the next attempt', async () => {
+      clockFrom(deadline - 60_000);
+      const reader = accountReader();
+      let attempt = 0;
+      connector = newFakeConnector(sandbox, 'bank', (read, options) =>
+        attempt === 1 ? hang(read, options) : reader(read),
+      );
+      ledger.getFirstBlock.callsFake(() => {
+        attempt += 1;
+        return Promise.resolve(structuredClone(pending));
+      });
+      const participant = newParticipant({
+        ledger,
+        signingKey: signer.privateKey,
+        sources: newFakeRegistry(connector),
+        retry: { ...retry, attemptBudgetMs: 5 },
+        sleep,
+        now: () => now,
+        onRetry,
+      });
+
+      await participant.verify(blockId);
+
+      expect(onRetry.args).to.deep.equal([[blockId, 1, 'SOURCE_UNAVAILABLE']]);
+      expect(recorded()).to.deep.include({ result: 'valid', reason: 'OK', attempts: 2 });
+      const firstSignal = connector.read.firstCall.args[1]?.signal;
+      expect(firstSignal?.aborted, "the first attempt's reads were abandoned").to.equal(true);
+    });
+
+    it('abstains on a read that never answers when the time left before the margin runs out first', async () => {
+      // 10 ms before the last moment to abstain: that is the attempt's budget, not the default.
+      clockFrom(deadline - retry.abstainMarginMs - 10);
+
+      await participantReading(hang).verify(blockId);
+
+      expect(recorded()).to.deep.include({
+        result: 'unverifiable',
+        reason: 'SOURCE_UNAVAILABLE',
+        attempts: 1,
+      });
+      expect(connector.read.firstCall.args[1]?.signal?.aborted).to.equal(true);
+    });
+
     it('records valid when the outage ends before the deadline margin, however many attempts it took', async () => {
       clockFrom(deadline - 60_000);
       const reader = accountReader();
