@@ -9,7 +9,7 @@ import {
   RuleError,
   verifySignature,
 } from '@corroborate/protocol';
-import type { FirstBlockContent } from '@corroborate/protocol';
+import type { CryptoPort, FirstBlockContent } from '@corroborate/protocol';
 
 // Order of the P-256 group, to turn a signature into its high-S twin.
 const p256Order = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
@@ -93,6 +93,59 @@ describe('signatures', () => {
     expect(verifySignature(payload, 'not base64!', requester.certificate)).to.be.false;
     expect(verifySignature(payload, '', requester.certificate)).to.be.false;
     expect(verifySignature(payload, signature, 'not a certificate')).to.be.false;
+    expect(() => certificateFingerprint('not a certificate')).to.throw(
+      RuleError,
+      'INVALID_ARGUMENT: certificate: not a PEM X.509 certificate',
+    );
+  });
+
+  it('verifies a signature whose base64 needs no padding, as well as padded ones', () => {
+    const payload = firstBlockSigningPayload(content);
+    // A DER signature of 69 or 72 bytes is written in base64 without '='; ECDSA's random nonce
+    // gives one within a few tries.
+    let unpadded: string | undefined;
+    for (let attempt = 0; attempt < 500 && unpadded === undefined; attempt++) {
+      const signature = signPayload(requester, `${payload}`);
+      if (!signature.endsWith('=')) unpadded = signature;
+    }
+    expect(unpadded, 'a signature without padding').to.be.a('string');
+    expect(verifySignature(payload, unpadded as string, requester.certificate)).to.be.true;
+  });
+
+  it('takes the payload, signature and certificate as text only, whatever Buffer would accept', () => {
+    const payload = firstBlockSigningPayload(content);
+    const signature = signPayload(requester, payload);
+    const asAny = (value: unknown) => value as string;
+    // Each of these decodes to the same bytes, and would verify, were it not refused for its type.
+    expect(verifySignature(asAny(Buffer.from(payload)), signature, requester.certificate)).to.be
+      .false;
+    expect(verifySignature(payload, asAny(new String(signature)), requester.certificate)).to.be
+      .false;
+    expect(verifySignature(payload, signature, asAny(Buffer.from(requester.certificate)))).to.be
+      .false;
+    expect(() => certificateFingerprint(asAny(Buffer.from(requester.certificate)))).to.throw(
+      RuleError,
+      'INVALID_ARGUMENT: certificate: not a PEM X.509 certificate',
+    );
+  });
+
+  it('returns false when the certificate check itself throws', () => {
+    const payload = firstBlockSigningPayload(content);
+    const signature = signPayload(requester, payload);
+    const throwing: CryptoPort = {
+      parseCertificate: () => ({
+        der: new Uint8Array(),
+        subject: 'CN=broken',
+        notBefore: 0,
+        notAfter: 0,
+        isP256: true,
+        verify: () => {
+          throw new Error('broken key');
+        },
+        isIssuedBy: () => false,
+      }),
+    };
+    expect(verifySignature(payload, signature, requester.certificate, throwing)).to.be.false;
   });
 
   it('refuses a signature that is valid for its P-384 certificate, because the curve is not P-256', () => {
