@@ -638,6 +638,7 @@ export class CorroborateContract extends CodedContract {
       participant: caller.mspId,
       result: attestation.result,
       reason: attestation.reason,
+      differingFields: attestation.differingFields,
       txId: attestation.txId,
     });
     return canonicalJson(attestation);

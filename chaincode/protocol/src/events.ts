@@ -1,4 +1,4 @@
-import type { Mode, VerdictReason, VerdictResult } from './model';
+import type { DifferingFields, Mode, VerdictReason, VerdictResult } from './model';
 import type { AttestationReason, AttestationResult } from './recheck';
 import type { ParticipantSet } from './state';
 import type { OutcomeStatus } from './threshold';
@@ -59,6 +59,8 @@ export interface LedgerEventPayloads {
     readonly participant: string;
     readonly result: AttestationResult;
     readonly reason: AttestationReason;
+    /** For `drifted`: per record, the names of the fields that differ (names only). */
+    readonly differingFields: DifferingFields[];
     readonly txId: string;
   };
   /**

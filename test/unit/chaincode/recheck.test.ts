@@ -207,6 +207,7 @@ describe('Re-verification rounds (RequestRecheck, RecordAttestation, GetRechecks
           participant: 'Org4MSP',
           result: 'drifted',
           reason: 'HASH_MISMATCH',
+          differingFields: [{ record: 1, fields: ['amount', 'status'] }],
           txId: stored.txId,
         },
       });
