@@ -234,7 +234,7 @@ describe('Re-verification rounds (RequestRecheck, RecordAttestation, GetRechecks
       const otherKey = await newIdentity('Org2MSP');
       const forged = JSON.stringify({
         ...matches,
-        signature: JSON.parse(sign(otherKey, 1, matches)).signature as string,
+        signature: (JSON.parse(sign(otherKey, 1, matches)) as { signature: string }).signature,
       });
       await expectRefusedWithoutWrites(
         ledger,
@@ -249,7 +249,7 @@ describe('Re-verification rounds (RequestRecheck, RecordAttestation, GetRechecks
       );
       const swapped = JSON.stringify({
         ...drifted,
-        signature: JSON.parse(sign(org2, 1, matches)).signature as string,
+        signature: (JSON.parse(sign(org2, 1, matches)) as { signature: string }).signature,
       });
       await expectRefusedWithoutWrites(
         ledger,
