@@ -4,6 +4,7 @@ import {
   type Attestation,
   type AttestationInput,
   type FirstBlockView,
+  type LedgerEventPayloads,
   type RecheckHistory,
 } from '@corroborate/protocol';
 import * as chai from 'chai';
@@ -13,7 +14,15 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import * as sinon from 'sinon';
 import { SourceError } from '../../../gateway/src/sources/source';
-import { newParticipant, type RetryPolicy } from '../../../gateway/src/worker/participant';
+import type { LedgerEvent } from '../../../gateway/src/fabric/ledger';
+import { newWorkerMetrics } from '../../../gateway/src/worker/metrics';
+import {
+  newParticipant,
+  type Participant,
+  type RecheckResult,
+  type RetryPolicy,
+} from '../../../gateway/src/worker/participant';
+import { newParticipantProtocol } from '../../../gateway/src/worker/protocol';
 import { newRecheckSchedule } from '../../../gateway/src/worker/schedule';
 import {
   ALERT_SIGNATURE_HEADER,
@@ -357,5 +366,100 @@ describe('re-check schedule', () => {
     clock = Date.parse('2030-01-01T01:30:00Z');
     await schedule.run();
     expect(ledger.requestRecheck.args.map(([id]) => id)).to.deep.equal(['a', 'c']);
+  });
+});
+
+describe('the participant protocol on re-verification events', () => {
+  const sandbox = sinon.createSandbox();
+  afterEach(() => sandbox.restore());
+
+  function event<Name extends 'RecheckRequested' | 'AttestationRecorded'>(
+    name: Name,
+    payload: LedgerEventPayloads[Name],
+  ): LedgerEvent {
+    return { name, payload, blockNumber: 30n, transactionId: payload.txId } as LedgerEvent;
+  }
+
+  it('attests on RecheckRequested, counts by result, keeps drifted records, and alerts on drift only', async () => {
+    const metrics = newWorkerMetrics();
+    const recheck = sandbox.stub<[string, number], Promise<RecheckResult>>();
+    const send = sandbox.stub<[DriftAlert], Promise<boolean>>().resolves(true);
+    const participant: Participant = {
+      mspId: 'Org2MSP',
+      verify: () => Promise.reject(new Error('not used')),
+      recheck,
+      close: () => undefined,
+    };
+    const protocol = newParticipantProtocol({
+      ledger: newStubbedLedger(sandbox, 'Org2MSP'),
+      participant,
+      metrics,
+      logger: silent,
+      finalizeGraceMs: 5000,
+      webhook: { send },
+    });
+    const attestation = (result: 'matches' | 'drifted', round: number) =>
+      ({ blockId: 'b1', round, participant: 'Org2MSP', result }) as Attestation;
+    recheck.onCall(0).resolves({
+      kind: 'recorded',
+      attestation: attestation('drifted', 1),
+      driftedRecords: 2,
+    });
+    recheck.onCall(1).resolves({
+      kind: 'recorded',
+      attestation: attestation('matches', 2),
+      driftedRecords: 0,
+    });
+    const requested = (round: number) =>
+      event('RecheckRequested', {
+        blockId: 'b1',
+        round,
+        requestedBy: 'Org1MSP',
+        sourceId: 'bank',
+        txId: `tx-r${round}`,
+      });
+
+    await protocol.handle(requested(1));
+    expect(recheck.firstCall.args).to.deep.equal(['b1', 1]);
+    expect((await metrics.driftedRecords.get()).values[0]?.value).to.equal(2);
+    await protocol.handle(requested(2));
+    expect((await metrics.driftedRecords.get()).values[0]?.value).to.equal(0);
+    const byResult = (await metrics.rechecks.get()).values.map((v) => [v.labels.result, v.value]);
+    expect(byResult).to.have.deep.members([
+      ['drifted', 1],
+      ['matches', 1],
+    ]);
+
+    const recorded = (result: 'matches' | 'drifted' | 'unreadable', participant: string) =>
+      event('AttestationRecorded', {
+        blockId: 'b1',
+        round: 1,
+        participant,
+        result,
+        reason: result === 'matches' ? 'OK' : result === 'drifted' ? 'HASH_MISMATCH' : 'INTERNAL',
+        differingFields: result === 'drifted' ? [{ record: 0, fields: ['name'] }] : [],
+        txId: `tx-${participant}`,
+      });
+    await protocol.handle(recorded('matches', 'Org1MSP'));
+    sinon.assert.notCalled(send);
+    await protocol.handle(recorded('drifted', 'Org3MSP'));
+    await protocol.handle(recorded('unreadable', 'Org2MSP'));
+    expect(send.args.map(([alert]) => [alert.participant, alert.result])).to.deep.equal([
+      ['Org3MSP', 'drifted'],
+      ['Org2MSP', 'unreadable'],
+    ]);
+    expect(send.firstCall.args[0]).to.deep.equal({
+      type: 'corroborate.recheck.alert',
+      id: 'tx-Org3MSP',
+      blockId: 'b1',
+      round: 1,
+      participant: 'Org3MSP',
+      result: 'drifted',
+      reason: 'HASH_MISMATCH',
+      differingFields: [{ record: 0, fields: ['name'] }],
+    });
+    const alerts = (await metrics.alerts.get()).values.map((v) => [v.labels.outcome, v.value]);
+    expect(alerts).to.deep.equal([['delivered', 2]]);
+    await protocol.close();
   });
 });
