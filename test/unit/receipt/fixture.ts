@@ -241,7 +241,7 @@ export function newFakeLedger(scenario: Scenario): Ledger {
     recordVerdict: unused('recordVerdict'),
     requestRecheck: unused('requestRecheck'),
     recordAttestation: unused('recordAttestation'),
-    getRechecks: unused('getRechecks'),
+    getRechecks: (blockId: string) => Promise.resolve({ blockId, rounds: [] }),
     finalizeOutcome: unused('finalizeOutcome'),
     listFirstBlocks: unused('listFirstBlocks'),
     events: unused('events'),
