@@ -230,10 +230,7 @@ export const openApiDocument = {
           "Role: requester. Every participant of the block's snapshot then reads the records again from its own source and records a signed attestation (matches, drifted naming the fields that differ, or unreadable with a reason); the request view shows them under `rechecks`. A pending, rejected or expired request is refused with NOT_ACCEPTED and an unknown one with FIRST_BLOCK_NOT_FOUND; neither writes anything.",
         parameters: [idParameter],
         responses: {
-          '202': {
-            ...json(ref('Recheck'), 'The round is open; the participants attest'),
-            links: { GetRequest: requestLinks.GetRequest },
-          },
+          '202': json(ref('Recheck'), 'The round is open; the participants attest'),
           ...commonErrors,
           ...ledgerErrors,
           '403': errorResponse(
