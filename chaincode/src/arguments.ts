@@ -1,11 +1,17 @@
 import { ContractError, toContractError } from './errors';
 import { parseVoterList } from './participants';
-import type { SignedFirstBlockContent, VerdictInput } from '@corroborate/protocol';
+import type {
+  AttestationInput,
+  SignedFirstBlockContent,
+  VerdictInput,
+} from '@corroborate/protocol';
 import {
   LIMITS,
   SCHEME_V2,
   isSaltHex,
   parseSignedFirstBlockContent,
+  parseAttestationInput,
+  parseRecheckRound,
   parseVerdictInput,
   saltsFromSeed,
 } from '@corroborate/protocol';
@@ -21,6 +27,7 @@ export const limits = {
   // The rule bounds the canonical content; the argument may carry whitespace and escapes besides.
   contentArgumentBytes: 2 * LIMITS.maxContentBytes,
   verdictBytes: 64 * 1024,
+  attestationBytes: 64 * 1024,
   governanceBytes: 16 * 1024,
   votersBytes: 16 * 1024,
   signatureChars: 256,
@@ -111,6 +118,23 @@ export function decodeVerdictInput(verdictJson: string): VerdictInput {
     return parseVerdictInput(json);
   } catch (err) {
     throw toContractError(err, 'verdictJson');
+  }
+}
+
+export function decodeAttestationInput(attestationJson: string): AttestationInput {
+  const json = parseJsonArgument(attestationJson, limits.attestationBytes, 'attestationJson');
+  try {
+    return parseAttestationInput(json);
+  } catch (err) {
+    throw toContractError(err, 'attestationJson');
+  }
+}
+
+export function decodeRound(round: number): number {
+  try {
+    return parseRecheckRound(round);
+  } catch (err) {
+    throw toContractError(err, 'round');
   }
 }
 

@@ -6,6 +6,8 @@ import {
   decodePageSize,
   decodeSignature,
   decodeStatus,
+  decodeAttestationInput,
+  decodeRound,
   decodeVerdictInput,
   decodeVoters,
   limits,
@@ -61,6 +63,12 @@ import type {
   Verdict,
 } from '@corroborate/protocol';
 import { defaultQuorumRatio, votersOf } from '@corroborate/protocol';
+import {
+  assertAttestationFitsBlock,
+  assertAttestationSignature,
+  newAttestation,
+  recheckHistory,
+} from './recheck';
 import { assertVerdictFitsBlock, assertVerdictSignature, newVerdict } from './verdict';
 
 /**
@@ -516,6 +524,137 @@ export class CorroborateContract extends CodedContract {
     }
     const tally = tallyVerdicts(meta, await readVerdicts(ledger, meta));
     return canonicalJson(viewLiveOutcome(meta, tally, ledger.txTime()));
+  }
+
+  /**
+   * Opens the next re-verification round of an accepted block: every participant of the block's
+   * snapshot then reads its records again and attests (RecordAttestation). Any participant of the
+   * snapshot may ask; only a block whose recorded outcome is `accepted` can be re-checked
+   * (`NOT_ACCEPTED`). The round counter is the one key two concurrent requests both write, so one
+   * of them fails with a read conflict and may simply be asked again.
+   */
+  @Transaction()
+  @Param('blockId', 'string', 'id of an accepted first block')
+  @Returns('string')
+  async RequestRecheck(ctx: Context, blockId: string): Promise<string> {
+    assertIdentifier(blockId, 'blockId');
+    const ledger = new Ledger(ctx);
+    const meta = await requireMeta(ledger, blockId);
+    const caller = callerOf(ctx);
+    if (!isParticipant(meta, caller.mspId)) {
+      throw new ContractError(
+        'NOT_A_PARTICIPANT',
+        `${caller.mspId} is not a participant of block ${blockId}`,
+      );
+    }
+    const outcome = await ledger.getOutcome(blockId);
+    if (outcome?.status !== 'accepted') {
+      throw new ContractError(
+        'NOT_ACCEPTED',
+        `blockId: ${blockId} is ${outcome?.status ?? 'pending'}; only an accepted block is re-checked`,
+      );
+    }
+    const round = {
+      blockId,
+      round: (await ledger.getRecheckCount(blockId)) + 1,
+      requestedBy: caller.mspId,
+      requestedAt: ledger.txTimeText(),
+      txId: ledger.txId(),
+    };
+    await ledger.putRecheckRound(round);
+    await ledger.putRecheckCount(blockId, round.round);
+    ledger.setEvent('RecheckRequested', {
+      blockId,
+      round: round.round,
+      requestedBy: round.requestedBy,
+      sourceId: meta.sourceId,
+      txId: round.txId,
+    });
+    return canonicalJson(round);
+  }
+
+  /**
+   * Records a participant's attestation in a round. Every participant of the block's snapshot
+   * attests, its requester included: each holds its own copy of the record, and any copy may
+   * drift. Reads the block's meta, the round's key and the caller's own attestation key only, so
+   * attestations of different participants never conflict. Signed by the submitting identity
+   * over `attestationSigningPayload` (`BAD_ATTESTATION_SIGNATURE`).
+   */
+  @Transaction()
+  @Param('blockId', 'string', 'id of the first block')
+  @Param('round', 'number', 'the round, from RequestRecheck')
+  @Param(
+    'attestationJson',
+    'string',
+    "JSON {result: matches|drifted|unreadable, reason, differingFields: [{record, fields}], signature}: the signature (base64 DER ECDSA P-256) is the submitter's over the protocol's attestationSigningPayload",
+  )
+  @Returns('string')
+  async RecordAttestation(
+    ctx: Context,
+    blockId: string,
+    round: number,
+    attestationJson: string,
+  ): Promise<string> {
+    assertIdentifier(blockId, 'blockId');
+    const roundNumber = decodeRound(round);
+    const input = decodeAttestationInput(attestationJson);
+    const ledger = new Ledger(ctx);
+    const meta = await requireMeta(ledger, blockId);
+    const caller = callerOf(ctx);
+    if (!isParticipant(meta, caller.mspId)) {
+      throw new ContractError(
+        'NOT_A_PARTICIPANT',
+        `${caller.mspId} is not a participant of block ${blockId}`,
+      );
+    }
+    if (!(await ledger.getRecheckRound(blockId, roundNumber))) {
+      throw new ContractError(
+        'RECHECK_ROUND_NOT_FOUND',
+        `round: block ${blockId} has no round ${roundNumber}`,
+      );
+    }
+    assertAttestationFitsBlock(input, meta);
+    const contentHash = meta.contentHash ?? (await requireBlock(ledger, blockId)).contentHash;
+    assertAttestationSignature(input, { blockId, contentHash, round: roundNumber }, caller);
+    if (await ledger.getAttestation(blockId, roundNumber, caller.mspId)) {
+      throw new ContractError(
+        'DUPLICATE_ATTESTATION',
+        `${caller.mspId} attested in round ${roundNumber} of ${blockId} already`,
+      );
+    }
+    const attestation = newAttestation({
+      blockId,
+      round: roundNumber,
+      participant: caller.mspId,
+      input,
+      signerCertificate: caller.certificate,
+      recordedAt: ledger.txTimeText(),
+      txId: ledger.txId(),
+    });
+    await ledger.putAttestation(attestation);
+    ledger.setEvent('AttestationRecorded', {
+      blockId,
+      round: roundNumber,
+      participant: caller.mspId,
+      result: attestation.result,
+      reason: attestation.reason,
+      differingFields: attestation.differingFields,
+      txId: attestation.txId,
+    });
+    return canonicalJson(attestation);
+  }
+
+  /** Every re-verification round of a block with its attestations, oldest round first. */
+  @Transaction(false)
+  @Param('blockId', 'string', 'id of the first block')
+  @Returns('string')
+  async GetRechecks(ctx: Context, blockId: string): Promise<string> {
+    assertIdentifier(blockId, 'blockId');
+    const ledger = new Ledger(ctx);
+    const meta = await requireMeta(ledger, blockId);
+    const rounds = await ledger.listRecheckRounds(blockId);
+    const attestations = rounds.length > 0 ? await ledger.listAttestations(blockId) : [];
+    return canonicalJson(recheckHistory(meta, rounds, attestations));
   }
 
   @Transaction(false)

@@ -14,6 +14,7 @@ import type {
   StoredFirstBlock,
   Verdict,
 } from '@corroborate/protocol';
+import type { Attestation, RecheckRound } from '@corroborate/protocol';
 import type { OutcomeStatus } from '@corroborate/protocol';
 import type { Instant } from '@corroborate/protocol';
 import { formatInstant, instantFromTimestamp } from '@corroborate/protocol';
@@ -27,7 +28,15 @@ const keyTypes = {
   verdict: 'verdict',
   outcome: 'outcome',
   status: 'status',
+  recheckCount: 'recheckcount',
+  recheckRound: 'recheckround',
+  attestation: 'attestation',
 } as const;
+
+/** Rounds are zero-padded in keys, so that a range over a block's keys lists them in order. */
+function roundKeyPart(round: number): string {
+  return String(round).padStart(10, '0');
+}
 
 /**
  * Typed access to world state, events and transaction facts: the only module that touches
@@ -129,6 +138,62 @@ export class Ledger {
     await this.#put(this.#key(keyTypes.outcome, [outcome.blockId]), outcome);
   }
 
+  /** How many re-verification rounds the block has had (0 when none). */
+  async getRecheckCount(blockId: string): Promise<number> {
+    const value = await this.#get<{ rounds: number }>(this.#key(keyTypes.recheckCount, [blockId]));
+    return value?.rounds ?? 0;
+  }
+
+  async putRecheckCount(blockId: string, rounds: number): Promise<void> {
+    await this.#put(this.#key(keyTypes.recheckCount, [blockId]), { blockId, rounds });
+  }
+
+  /** A round's own key, written once when it opens: attesting reads it and conflicts with nothing. */
+  async getRecheckRound(blockId: string, round: number): Promise<RecheckRound | undefined> {
+    return this.#get<RecheckRound>(
+      this.#key(keyTypes.recheckRound, [blockId, roundKeyPart(round)]),
+    );
+  }
+
+  async putRecheckRound(round: RecheckRound): Promise<void> {
+    await this.#put(
+      this.#key(keyTypes.recheckRound, [round.blockId, roundKeyPart(round.round)]),
+      round,
+    );
+  }
+
+  /** Every round of a block, oldest first. */
+  async listRecheckRounds(blockId: string): Promise<RecheckRound[]> {
+    return this.#list<RecheckRound>(keyTypes.recheckRound, [blockId]);
+  }
+
+  /** One key per (block, round, participant): participants never write the same key. */
+  async getAttestation(
+    blockId: string,
+    round: number,
+    participant: string,
+  ): Promise<Attestation | undefined> {
+    return this.#get<Attestation>(
+      this.#key(keyTypes.attestation, [blockId, roundKeyPart(round), participant]),
+    );
+  }
+
+  async putAttestation(attestation: Attestation): Promise<void> {
+    await this.#put(
+      this.#key(keyTypes.attestation, [
+        attestation.blockId,
+        roundKeyPart(attestation.round),
+        attestation.participant,
+      ]),
+      attestation,
+    );
+  }
+
+  /** Every attestation on a block, by round then participant. */
+  async listAttestations(blockId: string): Promise<Attestation[]> {
+    return this.#list<Attestation>(keyTypes.attestation, [blockId]);
+  }
+
   /** Files a block under a status in the listing index, moving it from its previous status. */
   async putStatus(
     status: OutcomeStatus,
@@ -173,6 +238,15 @@ export class Ledger {
   /** Sets the transaction's event; Fabric keeps one event per transaction. */
   setEvent<Name extends LedgerEventName>(name: Name, payload: LedgerEventPayloads[Name]): void {
     this.#stub.setEvent(name, Buffer.from(canonicalJson(payload), 'utf8'));
+  }
+
+  async #list<T>(objectType: string, attributes: string[]): Promise<T[]> {
+    const iterator = await this.#stub.getStateByPartialCompositeKey(objectType, attributes);
+    try {
+      return (await drain(iterator)).map((kv) => decode<T>(kv.value));
+    } finally {
+      await iterator.close();
+    }
   }
 
   #key(objectType: string, attributes: string[]): string {

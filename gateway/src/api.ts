@@ -32,6 +32,8 @@ export interface RequestView {
   readonly verdicts: Array<ApiSchema<'Verdict'>>;
   readonly outcome: ApiSchema<'OutcomeView'>;
   readonly progress: ApiSchema<'Progress'>;
+  /** The drift history: every re-verification round with its attestations, oldest first. */
+  readonly rechecks: Array<ApiSchema<'RecheckRoundView'>>;
 }
 /** Fails to compile when the view above and its schema name different properties. */
 export type RequestViewFields = Assert<SameKeys<RequestView, Schemas['RequestView']['properties']>>;
@@ -41,6 +43,11 @@ type SameKeys<A, B> = [keyof A] extends [keyof B]
     ? true
     : false
   : false;
+
+/** The answer to `POST /v1/requests/{id}/recheck` (202): the round opened. */
+export type Recheck = ApiSchema<'Recheck'>;
+/** A participant's re-verification attestation. */
+export type AttestationView = ApiSchema<'Attestation'>;
 
 /** `GET /v1/requests`: a page of first blocks with one status. */
 export type RequestPage = ApiSchema<'Page'>;

@@ -4,6 +4,7 @@ import type {
   ParticipantChangeRequest,
   ParticipantSetView,
   ProposalView,
+  Recheck,
   RequestPage,
   RequestStatus,
   RequestView,
@@ -67,6 +68,8 @@ export interface GatewayClient {
   submit(body: SubmitRequest, idempotencyKey?: string): Promise<Submitted>;
   /** `GET /v1/requests/{id}`. */
   getRequest(id: string): Promise<RequestView>;
+  /** `POST /v1/requests/{id}/recheck`: opens a re-verification round of an accepted request. */
+  recheck(id: string): Promise<Recheck>;
   /** `GET /v1/requests`: one page of the requests with a status (default pending). */
   listRequests(query?: ListRequestsQuery): Promise<RequestPage>;
   /**
@@ -122,6 +125,10 @@ class HttpGatewayClient implements GatewayClient {
 
   getRequest(id: string): Promise<RequestView> {
     return this.#call<RequestView>('GET', `/v1/requests/${encodeURIComponent(id)}`);
+  }
+
+  recheck(id: string): Promise<Recheck> {
+    return this.#call<Recheck>('POST', `/v1/requests/${encodeURIComponent(id)}/recheck`);
   }
 
   listRequests(query: ListRequestsQuery = {}): Promise<RequestPage> {

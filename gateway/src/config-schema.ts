@@ -341,6 +341,41 @@ export const workerSectionSchema = {
       description:
         'How long a non-designated participant waits before recording a decided outcome itself.',
     },
+    recheck: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Scheduled re-verification of accepted blocks; off unless a source is listed.',
+      properties: {
+        intervalSeconds: {
+          type: 'object',
+          default: {},
+          additionalProperties: integerIn(10, 31_536_000),
+          description:
+            'Per source id: how often this member asks for a re-check of each accepted block of that source that it takes part in. A source not listed is not re-checked on a schedule.',
+        },
+      },
+    },
+    webhook: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'secret'],
+      description:
+        'Where drift alerts are posted: a drifted or unreadable re-verification attestation. Local only, never on the ledger.',
+      properties: {
+        url: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+        secret: {
+          type: 'string',
+          minLength: 16,
+          maxLength: 1024,
+          description: 'The HMAC-SHA-256 key the body is signed with (X-Corroborate-Signature).',
+        },
+        maxAttempts: { ...integerIn(1, 20), default: 6 },
+        initialBackoffMs: { ...integerIn(0, 600_000), default: 500 },
+        maxBackoffMs: { ...integerIn(0, 3_600_000), default: 30_000 },
+        timeoutMs: { ...integerIn(100, 120_000), default: 5000 },
+      },
+    },
   },
 } as const;
 

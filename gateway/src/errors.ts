@@ -56,6 +56,10 @@ export const errorCatalogue = {
   QUORUM_RATIO_TOO_LOW: { status: 400, retryable: false },
   OUTCOME_PENDING: { status: 409, retryable: false },
   VERDICT_NOT_FOUND: { status: 409, retryable: false },
+  NOT_ACCEPTED: { status: 409, retryable: false },
+  RECHECK_ROUND_NOT_FOUND: { status: 404, retryable: false },
+  DUPLICATE_ATTESTATION: { status: 409, retryable: false },
+  BAD_ATTESTATION_SIGNATURE: { status: 400, retryable: false },
   // Ledger transport and commit.
   MVCC_READ_CONFLICT: { status: 409, retryable: true },
   PHANTOM_READ_CONFLICT: { status: 409, retryable: true },

@@ -1,4 +1,6 @@
 import {
+  ATTESTATION_REASONS,
+  ATTESTATION_RESULTS,
   CONNECTOR_KINDS,
   LEDGER_EVENT_NAMES,
   LIMITS,
@@ -217,6 +219,27 @@ export const openApiDocument = {
           ...commonErrors,
           ...ledgerErrors,
           '404': errorResponse('FIRST_BLOCK_NOT_FOUND'),
+        },
+      },
+    },
+    '/v1/requests/{id}/recheck': {
+      post: {
+        operationId: 'recheckRequest',
+        summary: 'Open a re-verification round of an accepted request',
+        description:
+          "Role: requester. Every participant of the block's snapshot then reads the records again from its own source and records a signed attestation (matches, drifted naming the fields that differ, or unreadable with a reason); the request view shows them under `rechecks`. A pending, rejected or expired request is refused with NOT_ACCEPTED and an unknown one with FIRST_BLOCK_NOT_FOUND; neither writes anything.",
+        parameters: [idParameter],
+        responses: {
+          '202': json(ref('Recheck'), 'The round is open; the participants attest'),
+          ...commonErrors,
+          ...ledgerErrors,
+          '403': errorResponse(
+            "FORBIDDEN: the API key lacks the requester role, or NOT_A_PARTICIPANT: this member is not in the block's snapshot",
+          ),
+          '404': errorResponse('FIRST_BLOCK_NOT_FOUND'),
+          '409': errorResponse(
+            'NOT_ACCEPTED: the request is pending, rejected or expired; or MVCC_READ_CONFLICT: another round was opened at the same moment (retryable)',
+          ),
         },
       },
     },
@@ -762,14 +785,81 @@ export const openApiDocument = {
           },
         },
       ),
-      RequestView: closed(['id', 'status', 'block', 'verdicts', 'outcome', 'progress'], {
-        id: { type: 'string' },
-        status: ref('Status'),
-        block: ref('StoredFirstBlock'),
-        verdicts: { type: 'array', items: ref('Verdict') },
-        outcome: ref('OutcomeView'),
-        progress: ref('Progress'),
+      RequestView: closed(
+        ['id', 'status', 'block', 'verdicts', 'outcome', 'progress', 'rechecks'],
+        {
+          id: { type: 'string' },
+          status: ref('Status'),
+          block: ref('StoredFirstBlock'),
+          verdicts: { type: 'array', items: ref('Verdict') },
+          outcome: ref('OutcomeView'),
+          progress: ref('Progress'),
+          rechecks: {
+            type: 'array',
+            items: ref('RecheckRoundView'),
+            description: 'The drift history: every re-verification round, oldest first',
+          },
+        },
+      ),
+      Recheck: closed(['id', 'round', 'requestedBy', 'requestedAt', 'transactionId'], {
+        id: ref('RequestId'),
+        round: { type: 'integer', minimum: 1 },
+        requestedBy: { type: 'string', description: 'The MSP id of the member that asked' },
+        requestedAt: { type: 'string' },
+        transactionId: { type: 'string' },
       }),
+      Attestation: closed(
+        [
+          'blockId',
+          'round',
+          'participant',
+          'result',
+          'reason',
+          'differingFields',
+          'signature',
+          'signerCertificate',
+          'recordedAt',
+          'txId',
+        ],
+        {
+          blockId: { type: 'string' },
+          round: { type: 'integer' },
+          participant: { type: 'string' },
+          result: {
+            enum: [...ATTESTATION_RESULTS],
+            description:
+              'matches: the source still holds what was agreed; drifted: a record differs, differingFields names its fields; unreadable: the records could not be read, reason says why',
+          },
+          reason: { enum: [...ATTESTATION_REASONS] },
+          differingFields: {
+            type: 'array',
+            description: 'Per drifted record, the names of the fields that differ: never values',
+            items: closed(['record', 'fields'], {
+              record: { type: 'integer' },
+              fields: strings,
+            }),
+          },
+          signature: {
+            type: 'string',
+            description:
+              "The participant's signature (base64 DER ECDSA P-256 / SHA-256) over the protocol's attestationSigningPayload",
+          },
+          signerCertificate: { type: 'string' },
+          recordedAt: { type: 'string' },
+          txId: { type: 'string' },
+        },
+      ),
+      RecheckRoundView: closed(
+        ['blockId', 'round', 'requestedBy', 'requestedAt', 'txId', 'attestations'],
+        {
+          blockId: { type: 'string' },
+          round: { type: 'integer' },
+          requestedBy: { type: 'string' },
+          requestedAt: { type: 'string' },
+          txId: { type: 'string' },
+          attestations: { type: 'array', items: ref('Attestation') },
+        },
+      ),
       FirstBlockListItem: closed(
         [
           'blockId',

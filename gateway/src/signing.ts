@@ -1,5 +1,9 @@
 import {
+  attestationSigningPayload,
   firstBlockSigningPayload,
+  type AttestationBody,
+  type AttestationInput,
+  type AttestationSubject,
   verdictSigningPayload,
   type FirstBlockContent,
   type VerdictBody,
@@ -27,6 +31,18 @@ export function signVerdict(
   privateKey: KeyObject,
 ): VerdictInput {
   return { ...body, signature: signText(verdictSigningPayload(subject, body), privateKey) };
+}
+
+/**
+ * A participant's re-verification attestation, signed over the block, the round and everything it
+ * attests (the protocol's `attestationSigningPayload`), as `RecordAttestation` takes it.
+ */
+export function signAttestation(
+  subject: AttestationSubject,
+  body: AttestationBody,
+  privateKey: KeyObject,
+): AttestationInput {
+  return { ...body, signature: signText(attestationSigningPayload(subject, body), privateKey) };
 }
 
 function signText(payload: string, privateKey: KeyObject): string {

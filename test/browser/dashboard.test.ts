@@ -244,6 +244,19 @@ describe('the operator dashboard in Chromium', function () {
     await shoot('request');
   });
 
+  it("shows the drift history of an accepted request: each member's attestation in a round", async () => {
+    const opened = await org2.recheck(ids.authentic);
+    await page.goto(`${dashboardUrl}#/requests/${ids.authentic}`);
+    const round = page.locator(`li.recheck[data-round="${opened.round}"]`);
+    for (const participant of ['Org1MSP', 'Org2MSP', 'Org3MSP']) {
+      await round
+        .locator(`li.attestation-matches[data-participant="${participant}"]`)
+        .waitFor({ timeout: 120_000 });
+    }
+    expect(await round.locator('h3').textContent()).to.include('asked by Org2MSP');
+    await shoot('request-recheck');
+  });
+
   it("names the field that differs in an altered replica's invalid verdict", async () => {
     await org1.submit({
       id: ids.altered,

@@ -139,6 +139,8 @@ export async function seedServerDatabases(): Promise<void> {
 export interface WorldOptions {
   /** More sources per organisation, besides `customers` and `crossdb`; `dir` is its folder. */
   readonly sources?: (org: string, dir: string) => SourceConfig[];
+  /** Worker settings of one organisation, e.g. its drift webhook. */
+  readonly workerOf?: (org: string) => Record<string, unknown>;
 }
 
 /** Brings up (or reuses) the test network and starts a gateway and a worker per organisation. */
@@ -154,6 +156,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<E2eWorld> 
     logLevel: 'info',
     worker: { maxAttempts: 3, initialBackoffMs: 200, maxBackoffMs: 1000, finalizeGraceMs: 2000 },
     gateway: { bodyLimitBytes: 65536 },
+    ...(options.workerOf ? { workerOf: options.workerOf } : {}),
     sources: (org, dir) => [
       ...crossDatabaseSource(org, dir),
       ...(options.sources?.(org, dir) ?? []),

@@ -1,4 +1,9 @@
 import {
+  attestationSigningPayload,
+  type Attestation,
+  type AttestationBody,
+  type RecheckHistory,
+  type RecheckRound,
   batchRoot,
   canonicalJson,
   canonicalRecord,
@@ -238,6 +243,9 @@ describe('the contract deployed on the network', function () {
         'FinalizeOutcome',
         'GetFirstBlock',
         'ListFirstBlocks',
+        'RequestRecheck',
+        'RecordAttestation',
+        'GetRechecks',
       ];
       const fromCli = await cli.query('org3', ['org.hyperledger.fabric:GetMetadata']);
       expect(fromCli.ok, fromCli.ok ? '' : fromCli.output).to.be.true;
@@ -539,6 +547,183 @@ describe('the contract deployed on the network', function () {
       );
       const view = await readFirstBlock(id);
       expect(view.verdicts.map((verdict) => verdict.participant)).to.deep.equal(['Org2MSP']);
+    });
+  });
+
+  describe('re-verification of an accepted block', function () {
+    const id = newBlockId('recheck');
+    const pendingId = newBlockId('recheck-pending');
+    let content: FirstBlockContent;
+
+    async function signedAttestation(
+      signer: OrgUser,
+      round: number,
+      body: AttestationBody,
+    ): Promise<string> {
+      const { block } = await readFirstBlock(id);
+      const payload = attestationSigningPayload(
+        { blockId: id, contentHash: block.contentHash, round, participant: signer.mspId },
+        body,
+      );
+      return canonicalJson({ ...body, signature: signText(payload, signer) });
+    }
+
+    /**
+     * Waits until every org's peer has committed `rounds` rounds of the block: a submission
+     * returns once its own gateway's peer committed it, and another org's peer may lag a little.
+     */
+    async function untilEveryPeerHas(rounds: number): Promise<void> {
+      for (const org of ['org1', 'org2', 'org3']) {
+        for (let attempt = 0; ; attempt++) {
+          const history = parse<RecheckHistory>(
+            await explained(gateway(org).contract.evaluateTransaction('GetRechecks', id)),
+          );
+          if (history.rounds.length >= rounds) break;
+          if (attempt > 100) throw new Error(`${org}'s peer never saw round ${rounds}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    }
+
+    before(async function () {
+      content = newContent(id, user('org1'));
+      await explained(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(content),
+          signContent(content, user('org1')),
+          '',
+        ),
+      );
+      await explained(
+        gateway('org2').contract.submitTransaction(
+          'RecordVerdict',
+          id,
+          await signedVerdict(id, user('org2'), validVerdict(content)),
+        ),
+      );
+      await explained(
+        gateway('org2').contract.submitTransaction('FinalizeOutcome', id, '["Org2MSP"]'),
+      );
+      const pending = newContent(pendingId, user('org1'));
+      await explained(
+        gateway('org1').contract.submitTransaction(
+          'CreateFirstBlock',
+          canonicalJson(pending),
+          signContent(pending, user('org1')),
+          '',
+        ),
+      );
+    });
+
+    it('refuses a pending block with NOT_ACCEPTED and an unknown one with FIRST_BLOCK_NOT_FOUND', async function () {
+      await expectRefusal(
+        gateway('org1').contract.submitTransaction('RequestRecheck', pendingId),
+        'NOT_ACCEPTED',
+      );
+      await expectRefusal(
+        gateway('org2').contract.submitTransaction('RequestRecheck', newBlockId('nowhere')),
+        'FIRST_BLOCK_NOT_FOUND',
+      );
+      const history = parse<RecheckHistory>(
+        await explained(gateway('org1').contract.evaluateTransaction('GetRechecks', pendingId)),
+      );
+      expect(history.rounds).to.deep.equal([]);
+    });
+
+    it('opens round 1, and records each participant’s signed attestation, the requester’s too', async function () {
+      const round = parse<RecheckRound>(
+        await explained(gateway('org2').contract.submitTransaction('RequestRecheck', id)),
+      );
+      expect(round).to.include({ blockId: id, round: 1, requestedBy: 'Org2MSP' });
+      await untilEveryPeerHas(1);
+      const drifted: AttestationBody = {
+        result: 'drifted',
+        reason: 'HASH_MISMATCH',
+        differingFields: [{ record: 0, fields: ['name'] }],
+      };
+      const matches: AttestationBody = { result: 'matches', reason: 'OK', differingFields: [] };
+      // Concurrent attestations of different participants write different keys: none conflicts.
+      await Promise.all([
+        explained(
+          gateway('org1').contract.submitTransaction(
+            'RecordAttestation',
+            id,
+            '1',
+            await signedAttestation(user('org1'), 1, matches),
+          ),
+        ),
+        explained(
+          gateway('org2').contract.submitTransaction(
+            'RecordAttestation',
+            id,
+            '1',
+            await signedAttestation(user('org2'), 1, drifted),
+          ),
+        ),
+        explained(
+          gateway('org3').contract.submitTransaction(
+            'RecordAttestation',
+            id,
+            '1',
+            await signedAttestation(user('org3'), 1, matches),
+          ),
+        ),
+      ]);
+      const history = parse<RecheckHistory>(
+        await explained(gateway('org1').contract.evaluateTransaction('GetRechecks', id)),
+      );
+      expect(history.rounds).to.have.length(1);
+      const attestations: Attestation[] = history.rounds[0]?.attestations ?? [];
+      expect(attestations.map((a) => [a.participant, a.result])).to.deep.equal([
+        ['Org1MSP', 'matches'],
+        ['Org2MSP', 'drifted'],
+        ['Org3MSP', 'matches'],
+      ]);
+      expect(attestations[1]?.differingFields).to.deep.equal([{ record: 0, fields: ['name'] }]);
+      expect(attestations[1]?.signerCertificate).to.equal(user('org2').certificatePem);
+    });
+
+    it('refuses a duplicate, an unopened round and a forged signature, writing nothing', async function () {
+      const matches: AttestationBody = { result: 'matches', reason: 'OK', differingFields: [] };
+      await expectRefusal(
+        gateway('org2').contract.submitTransaction(
+          'RecordAttestation',
+          id,
+          '1',
+          await signedAttestation(user('org2'), 1, matches),
+        ),
+        'DUPLICATE_ATTESTATION',
+      );
+      await expectRefusal(
+        gateway('org2').contract.submitTransaction(
+          'RecordAttestation',
+          id,
+          '2',
+          await signedAttestation(user('org2'), 2, matches),
+        ),
+        'RECHECK_ROUND_NOT_FOUND',
+      );
+      await explained(gateway('org2').contract.submitTransaction('RequestRecheck', id));
+      await untilEveryPeerHas(2);
+      await expectRefusal(
+        gateway('org2').contract.submitTransaction(
+          'RecordAttestation',
+          id,
+          '2',
+          await signedAttestation({ ...user('org3'), mspId: 'Org2MSP' }, 2, matches),
+        ),
+        'BAD_ATTESTATION_SIGNATURE',
+      );
+      const history = parse<RecheckHistory>(
+        await explained(gateway('org1').contract.evaluateTransaction('GetRechecks', id)),
+      );
+      expect(history.rounds.map((round) => [round.round, round.attestations.length])).to.deep.equal(
+        [
+          [1, 3],
+          [2, 0],
+        ],
+      );
     });
   });
 

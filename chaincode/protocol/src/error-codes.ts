@@ -37,6 +37,12 @@ export const contractErrorCatalogue = {
   PROPOSAL_EXPIRED:
     'The proposal collected no majority before it expired; propose the change again.',
   DUPLICATE_APPROVAL: 'This participant has approved the proposal already.',
+  NOT_ACCEPTED:
+    'Only a block whose recorded outcome is accepted can be re-checked; this one is pending, rejected or expired.',
+  RECHECK_ROUND_NOT_FOUND: 'The block has no re-verification round of this number.',
+  DUPLICATE_ATTESTATION: 'This participant has recorded its attestation in this round already.',
+  BAD_ATTESTATION_SIGNATURE:
+    "The attestation's signature does not verify, over this block, round and attestation, with the submitting identity's certificate.",
   QUORUM_RATIO_TOO_LOW: 'The quorum ratio may not be set below 0.5.',
 } as const;
 

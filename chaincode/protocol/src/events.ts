@@ -1,4 +1,5 @@
-import type { Mode, VerdictReason, VerdictResult } from './model';
+import type { DifferingFields, Mode, VerdictReason, VerdictResult } from './model';
+import type { AttestationReason, AttestationResult } from './recheck';
 import type { ParticipantSet } from './state';
 import type { OutcomeStatus } from './threshold';
 
@@ -43,6 +44,25 @@ export interface LedgerEventPayloads {
     readonly unverifiable?: number;
     readonly txId: string;
   };
+  /** `RequestRecheck` opened a re-verification round of an accepted block. */
+  readonly RecheckRequested: {
+    readonly blockId: string;
+    readonly round: number;
+    readonly requestedBy: string;
+    readonly sourceId: string;
+    readonly txId: string;
+  };
+  /** `RecordAttestation`: a participant attested in a round (names only, never values). */
+  readonly AttestationRecorded: {
+    readonly blockId: string;
+    readonly round: number;
+    readonly participant: string;
+    readonly result: AttestationResult;
+    readonly reason: AttestationReason;
+    /** For `drifted`: per record, the names of the fields that differ (names only). */
+    readonly differingFields: DifferingFields[];
+    readonly txId: string;
+  };
   /**
    * The call that made a strict majority of a proposal's electorate (an `InitParticipants`, a
    * proposal or an approval) set the participants; the payload is the new set.
@@ -58,6 +78,8 @@ export const LEDGER_EVENT_NAMES: readonly LedgerEventName[] = [
   'FirstBlockCreated',
   'VerdictRecorded',
   'OutcomeDecided',
+  'RecheckRequested',
+  'AttestationRecorded',
   'ParticipantsChanged',
 ];
 
@@ -106,6 +128,21 @@ const requiredFields: { readonly [Name in LedgerEventName]: Readonly<Record<stri
       quorumRatio: 'string',
       threshold: 'number',
       version: 'number',
+    },
+    RecheckRequested: {
+      blockId: 'string',
+      round: 'number',
+      requestedBy: 'string',
+      sourceId: 'string',
+      txId: 'string',
+    },
+    AttestationRecorded: {
+      blockId: 'string',
+      round: 'number',
+      participant: 'string',
+      result: 'string',
+      reason: 'string',
+      txId: 'string',
     },
   };
 

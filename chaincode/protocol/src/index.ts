@@ -131,6 +131,28 @@ export type {
   StoredFirstBlock,
   Verdict,
 } from './state';
+export {
+  ATTESTATION_REASONS,
+  ATTESTATION_RESULTS,
+  ATTESTATION_SIGNATURE_CONTEXT,
+  MAX_RECHECK_ROUND,
+  UNREADABLE_REASONS,
+  attestationSigningPayload,
+  attestationSubjectOf,
+  parseAttestationInput,
+  parseRecheckRound,
+} from './recheck';
+export type {
+  Attestation,
+  AttestationBody,
+  AttestationInput,
+  AttestationReason,
+  AttestationResult,
+  AttestationSubject,
+  RecheckHistory,
+  RecheckRound,
+  RecheckRoundView,
+} from './recheck';
 export { LEDGER_EVENT_NAMES, decodeLedgerEvent, isLedgerEventName } from './events';
 export type { LedgerEventBody, LedgerEventName, LedgerEventPayloads } from './events';
 export { contractErrorCatalogue, isContractErrorCode } from './error-codes';

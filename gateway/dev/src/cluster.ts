@@ -26,7 +26,7 @@ export interface LocalMemberOptions {
   readonly sources: readonly SourceConfig[];
   readonly logLevel?: string;
   /** Worker and gateway settings that differ from the defaults. */
-  readonly worker?: Record<string, number>;
+  readonly worker?: Record<string, unknown>;
   readonly gateway?: Record<string, unknown>;
   /** More API keys, e.g. with fewer roles; their hashes go into the configuration. */
   readonly extraApiKeys?: ReadonlyArray<{ id: string; key: string; roles: string[] }>;

@@ -29,6 +29,8 @@ export interface LocalConsortiumOptions {
   readonly workerPortBase?: number;
   readonly logLevel?: string;
   readonly worker?: Record<string, number>;
+  /** Worker settings of one member on top of `worker`, e.g. its own drift webhook. */
+  readonly workerOf?: (org: string) => Record<string, unknown>;
   readonly gateway?: Record<string, unknown>;
   /** The sources of each member (default: its SQLite copy of the sample table as `customers`). */
   readonly sources?: (org: string, dir: string) => SourceConfig[];
@@ -108,7 +110,9 @@ export async function startLocalConsortium(
       ],
       ...(options.extraApiKeys ? { extraApiKeys: options.extraApiKeys } : {}),
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
-      ...(options.worker ? { worker: options.worker } : {}),
+      ...(options.worker || options.workerOf
+        ? { worker: { ...options.worker, ...options.workerOf?.(org) } }
+        : {}),
       ...(options.gateway ? { gateway: options.gateway } : {}),
     });
     // A fresh copy each start: the demo always corroborates the same, untampered rows.

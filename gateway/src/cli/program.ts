@@ -77,7 +77,8 @@ export function newProgram(context: CliContext, args: readonly string[] = []): C
 
 /**
  * Runs the CLI on `args` (without the node and script paths) and returns the exit code: 0 on
- * success, 1 on failure, 2 on a usage error, 3 when `request submit --wait` ends not accepted.
+ * success, 1 on failure, 2 on a usage error, 3 when `request submit --wait` ends not accepted, 4 when
+ * `request recheck --wait` ends with a participant attesting drifted or unreadable.
  */
 export async function runCli(args: readonly string[], cli: CliEnvironment): Promise<number> {
   const context: CliContext = { cli, exitCode: 0 };

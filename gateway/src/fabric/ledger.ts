@@ -1,5 +1,9 @@
 import {
   decodeLedgerEvent,
+  type Attestation,
+  type AttestationInput,
+  type RecheckHistory,
+  type RecheckRound,
   type FirstBlockContent,
   type FirstBlockPage,
   type FirstBlockView,
@@ -157,6 +161,16 @@ export interface Ledger {
    */
   finalizeOutcome(blockId: string, voters?: readonly string[]): Promise<Committed<OutcomeView>>;
   getFirstBlock(blockId: string): Promise<FirstBlockView>;
+  /** Opens the next re-verification round of an accepted block (refused otherwise). */
+  requestRecheck(blockId: string): Promise<Committed<RecheckRound>>;
+  /** Records this participant's signed attestation in a round. */
+  recordAttestation(
+    blockId: string,
+    round: number,
+    attestation: AttestationInput,
+  ): Promise<Committed<Attestation>>;
+  /** Every re-verification round of a block with its attestations. */
+  getRechecks(blockId: string): Promise<RecheckHistory>;
   listFirstBlocks(
     status: OutcomeStatus,
     pageSize: number,
@@ -259,6 +273,26 @@ class ContractLedger implements Ledger {
 
   getFirstBlock(blockId: string): Promise<FirstBlockView> {
     return this.#evaluate<FirstBlockView>('GetFirstBlock', [blockId]);
+  }
+
+  requestRecheck(blockId: string): Promise<Committed<RecheckRound>> {
+    return this.#submit<RecheckRound>('RequestRecheck', [blockId]);
+  }
+
+  recordAttestation(
+    blockId: string,
+    round: number,
+    attestation: AttestationInput,
+  ): Promise<Committed<Attestation>> {
+    return this.#submit<Attestation>('RecordAttestation', [
+      blockId,
+      String(round),
+      JSON.stringify(attestation),
+    ]);
+  }
+
+  getRechecks(blockId: string): Promise<RecheckHistory> {
+    return this.#evaluate<RecheckHistory>('GetRechecks', [blockId]);
   }
 
   listFirstBlocks(

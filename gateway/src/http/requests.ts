@@ -1,7 +1,7 @@
 import { canStillAccept } from '@corroborate/protocol';
 import { Router } from 'express';
 import type { Counter } from 'prom-client';
-import type { RequestPage, RequestView, Submitted } from '../api';
+import type { Recheck, RequestPage, RequestView, Submitted } from '../api';
 import { requireRole } from '../auth';
 import type { GatewayConfig } from '../config';
 import { classify } from '../classify';
@@ -88,7 +88,10 @@ export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Route
 
   routes.get('/requests/:id', requireRole('reader'), async (request, response) => {
     const id = assertValid(validators.RequestId, request.params.id, 'id');
-    const { block, verdicts, outcome } = await ledger.getFirstBlock(id);
+    const [{ block, verdicts, outcome }, history] = await Promise.all([
+      ledger.getFirstBlock(id),
+      ledger.getRechecks(id),
+    ]);
     const view: RequestView = {
       id,
       status: outcome.status,
@@ -104,8 +107,32 @@ export function newRequestRoutes(options: Readonly<RequestRoutesOptions>): Route
         awaiting: outcome.participants - outcome.valid - outcome.invalid - outcome.unverifiable,
         canBeAccepted: canStillAccept(outcome),
       },
+      rechecks: history.rounds,
     };
     response.json(view);
+  });
+
+  // Requester: a round makes every participant read its source again and write to the ledger.
+  routes.post('/requests/:id/recheck', requireRole('requester'), async (request, response) => {
+    const id = assertValid(validators.RequestId, request.params.id, 'id');
+    // The contract refuses a block that is not accepted (NOT_ACCEPTED) or unknown
+    // (FIRST_BLOCK_NOT_FOUND) at endorsement, so a refusal writes nothing.
+    const committed = await ledger.requestRecheck(id);
+    const round: Recheck = {
+      id,
+      round: committed.result.round,
+      requestedBy: committed.result.requestedBy,
+      requestedAt: committed.result.requestedAt,
+      transactionId: committed.transactionId,
+    };
+    request.log.info(
+      { blockId: id, round: round.round, tx: round.transactionId },
+      're-check asked',
+    );
+    response
+      .status(202)
+      .location(`/v1/requests/${encodeURIComponent(id)}`)
+      .json(round);
   });
 
   routes.get('/requests/:id/receipt', requireRole('reader'), async (request, response) => {

@@ -51,11 +51,13 @@ export async function buildReceipt(
     );
   }
   const outcomeTxId = view.outcome.recorded ? view.outcome.txId : undefined;
-  const [blockNumber, verdictNumbers, outcomeNumber] = await Promise.all([
+  const [blockNumber, verdictNumbers, outcomeNumber, history] = await Promise.all([
     ledger.blockNumberOf(view.block.txId),
     Promise.all(view.verdicts.map((verdict) => ledger.blockNumberOf(verdict.txId))),
     outcomeTxId ? ledger.blockNumberOf(outcomeTxId) : undefined,
+    ledger.getRechecks?.(blockId),
   ]);
+  const latestRound = history?.rounds.at(-1);
   const outcome: ReceiptOutcome =
     outcomeNumber === undefined
       ? view.outcome
@@ -71,6 +73,7 @@ export async function buildReceipt(
     })),
     outcome,
     proofs,
+    ...(latestRound ? { recheck: latestRound } : {}),
   };
   return { ...body, digest: receiptDigest(body) };
 }

@@ -7,6 +7,8 @@ import type {
   FirstBlockView,
   OutcomeStatus,
   OutcomeView,
+  RecheckHistory,
+  RecheckRoundView,
   RecordProof,
   StoredFirstBlock,
   Verdict,
@@ -68,6 +70,12 @@ export interface Receipt {
   readonly verdicts: ReceiptVerdict[];
   readonly outcome: ReceiptOutcome;
   readonly proofs: ReceiptProof[];
+  /**
+   * The latest re-verification round of the block, when it has had one: every attestation in it,
+   * each signed by its participant over the block, the round and what it attests. Absent when the
+   * block was never re-checked.
+   */
+  readonly recheck?: RecheckRoundView;
   /** sha256Hex(canonicalJson(the receipt without `digest`)). */
   readonly digest: string;
 }
@@ -80,6 +88,8 @@ export interface ReceiptLedger {
   getFirstBlock(blockId: string): Promise<FirstBlockView>;
   /** The number of the ledger block that holds a transaction. */
   blockNumberOf(transactionId: string): Promise<bigint>;
+  /** The block's re-verification rounds; without it, a receipt carries none. */
+  getRechecks?(blockId: string): Promise<RecheckHistory>;
 }
 
 /** A proof to include: record `record` of the batch, and its field `field` when given. */

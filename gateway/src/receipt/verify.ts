@@ -1,4 +1,6 @@
 import {
+  attestationSigningPayload,
+  parseAttestationInput,
   batchRoot,
   canonicalJson,
   certificateFingerprint,
@@ -49,7 +51,29 @@ import {
 
 type Json = Record<string, unknown>;
 
-const receiptKeys = ['format', 'channel', 'chaincode', 'block', 'verdicts', 'outcome', 'proofs'];
+const receiptKeys = [
+  'format',
+  'channel',
+  'chaincode',
+  'block',
+  'verdicts',
+  'outcome',
+  'proofs',
+  'recheck',
+];
+const recheckKeys = ['blockId', 'round', 'requestedBy', 'requestedAt', 'txId', 'attestations'];
+const attestationKeys = [
+  'blockId',
+  'round',
+  'participant',
+  'result',
+  'reason',
+  'differingFields',
+  'signature',
+  'signerCertificate',
+  'recordedAt',
+  'txId',
+];
 const blockKeys = [
   'content',
   'signature',
@@ -263,7 +287,88 @@ export function verifyReceipt(
     });
   }
   run('proofs', () => checkProofs(parsed, proofs));
+  if (input.recheck !== undefined) {
+    run('recheck', () => checkRecheck(parsed, block, input.recheck, trust, crypto));
+  }
   return finish({ blockId: parsed.id, status });
+}
+
+/**
+ * The latest re-verification round: each attestation is of this block and round, by a distinct
+ * participant of the snapshot, well formed (names only), and signed by its participant's
+ * certificate over the protocol's attestationSigningPayload; with a trust file, that certificate
+ * was issued by a CA of its own organisation.
+ */
+function checkRecheck(
+  content: FirstBlockContent,
+  block: Json,
+  recheck: unknown,
+  trust: ConsortiumTrust | undefined,
+  crypto: CryptoPort,
+): string {
+  ensure(isObject(recheck), 'recheck must be an object');
+  assertKeys(recheck, recheckKeys, 'recheck');
+  const round = recheck.round;
+  ensure(
+    typeof round === 'number' && Number.isInteger(round) && round >= 1,
+    'recheck.round must be a positive integer',
+  );
+  ensure(recheck.blockId === content.id, `recheck.blockId must be ${content.id}`);
+  ensure(Array.isArray(recheck.attestations), 'recheck.attestations must be an array');
+  const participants = block.participants as string[];
+  const seen = new Set<string>();
+  const described = (recheck.attestations as unknown[]).map((attestation, index) => {
+    const path = `recheck.attestations[${index}]`;
+    ensure(isObject(attestation), `${path} must be an object`);
+    assertKeys(attestation, attestationKeys, path);
+    const participant = String(attestation.participant);
+    ensure(
+      attestation.blockId === content.id && attestation.round === round,
+      `${path} is not of this block and round`,
+    );
+    ensure(participants.includes(participant), `${path}: ${participant} is not in the snapshot`);
+    ensure(!seen.has(participant), `${path}: ${participant} attests twice`);
+    seen.add(participant);
+    let body;
+    try {
+      body = parseAttestationInput(
+        {
+          result: attestation.result,
+          reason: attestation.reason,
+          differingFields: attestation.differingFields,
+          signature: attestation.signature,
+        },
+        content.records.length,
+      );
+    } catch (error) {
+      throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+    }
+    ensure(typeof attestation.signerCertificate === 'string', `${path} has no signerCertificate`);
+    const payload = attestationSigningPayload(
+      { blockId: content.id, contentHash: String(block.contentHash), round, participant },
+      body,
+    );
+    ensure(
+      verifySignature(payload, body.signature, attestation.signerCertificate, crypto),
+      `${path}: the signature of ${participant} does not verify over this block, round and attestation`,
+    );
+    if (trust !== undefined) {
+      checkIssued(
+        attestation.signerCertificate,
+        String(attestation.recordedAt),
+        caCertificatesOf(trust, participant),
+        crypto,
+        `a CA of ${participant} in the trust file`,
+      );
+    }
+    const fields = body.differingFields
+      .map((entry) => `record ${entry.record}: ${entry.fields.join(', ')}`)
+      .join('; ');
+    return `${participant} ${body.result}${fields ? ` (${fields})` : ''}`;
+  });
+  return `round ${round}, ${described.length} signed attestation(s)${
+    described.length > 0 ? `: ${described.join(', ')}` : ''
+  }`;
 }
 
 function checkFormat(receipt: unknown): ReceiptFormat {

@@ -10,6 +10,7 @@ import { newSourceRegistry } from '../sources/registry';
 import { openFileCheckpoint } from './checkpoint';
 import { newWorkerMetrics } from './metrics';
 import { newParticipant } from './participant';
+import { newWebhook } from './webhook';
 import { newWorker } from './worker';
 
 export interface RunningWorker {
@@ -52,6 +53,8 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
     logger,
     concurrency: config.worker.concurrency,
     finalizeGraceMs: config.worker.finalizeGraceMs,
+    recheckIntervalSeconds: config.worker.recheck.intervalSeconds,
+    ...(config.worker.webhook ? { webhook: newWebhook(config.worker.webhook) } : {}),
   });
 
   const app = express();

@@ -8,6 +8,9 @@ export interface WorkerMetrics {
   readonly abstentions: Counter<'reason'>;
   readonly retries: Counter<'reason'>;
   readonly finalizations: Counter<'status'>;
+  readonly rechecks: Counter<'result'>;
+  readonly driftedRecords: Gauge;
+  readonly alerts: Counter<'outcome'>;
   readonly failures: Counter<'code'>;
   readonly resubmissions: Counter<'transaction'>;
   readonly unconfirmed: Counter<'transaction'>;
@@ -49,6 +52,23 @@ export function newWorkerMetrics(): WorkerMetrics {
       name: 'corroborate_worker_finalizations_total',
       help: 'Outcomes this participant recorded on the ledger, by status',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    rechecks: new Counter({
+      name: 'corroborate_worker_rechecks_total',
+      help: 'Re-verification attestations this participant recorded, by result (matches, drifted, unreadable)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    driftedRecords: new Gauge({
+      name: 'corroborate_worker_drifted_records',
+      help: "Records whose fields differ now in this participant's source, by its latest attestation on each block since the worker started",
+      registers: [registry],
+    }),
+    alerts: new Counter({
+      name: 'corroborate_worker_alerts_total',
+      help: 'Drift alerts posted to the webhook, by outcome (delivered, failed)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     failures: new Counter({

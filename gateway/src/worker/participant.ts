@@ -1,5 +1,9 @@
 import {
   LIMITS,
+  type Attestation,
+  type AttestationBody,
+  type AttestationReason,
+  UNREADABLE_REASONS,
   resultOfReason,
   saltsOfBlock,
   verdictSubjectOf,
@@ -12,11 +16,11 @@ import type { KeyObject } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { classify } from '../classify';
 import type { Ledger } from '../fabric/ledger';
-import { signVerdict } from '../signing';
+import { signAttestation, signVerdict } from '../signing';
 import type { FirstBlockView, Verdict } from '@corroborate/protocol';
 import type { SourceRegistry } from '../sources/source';
 import { verifyFirstBlock } from './first-verification';
-import { verifyAgainstSource } from './second-verification';
+import { verifyAgainstSource, type SecondVerification } from './second-verification';
 
 export interface RetryPolicy {
   /** Attempts before evidence (a mismatch, a missing record) becomes an invalid verdict. */
@@ -62,10 +66,27 @@ export type VerificationResult =
   | { readonly kind: 'already-recorded' }
   | { readonly kind: 'skipped'; readonly why: string };
 
+export type RecheckResult =
+  | {
+      readonly kind: 'recorded';
+      readonly attestation: Attestation;
+      /** Records of the block whose fields differ now (0 unless drifted). */
+      readonly driftedRecords: number;
+    }
+  | { readonly kind: 'already-recorded' }
+  | { readonly kind: 'skipped'; readonly why: string };
+
 /** One participant's side of the method: verify a first block and record its verdict. */
 export interface Participant {
   readonly mspId: string;
   verify(blockId: string): Promise<VerificationResult>;
+  /**
+   * Re-verification: reads the records of an accepted block again from this participant's own
+   * source and records its signed attestation in `round` (matches, drifted naming the fields
+   * that differ, or unreadable with the reason). Every participant of the block's snapshot
+   * attests, its requester included.
+   */
+  recheck(blockId: string, round: number): Promise<RecheckResult>;
   /**
    * Abandons the verifications in progress: their retries stop and they reject, so that their
    * events are delivered again once the worker runs again. A retry can last until a deadline
@@ -161,6 +182,60 @@ class ParticipantImpl implements Participant {
     );
   }
 
+  async recheck(blockId: string, round: number): Promise<RecheckResult> {
+    this.#assertOpen();
+    const view = await this.#ledger.getFirstBlock(blockId);
+    const block = view.block;
+    if (!block.participants.includes(this.mspId)) {
+      return { kind: 'skipped', why: 'not a participant of this block' };
+    }
+    const history = await this.#ledger.getRechecks(blockId);
+    const opened = history.rounds.find((candidate) => candidate.round === round);
+    if (!opened) return { kind: 'skipped', why: `no round ${round}` };
+    if (opened.attestations.some((attestation) => attestation.participant === this.mspId)) {
+      return { kind: 'already-recorded' };
+    }
+    let second: SecondVerification;
+    for (let attempt = 1; ; attempt++) {
+      second = await verifyAgainstSource(
+        this.#sources,
+        block.content,
+        this.#closing.signal,
+        saltsOfBlock(block),
+      );
+      this.#assertOpen();
+      // A record agreed on earlier and different now has drifted: retrying only helps a source
+      // that could not be read and may come back.
+      const drifted = second.differingFields.length > 0;
+      if (second.ok || drifted || !second.retryable || attempt >= this.#retry.maxAttempts) break;
+      this.#onRetry(blockId, attempt, second.reason);
+      await this.#sleep(this.#backoff(attempt));
+    }
+    const body = attestationOf(second);
+    const input = signAttestation(
+      { blockId, contentHash: block.contentHash, round, participant: this.mspId },
+      body,
+      this.#signingKey,
+    );
+    for (let attempt = 1; ; attempt++) {
+      this.#assertOpen();
+      try {
+        const committed = await this.#ledger.recordAttestation(blockId, round, input);
+        return {
+          kind: 'recorded',
+          attestation: committed.result,
+          driftedRecords: body.differingFields.length,
+        };
+      } catch (error) {
+        const { code, retryable } = classify(error);
+        if (code === 'DUPLICATE_ATTESTATION') return { kind: 'already-recorded' };
+        if (!retryable || attempt >= this.#retry.maxAttempts) throw error;
+        this.#onRetry(blockId, attempt, code);
+        await this.#sleep(this.#backoff(attempt));
+      }
+    }
+  }
+
   /**
    * Whether an unreadable source may be tried again after `backoff`: only while the attempt after
    * it still ends before the deadline less the margin, and within the attempts a verdict may
@@ -252,6 +327,29 @@ function failed(
     ...(failedRecords.length > 0 ? { failedRecords } : {}),
     ...(result === 'invalid' && differingFields.length > 0 ? { differingFields } : {}),
   };
+}
+
+/**
+ * What a re-read attests: `matches` when every record hashes as in the block; `drifted`, naming
+ * per record the fields whose hashes differ, when any record read differs; otherwise
+ * `unreadable` with why. It never carries a value or a hash of one.
+ */
+export function attestationOf(second: SecondVerification): AttestationBody {
+  if (second.ok) return { result: 'matches', reason: 'OK', differingFields: [] };
+  if (second.differingFields.length > 0) {
+    return {
+      result: 'drifted',
+      reason: 'HASH_MISMATCH',
+      differingFields: second.differingFields.map((entry) => ({
+        record: entry.record,
+        fields: [...entry.fields],
+      })),
+    };
+  }
+  const reason = (UNREADABLE_REASONS as readonly string[]).includes(second.reason)
+    ? (second.reason as AttestationReason)
+    : 'INTERNAL';
+  return { result: 'unreadable', reason, differingFields: [] };
 }
 
 export function newParticipant(options: Readonly<ParticipantOptions>): Participant {

@@ -16,6 +16,7 @@ import {
 import { newKeyedLock, type KeyedLock } from './lock';
 import type { WorkerMetrics } from './metrics';
 import type { Participant } from './participant';
+import type { Webhook } from './webhook';
 
 /** What the protocol needs of the ledger facade. */
 export type ProtocolLedger = Pick<
@@ -23,7 +24,10 @@ export type ProtocolLedger = Pick<
   'mspId' | 'getFirstBlock' | 'finalizeOutcome' | 'listFirstBlocks'
 >;
 
-export type ProtocolMetrics = Pick<WorkerMetrics, 'verdicts' | 'abstentions' | 'finalizations'>;
+export type ProtocolMetrics = Pick<
+  WorkerMetrics,
+  'verdicts' | 'abstentions' | 'finalizations' | 'rechecks' | 'driftedRecords' | 'alerts'
+>;
 
 export interface ParticipantProtocolOptions {
   readonly ledger: ProtocolLedger;
@@ -41,6 +45,8 @@ export interface ParticipantProtocolOptions {
   readonly expiryMarginMs?: number;
   /** The worker's clock, in milliseconds since the epoch (default `Date.now`). */
   readonly now?: () => number;
+  /** Where a drifted or unreadable attestation (anyone's) is posted, when configured. */
+  readonly webhook?: Webhook;
 }
 
 /**
@@ -73,6 +79,8 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
   readonly #now: () => number;
   readonly #fallbacks = new Map<string, NodeJS.Timeout>();
   readonly #tallies = new Map<string, Tally>();
+  /** Per block, the records this participant's latest attestation found drifted. */
+  readonly #drifted = new Map<string, number>();
   #sweeping: Promise<void> | undefined;
   #closed = false;
 
@@ -97,6 +105,10 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
         this.#cancelFallback(event.payload.blockId);
         this.#tallies.delete(event.payload.blockId);
         return;
+      case 'RecheckRequested':
+        return this.#recheck(event.payload.blockId, event.payload.round);
+      case 'AttestationRecorded':
+        return this.#alert(event.payload);
       default:
         return;
     }
@@ -188,6 +200,48 @@ class ParticipantProtocolImpl implements ParticipantProtocol {
       }
     } else if (result.kind === 'skipped') {
       logger.debug({ blockId, why: result.why }, 'block skipped');
+    }
+  }
+
+  async #recheck(blockId: string, round: number): Promise<void> {
+    const { participant, metrics, logger } = this.#options;
+    const result = await participant.recheck(blockId, round);
+    if (result.kind !== 'recorded') {
+      logger.debug({ blockId, round, result: result.kind }, 're-check not recorded');
+      return;
+    }
+    const { attestation, driftedRecords } = result;
+    metrics.rechecks.inc({ result: attestation.result });
+    this.#drifted.set(blockId, driftedRecords);
+    metrics.driftedRecords.set([...this.#drifted.values()].reduce((sum, n) => sum + n, 0));
+    const fields = { blockId, round, result: attestation.result, reason: attestation.reason };
+    if (attestation.result === 'matches') {
+      logger.info(fields, 're-check: the source still matches');
+    } else {
+      logger.warn(
+        { ...fields, differingFields: attestation.differingFields },
+        `re-check: the source is ${attestation.result}`,
+      );
+    }
+  }
+
+  /** Posts a drifted or unreadable attestation to the webhook; a failed delivery is logged. */
+  async #alert(payload: LedgerEventPayloads['AttestationRecorded']): Promise<void> {
+    const { webhook, metrics, logger } = this.#options;
+    if (!webhook || payload.result === 'matches') return;
+    const delivered = await webhook.send({
+      type: 'corroborate.recheck.alert',
+      id: payload.txId,
+      blockId: payload.blockId,
+      round: payload.round,
+      participant: payload.participant,
+      result: payload.result,
+      reason: payload.reason,
+      differingFields: payload.differingFields ?? [],
+    });
+    metrics.alerts.inc({ outcome: delivered ? 'delivered' : 'failed' });
+    if (!delivered) {
+      logger.warn({ blockId: payload.blockId, round: payload.round }, 'drift alert not delivered');
     }
   }
 

@@ -6,6 +6,8 @@ import type { WorkerMetrics } from './metrics';
 import type { Participant } from './participant';
 import { newParticipantProtocol } from './protocol';
 import { newEventPump } from './pump';
+import { newRecheckSchedule } from './schedule';
+import type { Webhook } from './webhook';
 
 export interface WorkerOptions {
   readonly ledger: Ledger;
@@ -24,6 +26,10 @@ export interface WorkerOptions {
   /** Where to start when there is no checkpoint yet (default: the first block). */
   readonly startBlock?: bigint;
   readonly reconnectDelayMs?: number;
+  /** Per source id, seconds between scheduled re-checks of its accepted blocks (none: off). */
+  readonly recheckIntervalSeconds?: Readonly<Record<string, number>>;
+  /** Where drift alerts are posted, when configured. */
+  readonly webhook?: Webhook;
 }
 
 /** A participant's worker: follows the contract's events and acts on them. */
@@ -49,6 +55,7 @@ export function newWorker(options: Readonly<WorkerOptions>): Worker {
     finalizeGraceMs: options.finalizeGraceMs,
     lock,
     expiryMarginMs: options.expiryMarginMs,
+    ...(options.webhook ? { webhook: options.webhook } : {}),
   });
   const pump = newEventPump({
     ledger: options.ledger,
@@ -66,6 +73,22 @@ export function newWorker(options: Readonly<WorkerOptions>): Worker {
     if (pump.isHealthy()) void protocol.sweep();
   }, options.sweepIntervalMs ?? 15_000);
   sweepTimer.unref();
+  const intervals = options.recheckIntervalSeconds ?? {};
+  const shortest = Math.min(...Object.values(intervals));
+  let scheduleTimer: NodeJS.Timeout | undefined;
+  if (Number.isFinite(shortest)) {
+    const schedule = newRecheckSchedule({
+      ledger: options.ledger,
+      intervalSeconds: intervals,
+      logger: options.logger,
+    });
+    // Looked at ten times per shortest interval, at most every 10 s, at least every 5 min.
+    const every = Math.min(300_000, Math.max(10_000, (shortest * 1000) / 10));
+    scheduleTimer = setInterval(() => {
+      if (pump.isHealthy()) void schedule.run();
+    }, every);
+    scheduleTimer.unref();
+  }
 
   return {
     caughtUp: pump.caughtUp,
@@ -75,6 +98,7 @@ export function newWorker(options: Readonly<WorkerOptions>): Worker {
       // event is delivered again when the worker restarts.
       options.participant.close();
       clearInterval(sweepTimer);
+      clearInterval(scheduleTimer);
       await protocol.close();
       await pump.close();
     },

@@ -64,6 +64,9 @@ describe('contract metadata', () => {
       submit('FinalizeOutcome', 'blockId: string', 'votersJson: string'),
       evaluate('GetFirstBlock', 'blockId: string'),
       evaluate('GetOutcome', 'blockId: string'),
+      submit('RequestRecheck', 'blockId: string'),
+      submit('RecordAttestation', 'blockId: string', 'round: number', 'attestationJson: string'),
+      evaluate('GetRechecks', 'blockId: string'),
       evaluate('ListFirstBlocks', 'status: string', 'pageSize: number', 'bookmark: string'),
     ]);
   });

@@ -489,6 +489,102 @@ describe('the corroborate CLI', () => {
     });
   });
 
+  describe('request recheck', () => {
+    const opened = {
+      id: 'req-accounts-1',
+      round: 1,
+      requestedBy: 'Org1MSP',
+      requestedAt: '2030-01-02T00:00:00.000Z',
+      transactionId: 'tx-round-1',
+    };
+    const attestation = (participant: string, drifted = false) => ({
+      blockId: 'req-accounts-1',
+      round: 1,
+      participant,
+      result: drifted ? 'drifted' : 'matches',
+      reason: drifted ? 'HASH_MISMATCH' : 'OK',
+      differingFields: drifted ? [{ record: 0, fields: ['balance'] }] : [],
+      signature: 'AAAA',
+      signerCertificate: 'PEM',
+      recordedAt: '2030-01-02T00:00:01.000Z',
+      txId: `tx-${participant}`,
+    });
+    const viewWith = (attested: ReturnType<typeof attestation>[]) => ({
+      id: 'req-accounts-1',
+      ...scenario.view,
+      rechecks: [
+        {
+          blockId: 'req-accounts-1',
+          round: 1,
+          requestedBy: 'Org1MSP',
+          requestedAt: '2030-01-02T00:00:00.000Z',
+          txId: 'tx-round-1',
+          attestations: attested,
+        },
+      ],
+    });
+
+    it('opens a round and prints it', async () => {
+      cli.fetchStub.resolves(jsonResponse(opened, 202));
+      expect(await runCli(['request', 'recheck', 'req-accounts-1', '--json'], cli)).to.equal(0);
+      expect(JSON.parse(cli.out())).to.deep.equal(opened);
+      const [url, init] = cli.fetchStub.firstCall.args;
+      expect(url).to.match(/\/v1\/requests\/req-accounts-1\/recheck$/);
+      expect(init.method).to.equal('POST');
+    });
+
+    it('with --wait, waits for every participant, then exits 4 naming the drifted fields', async () => {
+      const everyone = scenario.view.block.participants;
+      cli.fetchStub.onCall(0).resolves(jsonResponse(opened, 202));
+      cli.fetchStub.onCall(1).resolves(jsonResponse(viewWith([attestation('Org1MSP')])));
+      cli.fetchStub
+        .onCall(2)
+        .resolves(
+          jsonResponse(
+            viewWith(
+              everyone.map((participant) => attestation(participant, participant === 'Org3MSP')),
+            ),
+          ),
+        );
+      const code = await runCli(['request', 'recheck', 'req-accounts-1', '--wait', '--json'], cli);
+      expect(code).to.equal(4);
+      const printed = JSON.parse(cli.out()) as { round: number; attestations: unknown[] };
+      expect(printed.round).to.equal(1);
+      expect(printed.attestations).to.have.length(everyone.length);
+      expect(cli.fetchStub.callCount).to.equal(3);
+
+      cli = newFakeEnvironment(sandbox);
+      cli.fetchStub.resolves(
+        jsonResponse(
+          viewWith(
+            everyone.map((participant) => attestation(participant, participant === 'Org3MSP')),
+          ),
+        ),
+      );
+      expect(await runCli(['request', 'show', 'req-accounts-1'], cli)).to.equal(0);
+      expect(cli.out()).to.include('round 1, asked by Org1MSP');
+      expect(cli.out()).to.match(/Org3MSP\s+drifted: record 0 \(balance\)/);
+      expect(cli.out()).to.match(/Org2MSP\s+matches/);
+    });
+
+    it('refuses a pending request with the gateway code, and gives up waiting after --timeout', async () => {
+      cli.fetchStub.resolves(
+        jsonResponse({ error: { code: 'NOT_ACCEPTED', message: 'pending' } }, 409),
+      );
+      expect(await runCli(['request', 'recheck', 'req-accounts-1', '--json'], cli)).to.equal(1);
+      expect(JSON.parse(cli.err())).to.have.nested.property('error.code', 'NOT_ACCEPTED');
+
+      cli = newFakeEnvironment(sandbox);
+      cli.fetchStub.onCall(0).resolves(jsonResponse(opened, 202));
+      cli.fetchStub.callsFake(() =>
+        Promise.resolve(jsonResponse(viewWith([attestation('Org1MSP')]))),
+      );
+      const args = ['request', 'recheck', 'req-accounts-1', '--wait', '--timeout', '3'];
+      expect(await runCli(args, cli)).to.equal(1);
+      expect(cli.err()).to.include('still waits for Org2MSP');
+    });
+  });
+
   describe('request show, list and receipt', () => {
     it('prints the gateway error code and message, as JSON with --json', async () => {
       cli.fetchStub.resolves(

@@ -462,6 +462,7 @@ describe('gateway API', () => {
   describe('reading requests', () => {
     it('answers a request with its block, verdicts, outcome and progress', async () => {
       ledger.getFirstBlock.resolves(scenario.view);
+      ledger.getRechecks.resolves({ blockId: scenario.view.block.content.id, rounds: [] });
 
       const answer = await call('/v1/requests/req-accounts-1', { key: 'reader' });
 
@@ -489,6 +490,7 @@ describe('gateway API', () => {
         results: ['unverifiable', 'invalid', 'unverifiable', undefined],
       });
       ledger.getFirstBlock.resolves(stalled.view);
+      ledger.getRechecks.resolves({ blockId: stalled.view.block.content.id, rounds: [] });
 
       const answer = await call('/v1/requests/req-accounts-1', { key: 'reader' });
 
@@ -575,6 +577,7 @@ describe('gateway API', () => {
     it('serves a receipt in its canonical encoding, which verifies offline', async () => {
       const fixture = newFakeLedger(scenario);
       ledger.getFirstBlock.callsFake((id) => fixture.getFirstBlock(id));
+      ledger.getRechecks.callsFake((id) => Promise.resolve({ blockId: id, rounds: [] }));
       ledger.blockNumberOf.callsFake((tx) => fixture.blockNumberOf(tx));
       const expected = serializeReceipt(
         await buildReceipt(fixture, 'req-accounts-1', {
@@ -597,6 +600,7 @@ describe('gateway API', () => {
     it('reads every repetition of proof, past the 20 that the query parser keeps as a list', async () => {
       const fixture = newFakeLedger(scenario);
       ledger.getFirstBlock.callsFake((id) => fixture.getFirstBlock(id));
+      ledger.getRechecks.callsFake((id) => Promise.resolve({ blockId: id, rounds: [] }));
       ledger.blockNumberOf.callsFake((tx) => fixture.blockNumberOf(tx));
       const proofs = Array.from({ length: 21 }, () => 'proof=0').join('&');
 
@@ -847,6 +851,7 @@ describe('gateway API', () => {
     it('documents only operations that the gateway serves', async () => {
       const fixture = newFakeLedger(scenario);
       ledger.getFirstBlock.callsFake((id) => fixture.getFirstBlock(id));
+      ledger.getRechecks.callsFake((id) => Promise.resolve({ blockId: id, rounds: [] }));
       ledger.blockNumberOf.callsFake((tx) => fixture.blockNumberOf(tx));
       ledger.height.resolves(1n);
       ledger.events.resolves(streamOf([]));

@@ -93,6 +93,7 @@ describe('gateway client against the gateway app', () => {
   it('reads a request view with its block, verdicts, outcome and progress', async () => {
     const fixture = newFakeLedger(scenario);
     ledger.getFirstBlock.callsFake((id) => fixture.getFirstBlock(id));
+    ledger.getRechecks.callsFake((id) => Promise.resolve({ blockId: id, rounds: [] }));
 
     const view = await client.getRequest('req-accounts-1');
 

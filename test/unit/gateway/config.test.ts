@@ -55,6 +55,7 @@ describe('parseConfig', () => {
       checkpointFile: '/etc/corroborate/org1/worker-checkpoint.json',
       host: '127.0.0.1',
       port: 9090,
+      recheck: { intervalSeconds: {} },
       maxAttempts: 4,
       initialBackoffMs: 250,
       maxBackoffMs: 4000,
@@ -354,5 +355,51 @@ describe('parseConfig', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('parseConfig: re-checks and the drift webhook', () => {
+  const base = (): Record<string, unknown> => minimal();
+
+  it('takes a re-check interval per source and a webhook with its defaults', () => {
+    const config = parseConfig(
+      {
+        ...base(),
+        worker: {
+          recheck: { intervalSeconds: { [sqliteSource.id]: 3600 } },
+          webhook: { url: 'http://127.0.0.1:9999/alerts', secret: 'sixteen-chars-at-least' },
+        },
+      },
+      {},
+      '/etc/corroborate/org1',
+    );
+    expect(config.worker.recheck.intervalSeconds).to.deep.equal({ [sqliteSource.id]: 3600 });
+    expect(config.worker.webhook).to.deep.equal({
+      url: 'http://127.0.0.1:9999/alerts',
+      secret: 'sixteen-chars-at-least',
+      maxAttempts: 6,
+      initialBackoffMs: 500,
+      maxBackoffMs: 30_000,
+      timeoutMs: 5000,
+    });
+  });
+
+  it('refuses an interval under 10 s, a short secret and a URL that is not HTTP', () => {
+    expect(() =>
+      parseConfig(
+        {
+          ...base(),
+          worker: {
+            recheck: { intervalSeconds: { bank: 5 } },
+            webhook: { url: 'ftp://example.org/', secret: 'short' },
+          },
+        },
+        {},
+        '/etc/corroborate/org1',
+      ),
+    )
+      .to.throw(ConfigError)
+      .with.property('problems')
+      .that.has.length.of.at.least(3);
   });
 });

@@ -37,6 +37,49 @@ describe('gateway answers as its OpenAPI document describes them', () => {
         ? fixture.getFirstBlock(id)
         : Promise.reject(chaincodeError(`FIRST_BLOCK_NOT_FOUND: blockId: ${id}`)),
     );
+    ledger.getRechecks.callsFake((id) =>
+      Promise.resolve({
+        blockId: id,
+        rounds: [
+          {
+            blockId: id,
+            round: 1,
+            requestedBy: 'Org2MSP',
+            requestedAt: '2030-01-02T00:00:00.000Z',
+            txId: 'tx-round-1',
+            attestations: [
+              {
+                blockId: id,
+                round: 1,
+                participant: 'Org3MSP',
+                result: 'drifted',
+                reason: 'HASH_MISMATCH',
+                differingFields: [{ record: 1, fields: ['balance'] }],
+                signature: 'AAAA',
+                signerCertificate: '-----BEGIN CERTIFICATE-----',
+                recordedAt: '2030-01-02T00:00:01.000Z',
+                txId: 'tx-attest-1',
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    ledger.requestRecheck.callsFake((id) =>
+      id === 'req-accounts-1'
+        ? Promise.resolve({
+            result: {
+              blockId: id,
+              round: 2,
+              requestedBy: 'Org1MSP',
+              requestedAt: '2030-01-03T00:00:00.000Z',
+              txId: 'tx-round-2',
+            },
+            transactionId: 'tx-round-2',
+            blockNumber: 20n,
+          })
+        : Promise.reject(chaincodeError(`NOT_ACCEPTED: blockId: ${id} is pending`)),
+    );
     ledger.listFirstBlocks.resolves({
       items: [
         {
@@ -64,7 +107,7 @@ describe('gateway answers as its OpenAPI document describes them', () => {
       config: {
         host: '127.0.0.1',
         port: 0,
-        apiKeys: [{ id: 'all', sha256: hashApiKey(apiKey), roles: ['reader'] }],
+        apiKeys: [{ id: 'all', sha256: hashApiKey(apiKey), roles: ['reader', 'requester'] }],
         rateLimit: { windowMs: 60_000, max: 10_000 },
         bodyLimitBytes: 4096,
         defaultDeadlineSeconds: 3600,
@@ -90,6 +133,28 @@ describe('gateway answers as its OpenAPI document describes them', () => {
     ['/v1/participants', 200, 'ParticipantSet'],
     ['/v1/requests/req-9', 404, 'Error'],
   ];
+
+  const posts: Array<[path: string, status: number, schema: string]> = [
+    ['/v1/requests/req-accounts-1/recheck', 202, 'Recheck'],
+    ['/v1/requests/req-pending/recheck', 409, 'Error'],
+  ];
+
+  for (const [path, status, schema] of posts) {
+    it(`answers POST ${path} as its ${schema} schema describes`, async () => {
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+      });
+      const body: unknown = await response.json();
+      const validate = ajv.compile({ $ref: `document#/components/schemas/${schema}` });
+
+      expect(response.status).to.equal(status);
+      expect(validate(body), JSON.stringify(validate.errors)).to.be.true;
+      if (status === 409) {
+        expect(body).to.have.nested.property('error.code', 'NOT_ACCEPTED');
+      }
+    });
+  }
 
   for (const [path, status, schema] of cases) {
     it(`answers GET ${path} as its ${schema} schema describes`, async () => {

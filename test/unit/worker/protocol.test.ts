@@ -119,7 +119,12 @@ describe('participant protocol', () => {
     options: Partial<ParticipantProtocolOptions> = {},
   ): ParticipantProtocol {
     ledger = newStubbedLedger(sandbox, mspId);
-    const participant: Participant = { mspId, verify, close: () => undefined };
+    const participant: Participant = {
+      mspId,
+      verify,
+      recheck: () => Promise.reject(new Error('not used')),
+      close: () => undefined,
+    };
     protocol = newParticipantProtocol({
       ledger,
       participant,

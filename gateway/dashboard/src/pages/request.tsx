@@ -181,6 +181,27 @@ export function RequestPage({ id }: { id: string }) {
         </ol>
       </section>
 
+      <section class="card" aria-labelledby="rechecks-heading">
+        <h2 id="rechecks-heading">Re-verification</h2>
+        {view.rechecks.length === 0 ? (
+          <p class="hint">
+            No re-verification yet. Once accepted, a request can be re-checked against every
+            member's source: <code>corroborate request recheck {id}</code>.
+          </p>
+        ) : (
+          <ol class="timeline rechecks">
+            {[...view.rechecks].reverse().map((round) => (
+              <RecheckRoundEntry
+                key={round.round}
+                round={round}
+                participants={block.participants}
+                records={content.records.length}
+              />
+            ))}
+          </ol>
+        )}
+      </section>
+
       <section class="card" aria-labelledby="transactions-heading">
         <h2 id="transactions-heading">Ledger transactions</h2>
         <table class="transactions">
@@ -261,6 +282,55 @@ function Progress(props: { valid: number; invalid: number; voters: number; thres
         <span class="key key-threshold">threshold {threshold}</span>
       </p>
     </div>
+  );
+}
+
+type RecheckRound = RequestView['rechecks'][number];
+
+/** One round of the drift history: who asked, and each participant's attestation. */
+function RecheckRoundEntry(props: {
+  round: RecheckRound;
+  participants: readonly string[];
+  records: number;
+}) {
+  const { round } = props;
+  const byParticipant = new Map(round.attestations.map((each) => [each.participant, each]));
+  return (
+    <li class="recheck" data-round={round.round}>
+      <h3>
+        Round {round.round}, asked by {round.requestedBy} {formatTime(round.requestedAt)}
+      </h3>
+      <ul>
+        {props.participants.map((participant) => {
+          const attestation = byParticipant.get(participant);
+          return (
+            <li
+              key={participant}
+              class={`attestation attestation-${attestation?.result ?? 'awaiting'}`}
+              data-participant={participant}
+            >
+              <strong>{participant}</strong>:{' '}
+              {attestation === undefined
+                ? 'awaiting its attestation'
+                : attestation.result === 'unreadable'
+                  ? `unreadable (${attestation.reason})`
+                  : attestation.result}
+              {attestation?.differingFields.map((entry) => (
+                <span key={entry.record} class="differing">
+                  {' '}
+                  {props.records > 1 ? `record #${entry.record}: ` : ''}
+                  {entry.fields.map((field) => (
+                    <strong class="field" key={field}>
+                      {field}
+                    </strong>
+                  ))}
+                </span>
+              ))}
+            </li>
+          );
+        })}
+      </ul>
+    </li>
   );
 }
 

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type {
+  Recheck,
   ReadParameter,
   RequestPage,
   RequestStatus,
@@ -17,6 +18,10 @@ import { describeFailures } from './receipts';
 const defaultUrl = 'http://127.0.0.1:8101';
 /** Exit code of `submit --wait` when the consortium did not accept the record. */
 export const NOT_ACCEPTED_EXIT_CODE = 3;
+/** Exit code of `recheck --wait` when a participant attested drifted or unreadable. */
+export const DRIFT_EXIT_CODE = 4;
+
+type RecheckRoundView = RequestView['rechecks'][number];
 
 interface ClientOptions {
   url?: string;
@@ -106,6 +111,45 @@ export function addRequestCommands(program: Command, context: CliContext): void 
       const view = await (await clientFor(context, options)).getRequest(id);
       printResult(context, command, view, () => describeRequest(view));
     });
+
+  withClient(request.command('recheck'))
+    .description(
+      "ask every participant to re-read an accepted request's records from its own source and attest whether they still match",
+    )
+    .argument('<id>', 'request id')
+    .option('--wait', 'wait until every participant of the request has attested')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', '120')
+    .option('--interval <ms>', 'with --wait: time between polls', '1000')
+    .action(
+      async (
+        id: string,
+        options: ClientOptions & { wait?: boolean; timeout: string; interval: string },
+        command: Command,
+      ) => {
+        const client = await clientFor(context, options);
+        const opened = await client.recheck(id);
+        if (!options.wait) {
+          printResult(context, command, opened, () =>
+            formatRows([
+              ['request', opened.id],
+              ['round', String(opened.round)],
+              ['requested by', opened.requestedBy],
+              ['transaction', opened.transactionId],
+            ]),
+          );
+          return;
+        }
+        context.cli.writeErr(
+          `round ${opened.round} of ${id} opened, waiting for the attestations\n`,
+        );
+        const round = await waitForAttestations(context, client, opened, options);
+        const result = { id, ...round };
+        printResult(context, command, result, () => describeRounds([round]));
+        if (round.attestations.some((attestation) => attestation.result !== 'matches')) {
+          context.exitCode = DRIFT_EXIT_CODE;
+        }
+      },
+    );
 
   withClient(request.command('list'))
     .description('list requests by status')
@@ -311,6 +355,58 @@ async function waitForOutcome(
   }
 }
 
+/** Polls the request until every participant of its snapshot has attested in the round. */
+async function waitForAttestations(
+  context: CliContext,
+  client: GatewayClient,
+  opened: Recheck,
+  options: { timeout: string; interval: string },
+): Promise<RecheckRoundView> {
+  const { cli } = context;
+  const timeout = positiveInteger(options.timeout, '--timeout') * 1000;
+  const interval = positiveInteger(options.interval, '--interval');
+  const giveUpAt = cli.now() + timeout;
+  for (;;) {
+    const view = await client.getRequest(opened.id);
+    const round = view.rechecks.find((candidate) => candidate.round === opened.round);
+    const attested = new Set(round?.attestations.map((attestation) => attestation.participant));
+    const missing = view.block.participants.filter((participant) => !attested.has(participant));
+    if (round && missing.length === 0) return round;
+    if (cli.now() + interval > giveUpAt) {
+      throw new CliError(
+        'WAIT_TIMEOUT',
+        `round ${opened.round} of ${opened.id} still waits for ${missing.join(', ')} after ${options.timeout}s; follow it with 'corroborate request show ${opened.id}'`,
+      );
+    }
+    await cli.sleep(interval);
+  }
+}
+
+/** The drift history, a round per block of lines: who attested what, and which fields differ. */
+function describeRounds(rounds: readonly RecheckRoundView[]): string {
+  return rounds
+    .map((round) => {
+      const rows = round.attestations.map(
+        (attestation) =>
+          [
+            attestation.participant,
+            attestation.result === 'drifted'
+              ? `drifted: ${attestation.differingFields
+                  .map((entry) => `record ${entry.record} (${entry.fields.join(', ')})`)
+                  .join('; ')}`
+              : attestation.result === 'unreadable'
+                ? `unreadable: ${attestation.reason}`
+                : 'matches',
+          ] as const,
+      );
+      return [
+        `round ${round.round}, asked by ${round.requestedBy} at ${round.requestedAt}`,
+        rows.length > 0 ? formatRows(rows, '  ') : '  no attestations yet',
+      ].join('\n');
+    })
+    .join('\n');
+}
+
 function positiveInteger(text: string, option: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
@@ -325,6 +421,8 @@ function usage(message: string): CliError {
 
 function describeRequest(view: RequestView): string {
   const { block, outcome, verdicts } = view;
+  // A gateway from before re-verification sends no drift history.
+  const rechecks: readonly RecheckRoundView[] = (view as Partial<RequestView>).rechecks ?? [];
   const { content } = block;
   const rows: Array<[string, string]> = [
     ['request', view.id],
@@ -368,6 +466,7 @@ function describeRequest(view: RequestView): string {
     ...(outcome.status === 'pending' && !view.progress.canBeAccepted
       ? [`cannot be accepted any more: it expires after its deadline ${content.deadline}`]
       : []),
+    ...(rechecks.length > 0 ? ['re-checks', describeRounds(rechecks)] : []),
   ].join('\n');
 }
 
