@@ -14,7 +14,7 @@ import {
 import { newIdentity, signPayload, type TestIdentity } from '../../support/identities';
 import { newFakeLedger, newScenario, type Scenario } from './fixture';
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access */
 type Forgeable = Record<string, any>;
 
 describe('a receipt with the latest re-verification round', () => {
