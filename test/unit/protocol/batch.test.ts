@@ -91,9 +91,111 @@ describe('batch hashing', () => {
   });
 
   it('refuses an empty batch, malformed hashes and an index out of range', () => {
-    expect(() => batchRoot([])).to.throw(RuleError, /^INVALID_ARGUMENT: recordHashes: /);
-    expect(() => batchRoot(['ABC'])).to.throw(/^INVALID_ARGUMENT: recordHashes\[0\]: /);
-    expect(() => batchRoot([sha256Hex('x').toUpperCase()])).to.throw(/^INVALID_ARGUMENT: /);
-    expect(() => proveRecord(recordHashes(2), 2)).to.throw(/^INVALID_ARGUMENT: index: /);
+    expect(() => batchRoot([])).to.throw(
+      RuleError,
+      /^INVALID_ARGUMENT: recordHashes: a batch has at least one record hash$/,
+    );
+    expect(() => batchRoot(['ABC'])).to.throw(
+      /^INVALID_ARGUMENT: recordHashes\[0\]: must be 64 lowercase hex digits$/,
+    );
+    expect(() => batchRoot([sha256Hex('x'), sha256Hex('y').toUpperCase()])).to.throw(
+      /^INVALID_ARGUMENT: recordHashes\[1\]: /,
+    );
+    for (const index of [2, -1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => proveRecord(recordHashes(2), index), String(index)).to.throw(
+        RuleError,
+        /^INVALID_ARGUMENT: index: must be an integer in 0\.\.1$/,
+      );
+    }
+  });
+
+  it('answers false, without throwing, for a hash, root or proof of the wrong shape', () => {
+    const hashes = recordHashes(3);
+    const root = batchRoot(hashes);
+    const hash = hashes[1] as string;
+    const proof = proveRecord(hashes, 1);
+    expect(verifyRecordProof(hash, proof, root)).to.be.true;
+    // Upper-case hex decodes to the same bytes; only the lower-case spelling is the rule's.
+    expect(verifyRecordProof(hash.toUpperCase(), proof, root)).to.be.false;
+    expect(verifyRecordProof(hash, proof, root.toUpperCase())).to.be.false;
+    expect(
+      verifyRecordProof(
+        hash,
+        { ...proof, path: proof.path.map((step) => step.toUpperCase()) },
+        root,
+      ),
+    ).to.be.false;
+    const malformed: unknown[] = [
+      null,
+      undefined,
+      'proof',
+      [proof],
+      { ...proof, path: undefined },
+      { ...proof, path: proof.path.join('') },
+      { ...proof, path: [...proof.path, 'zz'] },
+      { ...proof, path: [...proof.path, 7] },
+    ];
+    for (const bad of malformed) {
+      expect(() => verifyRecordProof(hash, bad as RecordProof, root), JSON.stringify(bad)).not.to
+        .throw;
+      expect(verifyRecordProof(hash, bad as RecordProof, root), JSON.stringify(bad)).to.be.false;
+    }
+    for (const bad of [undefined, null, 12, ['x']]) {
+      expect(verifyRecordProof(bad as unknown as string, proof, root)).to.be.false;
+      expect(verifyRecordProof(hash, proof, bad as unknown as string)).to.be.false;
+    }
+  });
+
+  it('binds a proof to an integer index inside its size', () => {
+    // A one-record batch's root is its leaf: with no path, any index or size the proof claimed
+    // would otherwise be accepted.
+    const [only] = recordHashes(1) as [string];
+    const root = batchRoot([only]);
+    expect(verifyRecordProof(only, { index: 0, size: 1, path: [] }, root)).to.be.true;
+    for (const [index, size] of [
+      [1, 1],
+      [-1, 1],
+      [0.5, 1],
+      [0, 0],
+      [0, 2],
+      [0, 0.5],
+      [Number.NaN, 1],
+    ] as const) {
+      expect(verifyRecordProof(only, { index, size, path: [] }, root), `${index}/${size}`).to.be
+        .false;
+    }
+    // The proof of the first of two records, for a size that only rounds to two.
+    const pair = recordHashes(2);
+    const proof = proveRecord(pair, 0);
+    expect(verifyRecordProof(pair[0] as string, proof, batchRoot(pair))).to.be.true;
+    expect(verifyRecordProof(pair[0] as string, { ...proof, size: 1.5 }, batchRoot(pair))).to.be
+      .false;
+    expect(verifyRecordProof(pair[0] as string, { ...proof, size: 2.5 }, batchRoot(pair))).to.be
+      .false;
+  });
+
+  it('fails a path longer or shorter than the tree of its size', () => {
+    // The second record of two, claimed as the only record of a batch whose path still names
+    // its sibling: hashing on past the root would give the two-record root.
+    const pair = recordHashes(2);
+    const root = batchRoot(pair);
+    const proof = proveRecord(pair, 1);
+    expect(verifyRecordProof(pair[1] as string, { ...proof, index: 0, size: 1 }, root)).to.be.false;
+    // A record claimed in a larger batch with a path that stops early.
+    const [only] = recordHashes(1) as [string];
+    expect(verifyRecordProof(only, { index: 0, size: 2, path: [] }, batchRoot([only]))).to.be.false;
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 24 }), fc.nat(), (size, which) => {
+        const hashes = recordHashes(size);
+        const index = which % size;
+        const good = proveRecord(hashes, index);
+        const hash = hashes[index] as string;
+        const batch = batchRoot(hashes);
+        expect(verifyRecordProof(hash, { ...good, path: good.path.slice(0, -1) }, batch)).to.be
+          .false;
+        expect(verifyRecordProof(hash, { ...good, path: [...good.path, batch] }, batch)).to.be
+          .false;
+      }),
+    );
   });
 });

@@ -6,8 +6,12 @@ import {
   countVerdicts,
   decideByCounts,
   decideOutcome,
+  defaultQuorumRatio,
   isGovernanceMajority,
+  isOutcomeStatus,
   meetsMinQuorumRatio,
+  minQuorumRatio,
+  outcomeStatuses,
   parseQuorumRatio,
   voterThreshold,
   votersOf,
@@ -237,6 +241,26 @@ describe('threshold', () => {
       expect(
         ['0.499999999', '0.25', '0.000000001'].map((text) => meetsMinQuorumRatio(ratio(text))),
       ).to.deep.equal([false, false, false]);
+    });
+
+    it('defaults to one half, which is also the lowest ratio allowed', () => {
+      expect(parseQuorumRatio(defaultQuorumRatio)).to.deep.equal({
+        text: '0.5',
+        numerator: 5n,
+        denominator: 10n,
+      });
+      expect(parseQuorumRatio(minQuorumRatio)).to.deep.equal(ratio('0.5'));
+      expect(meetsMinQuorumRatio(ratio(defaultQuorumRatio))).to.be.true;
+    });
+
+    it('knows the four outcome statuses and nothing else', () => {
+      expect(outcomeStatuses).to.deep.equal(['pending', 'accepted', 'rejected', 'expired']);
+      for (const status of ['pending', 'accepted', 'rejected', 'expired']) {
+        expect(isOutcomeStatus(status), status).to.be.true;
+      }
+      for (const status of ['', 'Pending', 'decided', 'valid', 'accepted ']) {
+        expect(isOutcomeStatus(status), status).to.be.false;
+      }
     });
 
     it('reads a ratio with no fractional digits, or only zeros, as a whole number', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { RuleError, toCanonicalValue } from '@corroborate/protocol';
+import type { CanonicalValue } from '@corroborate/protocol';
+import { isCanonicalValue, RuleError, toCanonicalValue } from '@corroborate/protocol';
 
 const instant = fc.integer({
   min: -62_135_596_800_000 + 86_400_000,
@@ -185,5 +186,255 @@ describe('toCanonicalValue', () => {
       deep = [deep];
     }
     expect(() => toCanonicalValue(deep, 'json')).to.throw(/^INVALID_VALUE: /);
+  });
+
+  it('refuses a date or timestamp with anything around it, or a day, month or year 0', () => {
+    for (const text of ['x2024-01-01', '2024-01-01x', '2024-00-10', '2024-01-00', '0000-01-01']) {
+      expect(() => toCanonicalValue(text, 'date'), text).to.throw(RuleError, /^INVALID_VALUE: /);
+    }
+    for (const text of [
+      'x2024-01-01T00:00:00Z',
+      '2024-01-01T00:00:00Zx',
+      '2024-01-01T00:00:00+01:00 ',
+      '2024-01-01T00:60:00Z',
+      '2024-00-10T00:00:00Z',
+      '2024-01-00T00:00:00Z',
+      '0000-06-01T00:00:00Z',
+    ]) {
+      expect(() => toCanonicalValue(text, 'timestamp'), text).to.throw(
+        RuleError,
+        /^INVALID_VALUE: /,
+      );
+    }
+  });
+
+  it('names what is wrong with a time of day or a UTC offset', () => {
+    const refusal = (text: string): string => {
+      try {
+        toCanonicalValue(text, 'timestamp');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${text} was accepted`);
+    };
+    expect(refusal('2024-01-01T24:00')).to.equal('INVALID_VALUE: no such time of day 24:00:0');
+    expect(refusal('2024-01-01T23:59:60')).to.equal('INVALID_VALUE: no such time of day 23:59:60');
+    expect(refusal('2024-01-01T00:00:00+24')).to.equal('INVALID_VALUE: no such UTC offset +24:0');
+    expect(refusal('2024-01-01T00:00:00-00:60')).to.equal(
+      'INVALID_VALUE: no such UTC offset -00:60',
+    );
+    expect(refusal('2024-01-01T00:00:00+00:00:60')).to.match(/^INVALID_VALUE: no such UTC offset/);
+    expect(refusal('2024-01-01T00:00:00.1234567Z')).to.equal(
+      'INVALID_VALUE: timestamp has 7 fractional second digits, at most 6 are allowed',
+    );
+    expect(refusal('2024-01-01')).to.equal(
+      'INVALID_VALUE: timestamp must be YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|±HH[:MM]]',
+    );
+    expect(refusal('0001-01-01T00:00:00+00:01')).to.equal(
+      'INVALID_VALUE: timestamp is outside years 0001..9999 in UTC',
+    );
+    expect(refusal('9999-12-31T23:59:59-00:00:01')).to.equal(
+      'INVALID_VALUE: timestamp is outside years 0001..9999 in UTC',
+    );
+  });
+
+  it('takes UTC offsets up to 23:59:59, with or without colons, seconds included', () => {
+    const cases: [string, string][] = [
+      ['2024-01-01T00:00:30+00:00:30', '2024-01-01T00:00:00.000000Z'],
+      ['2024-01-01T00:00:30+000030', '2024-01-01T00:00:00.000000Z'],
+      ['2024-01-01T05:30:15+05:30:15', '2024-01-01T00:00:00.000000Z'],
+      ['2024-01-01T00:00:00+00:00:59', '2023-12-31T23:59:01.000000Z'],
+      ['2024-01-01T00:00:00+23', '2023-12-31T01:00:00.000000Z'],
+      ['2024-01-01T00:00:00-23:59:59', '2024-01-01T23:59:59.000000Z'],
+      ['2024-01-01T00:00:00+00:59', '2023-12-31T23:01:00.000000Z'],
+      ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000000Z'],
+      ['9999-12-31T23:59:59.999999Z', '9999-12-31T23:59:59.999999Z'],
+    ];
+    for (const [text, canonical] of cases) {
+      expect(toCanonicalValue(text, 'timestamp'), text).to.deep.equal({
+        t: 'timestamp',
+        v: canonical,
+      });
+    }
+  });
+
+  it('moves timestamps across the days where the calendar is hardest, as Date does', () => {
+    // The ends of February and of centuries, where the 4-, 100- and 400-year rules apply.
+    const days: string[] = [];
+    for (const year of [1, 4, 100, 400, 1600, 1700, 1800, 1900, 2000, 2024, 2100, 2400, 9999]) {
+      for (const monthDay of ['01-01', '02-28', '02-29', '03-01', '12-31']) {
+        const text = `${String(year).padStart(4, '0')}-${monthDay}`;
+        if (
+          !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
+          new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)
+        ) {
+          days.push(text);
+        }
+      }
+    }
+    for (const day of days) {
+      for (const [time, offset] of [
+        ['00:30:00', '+01:00'],
+        ['23:30:00', '-01:00'],
+        ['12:00:00', 'Z'],
+      ] as const) {
+        const millis = Date.parse(`${day}T${time}${offset}`);
+        const iso = new Date(millis).toISOString();
+        // Outside years 0001..9999 in UTC (year 0, or +010000) the rule has no timestamp.
+        if (!/^\d{4}-/.test(iso) || iso.startsWith('0000')) {
+          expect(() => toCanonicalValue(`${day}T${time}${offset}`, 'timestamp')).to.throw(
+            RuleError,
+          );
+          continue;
+        }
+        expect(
+          toCanonicalValue(`${day}T${time}${offset}`, 'timestamp'),
+          `${day}T${time}${offset}`,
+        ).to.deep.equal({ t: 'timestamp', v: iso.replace(/\.(\d{3})Z$/, '.$1000Z') });
+      }
+    }
+  });
+
+  it('refuses PostgreSQL hex text with anything around it or an odd digit', () => {
+    for (const text of ['ab\\x00', '\\x00zz', '\\x0', '\\xabc', '\\x0g']) {
+      expect(() => toCanonicalValue(text, 'bytes'), text).to.throw(
+        RuleError,
+        /^INVALID_VALUE: not bytes/,
+      );
+    }
+    expect(toCanonicalValue('\\x', 'bytes')).to.deep.equal({ t: 'bytes', v: '' });
+    expect(toCanonicalValue('\\xABcd', 'bytes')).to.deep.equal({ t: 'bytes', v: 'q80=' });
+  });
+
+  it('refuses base64 that is not padded, or has anything around it', () => {
+    expect(toCanonicalValue('AAH/', 'bytes')).to.deep.equal({ t: 'bytes', v: 'AAH/' });
+    for (const text of ['AAH', '!!!!AAAA', 'AAAA!!!!', 'AA==AAAA', 'AAH/\n', 'AAF=']) {
+      expect(() => toCanonicalValue(text, 'bytes'), text).to.throw(RuleError);
+    }
+  });
+
+  it('keeps json nested to 64 levels, in arrays or objects, and refuses the 65th', () => {
+    const nest = (levels: number, wrap: (inner: unknown) => unknown): unknown => {
+      let value: unknown = 1;
+      for (let level = 0; level < levels; level++) {
+        value = wrap(value);
+      }
+      return value;
+    };
+    for (const wrap of [(inner: unknown) => [inner], (inner: unknown) => ({ a: inner })]) {
+      const deepest = nest(64, wrap);
+      expect(toCanonicalValue(deepest, 'json')).to.deep.equal({ t: 'json', v: deepest });
+      expect(() => toCanonicalValue(nest(65, wrap), 'json')).to.throw(
+        RuleError,
+        'INVALID_VALUE: not a JSON document (plain objects, arrays, well-formed strings, finite numbers, booleans, null; depth <= 64)',
+      );
+    }
+  });
+
+  it('refuses json holding what JSON cannot: non-finite numbers, lone surrogates, other objects', () => {
+    const refused: unknown[] = [
+      { a: Number.NaN },
+      { '\ud800': 1 },
+      { a: '\udfff' },
+      { a: { b: new Map() } },
+      { a: new Date(0) },
+      [1, 2n],
+      [() => 1],
+      [Symbol('s')],
+      { a: undefined },
+      // A sparse array: its hole is not null.
+      [1, , 3], // eslint-disable-line no-sparse-arrays
+    ];
+    for (const value of refused) {
+      expect(() => toCanonicalValue(value, 'json')).to.throw(RuleError, /^INVALID_VALUE: /);
+    }
+    expect(toCanonicalValue({ a: [true, null, 'x', 1.5, { b: {} }] }, 'json')).to.deep.equal({
+      t: 'json',
+      v: { a: [true, null, 'x', 1.5, { b: {} }] },
+    });
+  });
+
+  it('describes a refused value by its type, or its first 40 characters', () => {
+    const refusal = (raw: unknown, type?: Parameters<typeof toCanonicalValue>[1]): string => {
+      try {
+        toCanonicalValue(raw, type, 'f');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refusal(new Map())).to.equal('INVALID_VALUE: f: no field type for Map');
+    expect(refusal(new Set(), 'json')).to.match(/^INVALID_VALUE: f: not a JSON document/);
+    expect(refusal(Symbol('s'))).to.equal('INVALID_VALUE: f: no field type for Symbol');
+    expect(refusal(2n, 'boolean')).to.equal('INVALID_VALUE: f: not a boolean: 2n');
+    expect(refusal(5, 'date')).to.equal('INVALID_VALUE: f: not a date: 5');
+    expect(refusal(true, 'text')).to.equal('INVALID_VALUE: f: not a string: true');
+    expect(refusal(new Uint8Array(1), 'number')).to.equal(
+      'INVALID_VALUE: f: not a finite decimal number: Uint8Array',
+    );
+    expect(refusal('y'.repeat(40), 'boolean')).to.equal(
+      `INVALID_VALUE: f: not a boolean: "${'y'.repeat(40)}"`,
+    );
+    expect(refusal('y'.repeat(41), 'boolean')).to.equal(
+      `INVALID_VALUE: f: not a boolean: "${'y'.repeat(40)}"...`,
+    );
+  });
+});
+
+describe('isCanonicalValue', () => {
+  it('recognises every value toCanonicalValue gives', () => {
+    const values: CanonicalValue[] = [
+      toCanonicalValue(null),
+      toCanonicalValue(true),
+      toCanonicalValue('-12.50', 'number'),
+      toCanonicalValue('text'),
+      toCanonicalValue(Buffer.from([1, 2, 3, 4])),
+      toCanonicalValue('2024-02-29', 'date'),
+      toCanonicalValue('2024-02-29 12:00+01', 'timestamp'),
+      toCanonicalValue({ b: [1, { c: null }], a: 'x' }),
+    ];
+    for (const value of values) {
+      expect(isCanonicalValue(value), JSON.stringify(value)).to.be.true;
+    }
+    fc.assert(
+      fc.property(fc.jsonValue(), (json) => {
+        // A string is read as JSON text: give its JSON text.
+        const raw = typeof json === 'string' ? JSON.stringify(json) : json;
+        expect(isCanonicalValue(toCanonicalValue(raw, 'json'))).to.be.true;
+      }),
+    );
+  });
+
+  it('refuses a value of the wrong shape or not in its canonical form', () => {
+    const refused: unknown[] = [
+      null,
+      'text',
+      [{ t: 'null' }],
+      new Map([['t', 'null']]),
+      { t: 'null', v: null },
+      { t: 'boolean' },
+      { t: 'boolean', x: true },
+      { t: 'boolean', v: true, x: 1 },
+      { t: 'boolean', v: 'true' },
+      { t: 'number', v: 1 },
+      { t: 'number', v: '1.50' },
+      { t: 'text', v: 5 },
+      { t: 'text', v: 'a\ud800' },
+      { t: 'bytes', v: 5 },
+      { t: 'bytes', v: 'AAA' },
+      { t: 'date', v: 20240101 },
+      { t: 'date', v: '2024-02-30' },
+      { t: 'timestamp', v: 5 },
+      { t: 'timestamp', v: 'not a time' },
+      { t: 'timestamp', v: '2024-01-01T00:00:00Z' },
+      { t: 'timestamp', v: '2024-02-30T00:00:00.000000Z' },
+      { t: 'timestamp', v: '2024-01-01T24:00:00.000000Z' },
+      { t: 'json', v: null },
+      { t: 'json', v: [Number.NaN] },
+      { t: 'money', v: '1' },
+    ];
+    for (const value of refused) {
+      expect(isCanonicalValue(value), String(JSON.stringify(value))).to.be.false;
+    }
   });
 });
