@@ -70,6 +70,29 @@ export function readArray(
   return value;
 }
 
+const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Base64 characters of a signature at most: a DER ECDSA P-256 signature is 72 bytes. */
+export const MAX_SIGNATURE_CHARS = 200;
+
+/**
+ * A signature as verdicts and attestations carry it: standard base64 of 1..
+ * {@link MAX_SIGNATURE_CHARS} characters. Whether it verifies is the contract's check.
+ */
+export function readSignature(value: unknown, path: string): string {
+  const signature = readString(value, path);
+  if (
+    signature.length === 0 ||
+    signature.length > MAX_SIGNATURE_CHARS ||
+    !base64Text.test(signature)
+  ) {
+    throw newInvalidArgument(
+      path,
+      `must be standard base64 of 1..${MAX_SIGNATURE_CHARS} characters`,
+    );
+  }
+  return signature;
+}
+
 export function readString(
   value: unknown,
   path: string,

@@ -6,7 +6,7 @@ import {
   readInteger,
   readObject,
   readOneOf,
-  readString,
+  readSignature,
 } from './json-reader';
 import type { DifferingFields } from './model';
 import { LIMITS } from './model';
@@ -127,9 +127,6 @@ function reasonFits(result: AttestationResult, reason: AttestationReason): boole
   }
 }
 
-const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const maxSignatureChars = 200;
-
 /**
  * Validates untrusted JSON as an attestation as submitted. A `matches` attestation has reason
  * `OK`, a `drifted` one `HASH_MISMATCH` and at least one record with differing field names
@@ -177,17 +174,7 @@ export function parseAttestationInput(json: unknown, recordCount?: number): Atte
       }),
     };
   });
-  const signature = readString(input.signature, 'signature');
-  if (
-    signature.length === 0 ||
-    signature.length > maxSignatureChars ||
-    !base64Text.test(signature)
-  ) {
-    throw newInvalidArgument(
-      'signature',
-      `must be standard base64 of 1..${maxSignatureChars} characters`,
-    );
-  }
+  const signature = readSignature(input.signature, 'signature');
   return { result, reason, differingFields, signature };
 }
 

@@ -6,6 +6,8 @@ import {
   readInteger,
   readObject,
   readOneOf,
+  MAX_SIGNATURE_CHARS,
+  readSignature,
   readString,
 } from './json-reader';
 import type { DifferingFields, VerdictBody, VerdictInput } from './model';
@@ -14,9 +16,8 @@ import { LIMITS, resultOfReason, VERDICT_REASONS, VERDICT_RESULTS } from './mode
 
 const bodyFields = ['result', 'observedHash', 'reason', 'attempts'] as const;
 const optionalFields = ['failedRecords', 'differingFields'] as const;
-const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Base64 characters of a verdict's signature at most: a DER ECDSA P-256 signature is 72 bytes. */
-export const maxVerdictSignatureChars = 200;
+export const maxVerdictSignatureChars = MAX_SIGNATURE_CHARS;
 
 /**
  * Validates untrusted JSON as a participant's verdict, as it submits it, and returns it typed:
@@ -30,17 +31,7 @@ export const maxVerdictSignatureChars = 200;
 export function parseVerdictInput(json: unknown, recordCount?: number): VerdictInput {
   const input = readObject(json, '', [...bodyFields, 'signature'], optionalFields);
   const body = readVerdictBody(input, recordCount);
-  const signature = readString(input.signature, 'signature');
-  if (
-    signature.length === 0 ||
-    signature.length > maxVerdictSignatureChars ||
-    !base64Text.test(signature)
-  ) {
-    throw newInvalidArgument(
-      'signature',
-      `must be standard base64 of 1..${maxVerdictSignatureChars} characters`,
-    );
-  }
+  const signature = readSignature(input.signature, 'signature');
   return { ...body, signature };
 }
 
