@@ -901,6 +901,20 @@ describe('participant protocol', () => {
       expect(ledger.getFirstBlock.args).to.deep.equal([['first']]);
     });
 
+    it('stops at a page shorter than asked for, even when it names a bookmark', async () => {
+      // Fabric's paginated range queries answer the last page with a bookmark too.
+      start('Org1MSP');
+      clock = afterDeadline(2000);
+      ledger.listFirstBlocks.resolves({
+        items: [pendingItem('open', '2031-01-01T00:00:00Z')],
+        bookmark: 'after-open',
+      });
+
+      await protocol?.sweep();
+
+      sinon.assert.calledOnce(ledger.listFirstBlocks);
+    });
+
     it('stops at a full page of the pending index that names no next page', async () => {
       start('Org1MSP');
       clock = afterDeadline(2000);
