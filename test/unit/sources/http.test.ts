@@ -211,6 +211,34 @@ describe('HTTP connector', function () {
     });
   });
 
+  it('says why it refuses a path, naming the source', function () {
+    const reasons: [unknown, string][] = [
+      ['', 'must be a string of 1..512 characters'],
+      [42, 'must be a string of 1..512 characters'],
+      [`/${'x'.repeat(512)}`, 'must be a string of 1..512 characters'],
+      ['customers/42', "must start with '/'"],
+      [
+        '/a b',
+        'has characters outside RFC 3986 paths and queries (spaces, backslashes, fragments, non-ASCII)',
+      ],
+      ['/customers//42', "must not contain '//'"],
+      ['/customers/..', "must not contain '..' or '.' segments"],
+      ['/./customers', "must not contain '..' or '.' segments"],
+      ['/a%zz', "has a malformed escape or an escaped '.', '/', '\\' or NUL"],
+      ['/a%2E', "has a malformed escape or an escaped '.', '/', '\\' or NUL"],
+    ];
+    for (const [path, why] of reasons) {
+      expect(() => buildHttpUrl('https://api.example.org/v1', path, 'api'), String(path))
+        .to.throw(SourceError, `READ_REFUSED: source api: path ${why}`)
+        .with.property('sourceId', 'api');
+    }
+  });
+
+  it('takes a path of up to 512 characters', function () {
+    const path = `/${'x'.repeat(511)}`;
+    expect(buildHttpUrl('https://api.example.org', path, 'api').pathname).to.equal(path);
+  });
+
   it('keeps an @ in a path under the base URL', function () {
     const url = buildHttpUrl('https://api.example.org/v1', '/@evil.example/x', 'api');
     expect(url.href).to.equal('https://api.example.org/v1/@evil.example/x');
@@ -222,6 +250,9 @@ describe('HTTP connector', function () {
     );
     expect(buildHttpUrl('https://api.example.org', '/a?b=c', 'api').href).to.equal(
       'https://api.example.org/a?b=c',
+    );
+    expect(buildHttpUrl('https://api.example.org/v1//', '/a', 'api').href).to.equal(
+      'https://api.example.org/v1/a',
     );
   });
 

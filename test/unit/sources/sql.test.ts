@@ -87,6 +87,7 @@ describe('SQL reads', function () {
     it('quotes with the dialect quote character', function () {
       expect(quoteIdentifier('order', '"')).to.equal('"order"');
       expect(quoteIdentifier('order', '`')).to.equal('`order`');
+      expect(() => quoteIdentifier('a"b', '"')).to.throw('not a valid identifier: "a\\"b"');
     });
   });
 
@@ -168,6 +169,61 @@ describe('SQL reads', function () {
       [null, [1], { a: 1 }, Number.NaN, Infinity, 'x'.repeat(1025)].forEach((value) => {
         expect(refusal(sqlRead({ key: { id: value as never } }))).to.throw(/key column "id" needs/);
       });
+    });
+
+    it('says why it refuses, naming the source and the offending identifier', function () {
+      const refusals: [unknown, string][] = [
+        [sqlRead({ table: 'a b' }), 'table "a b" is not a valid identifier'],
+        [sqlRead({ table: 5 as never }), 'table number is not a valid identifier'],
+        [sqlRead({ table: undefined as never }), 'table undefined is not a valid identifier'],
+        [
+          sqlRead({ table: `${'t'.repeat(80)}!` }),
+          `table "${'t'.repeat(80)}..." is not a valid identifier`,
+        ],
+        [
+          sqlRead({ table: `${'t'.repeat(79)}!` }),
+          `table "${'t'.repeat(79)}!" is not a valid identifier`,
+        ],
+        [sqlRead({ columns: ['name', 'a-b'] }), 'column "a-b" is not a valid identifier'],
+        [sqlRead({ key: { 'a-b': 1 } }), 'key column "a-b" is not a valid identifier'],
+        [sqlRead({ columns: 'name' as never }), 'columns must be an array of 1..256 column names'],
+        [sqlRead({ key: null as never }), 'key must be an object of column names to values'],
+        [sqlRead({ key: ['id'] as never }), 'key must be an object of column names to values'],
+        [sqlRead({ key: 'id' as never }), 'key must be an object of column names to values'],
+        [null, 'a undefined read cannot be served by a SQL source'],
+        [[sqlRead()], 'a undefined read cannot be served by a SQL source'],
+      ];
+      for (const [read, why] of refusals) {
+        expect(refusal(read), why)
+          .to.throw(SourceError, `READ_REFUSED: source crm: ${why}`)
+          .with.property('sourceId', 'crm');
+      }
+    });
+
+    it('takes up to 256 columns, 16 key columns and key text of 1024 characters', function () {
+      const names = (prefix: string, count: number) =>
+        Array.from({ length: count }, (_, index) => `${prefix}${index}`);
+      const wide = {
+        wide: { key: names('k', 17), columns: [...names('c', 257), ...names('k', 17)] },
+      };
+      const read = (columns: string[], keyColumns: string[]) => () =>
+        assertAllowedSqlRead(
+          {
+            kind: 'sql',
+            table: 'wide',
+            columns,
+            key: Object.fromEntries(keyColumns.map((column) => [column, 'x'.repeat(1024)])),
+          },
+          wide,
+          'crm',
+        );
+      expect(read(names('c', 256), names('k', 16))).not.to.throw();
+      expect(read(names('c', 257), names('k', 1))).to.throw(
+        'READ_REFUSED: source crm: columns must be an array of 1..256 column names',
+      );
+      expect(read(names('c', 1), names('k', 17))).to.throw(
+        'READ_REFUSED: source crm: key must name 1..16 columns',
+      );
     });
 
     it('refuses an HTTP read', function () {

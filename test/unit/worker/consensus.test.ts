@@ -8,6 +8,7 @@ import {
   type Verdict,
 } from '@corroborate/protocol';
 import {
+  decidingVoters,
   decisionOf,
   designatedFinalizer,
   hasVoted,
@@ -160,6 +161,52 @@ describe('consensus', () => {
       expect(designatedFinalizer(view), status).to.be.undefined;
       expect(needsFinalizing(view), status).to.be.false;
     }
+  });
+
+  it('designates a voter of the deciding kind only, and nobody for a pending block with verdicts', () => {
+    // Org2 voted first in the snapshot, but invalid: the accepted block is Org3's to record.
+    const accepted = viewWith('accepted', [
+      verdict('Org2MSP', 'invalid'),
+      verdict('Org3MSP', 'valid'),
+      verdict('Org4MSP', 'valid'),
+    ]);
+    expect(designatedFinalizer(accepted)).to.equal('Org3MSP');
+    const rejected = viewWith('rejected', [
+      verdict('Org2MSP', 'valid'),
+      verdict('Org3MSP', 'invalid'),
+      verdict('Org4MSP', 'invalid'),
+      verdict('Org5MSP', 'invalid'),
+    ]);
+    expect(designatedFinalizer(rejected)).to.equal('Org3MSP');
+    const pending = viewWith('pending', [
+      verdict('Org2MSP', 'invalid'),
+      verdict('Org3MSP', 'valid'),
+    ]);
+    expect(designatedFinalizer(pending)).to.be.undefined;
+  });
+
+  it("names the deciding voters of a view, in recording order, never the requester's verdict", () => {
+    const verdicts = [
+      verdict('Org4MSP', 'valid'),
+      verdict('Org1MSP', 'valid'),
+      verdict('Org2MSP', 'invalid'),
+      verdict('Org5MSP', 'unverifiable'),
+      verdict('Org3MSP', 'valid'),
+    ];
+    expect(decidingVoters(viewWith('accepted', verdicts))).to.deep.equal(['Org4MSP', 'Org3MSP']);
+    expect(
+      decidingVoters(
+        viewWith('rejected', [
+          verdict('Org3MSP', 'invalid'),
+          verdict('Org1MSP', 'invalid'),
+          verdict('Org4MSP', 'valid'),
+          verdict('Org2MSP', 'invalid'),
+        ]),
+      ),
+    ).to.deep.equal(['Org3MSP', 'Org2MSP']);
+    // Expiry is recorded by reading every verdict; a pending block is recorded by no one.
+    expect(decidingVoters(viewWith('expired', verdicts))).to.be.undefined;
+    expect(decidingVoters(viewWith('pending', verdicts))).to.be.undefined;
   });
 
   it('gives every participant the same answer, whatever order it read the verdicts in', () => {

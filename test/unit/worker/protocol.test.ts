@@ -6,6 +6,7 @@ import {
   type FirstBlockView,
   type OutcomeView,
 } from '@corroborate/protocol';
+import { CommitError } from '@hyperledger/fabric-gateway';
 import * as chai from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import fc from 'fast-check';
@@ -32,6 +33,7 @@ import {
 import { LedgerDouble } from '../chaincode/ledger-double';
 import {
   mvccConflict,
+  newDeferred,
   newStubbedLedger,
   unreachablePeer,
   until,
@@ -724,6 +726,362 @@ describe('participant protocol', () => {
       await Promise.all([protocol?.sweep(), protocol?.sweep()]);
 
       sinon.assert.calledOnce(ledger.listFirstBlocks);
+    });
+  });
+
+  describe('what it leaves alone, and what it says', () => {
+    let pending: Scenario;
+    let relayRecorded: Scenario;
+
+    before(async () => {
+      pending = await newScenario({ results: ['valid', undefined, undefined, undefined] });
+      // Org2 and then Org3 have recorded, in relay order; the block is still undecided.
+      relayRecorded = await newScenario({
+        mode: 'relay',
+        results: ['valid', 'invalid', undefined, undefined],
+      });
+    });
+
+    /** A logger that keeps what it writes, one parsed JSON object a line. */
+    function capturingLogger(): {
+      logger: ReturnType<typeof pino>;
+      lines: Record<string, unknown>[];
+    } {
+      const lines: Record<string, unknown>[] = [];
+      const logger = pino(
+        { level: 'debug' },
+        { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+      );
+      return { logger, lines };
+    }
+
+    const phantomConflict = () =>
+      new CommitError({
+        code: 12,
+        transactionId: 'tx-phantom',
+        message: 'transaction tx-phantom failed to commit with status 12',
+      });
+
+    it('takes an outcome recorded at the same moment as done when its commit met a phantom read', async () => {
+      start('Org3MSP');
+      ledger.finalizeOutcome.rejects(phantomConflict());
+
+      await deliver(
+        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+        verdictRecorded(6n, 'b1', 'Org2MSP'),
+        verdictRecorded(7n, 'b1', 'Org3MSP'),
+      );
+
+      sinon.assert.calledOnce(ledger.finalizeOutcome);
+    });
+
+    it('records an outcome that another verdict decided itself once the grace period has passed', async () => {
+      const timers = sandbox.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const blockId = accepted.view.block.content.id;
+      start('Org4MSP');
+      ledger.getFirstBlock.resolves(undecided(accepted.view));
+      ledger.finalizeOutcome.resolves(finalized(accepted.view));
+
+      await deliver(
+        firstBlockCreated(5n, blockId, participants),
+        verdictRecorded(6n, blockId, 'Org2MSP'),
+        verdictRecorded(7n, blockId, 'Org3MSP'),
+      );
+      sinon.assert.notCalled(ledger.finalizeOutcome);
+
+      await timers.tickAsync(5000);
+      await until(() => ledger.finalizeOutcome.called, 'the fallback finalizes');
+      sinon.assert.calledOnceWithExactly(ledger.finalizeOutcome, blockId, ['Org2MSP', 'Org3MSP']);
+    });
+
+    it('schedules one fallback per block, however many events show it decided', async () => {
+      const timers = sandbox.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const blockId = accepted.view.block.content.id;
+      start('Org4MSP');
+      ledger.getFirstBlock.resolves(undecided(accepted.view));
+      ledger.finalizeOutcome.resolves(finalized(accepted.view));
+
+      await deliver(
+        verdictRecorded(9n, blockId, 'Org2MSP'),
+        verdictRecorded(10n, blockId, 'Org3MSP'),
+      );
+      await timers.tickAsync(5000);
+      await until(() => ledger.finalizeOutcome.called, 'the fallback finalizes');
+      await timers.tickAsync(10_000);
+      for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+
+      sinon.assert.calledOnce(ledger.finalizeOutcome);
+    });
+
+    it('never records the outcome of a block it is not in, from events or from the ledger', async () => {
+      const timers = sandbox.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const blockId = accepted.view.block.content.id;
+      start('Org9MSP');
+      ledger.getFirstBlock.resolves(undecided(accepted.view));
+
+      // Created after its checkpoint: the events alone decide the block.
+      await deliver(
+        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+        verdictRecorded(6n, 'b1', 'Org2MSP'),
+        verdictRecorded(7n, 'b1', 'Org3MSP'),
+      );
+      // Created before it: the ledger shows the block decided.
+      await deliver(verdictRecorded(9n, blockId, 'Org3MSP'));
+      await timers.tickAsync(10_000);
+
+      expect(ledger.getFirstBlock.args).to.deep.equal([[blockId]]);
+      sinon.assert.notCalled(ledger.finalizeOutcome);
+      sinon.assert.notCalled(verify);
+    });
+
+    it('comes back to no block that the ledger shows undecided', async () => {
+      const timers = sandbox.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const blockId = pending.view.block.content.id;
+      start('Org3MSP');
+      ledger.getFirstBlock.resolves(undecided(pending.view));
+
+      await deliver(verdictRecorded(9n, blockId, 'Org2MSP'));
+      await timers.tickAsync(10_000);
+
+      sinon.assert.calledOnce(ledger.getFirstBlock);
+      sinon.assert.notCalled(verify);
+      sinon.assert.notCalled(ledger.finalizeOutcome);
+    });
+
+    it('starts from the ledger only on its relay predecessor, and only if it has not recorded yet', async () => {
+      const blockId = relay.view.block.content.id;
+      start('Org3MSP');
+      ledger.getFirstBlock.resolves(undecided(relay.view));
+      // Another voter's verdict: not its turn.
+      await deliver(verdictRecorded(9n, blockId, 'Org4MSP'));
+      sinon.assert.notCalled(verify);
+
+      // Its own verdict is on the ledger already: its predecessor's event starts nothing.
+      ledger.getFirstBlock.resolves(undecided(relayRecorded.view));
+      await deliver(verdictRecorded(10n, relayRecorded.view.block.content.id, 'Org2MSP'));
+      sinon.assert.notCalled(verify);
+
+      // A parallel block was verified when it was created: a verdict starts nothing.
+      ledger.getFirstBlock.resolves(undecided(pending.view));
+      await deliver(verdictRecorded(11n, pending.view.block.content.id, 'Org2MSP'));
+      sinon.assert.notCalled(verify);
+    });
+
+    it('forgets the oldest tallies past 10 000 blocks and asks the ledger about them instead', async () => {
+      start('Org9MSP');
+      ledger.getFirstBlock.resolves(undecided(accepted.view));
+      const snapshot = ['Org1MSP', 'Org2MSP', 'Org3MSP'];
+
+      await deliver(
+        firstBlockCreated(5n, 'b0', snapshot),
+        firstBlockCreated(5n, 'b1', snapshot),
+        verdictRecorded(6n, 'b0', 'Org2MSP'),
+      );
+      sinon.assert.notCalled(ledger.getFirstBlock);
+
+      for (let index = 2; index <= 10_000; index++) {
+        await protocol?.handle(firstBlockCreated(7n, `b${index}`, snapshot));
+      }
+      await deliver(verdictRecorded(8n, 'b1', 'Org2MSP'), verdictRecorded(8n, 'b2', 'Org2MSP'));
+      sinon.assert.notCalled(ledger.getFirstBlock);
+      await deliver(verdictRecorded(9n, 'b0', 'Org3MSP'));
+      expect(ledger.getFirstBlock.args).to.deep.equal([['b0']]);
+    });
+
+    it('sweeps nothing once closed, and stops a sweep in progress at the next block', async () => {
+      start('Org1MSP');
+      await protocol?.close();
+      await protocol?.sweep();
+      sinon.assert.notCalled(ledger.listFirstBlocks);
+
+      start('Org1MSP');
+      clock = afterDeadline(2000);
+      ledger.listFirstBlocks.resolves({
+        items: [pendingItem('first', deadline), pendingItem('second', deadline)],
+        bookmark: '',
+      });
+      const view = newDeferred<FirstBlockView>();
+      ledger.getFirstBlock.returns(view.promise);
+      ledger.finalizeOutcome.resolves(finalized(expired(accepted.view)));
+      const sweeping = protocol?.sweep();
+      await until(() => ledger.getFirstBlock.called, 'the sweep reads the first block');
+      const closing = protocol?.close();
+      view.resolve(expired(accepted.view));
+      await Promise.all([sweeping, closing]);
+
+      expect(ledger.getFirstBlock.args).to.deep.equal([['first']]);
+    });
+
+    it('stops at a page shorter than asked for, even when it names a bookmark', async () => {
+      // Fabric's paginated range queries answer the last page with a bookmark too.
+      start('Org1MSP');
+      clock = afterDeadline(2000);
+      ledger.listFirstBlocks.resolves({
+        items: [pendingItem('open', '2031-01-01T00:00:00Z')],
+        bookmark: 'after-open',
+      });
+
+      await protocol?.sweep();
+
+      sinon.assert.calledOnce(ledger.listFirstBlocks);
+    });
+
+    it('stops at a full page of the pending index that names no next page', async () => {
+      start('Org1MSP');
+      clock = afterDeadline(2000);
+      ledger.listFirstBlocks.resolves({
+        items: Array.from({ length: 100 }, (_, index) =>
+          pendingItem(`open-${index}`, '2031-01-01T00:00:00Z'),
+        ),
+        bookmark: '',
+      });
+
+      await protocol?.sweep();
+
+      sinon.assert.calledOnce(ledger.listFirstBlocks);
+    });
+
+    it('logs each verdict it records, an abstention as a warning, and a skipped block', async () => {
+      const { logger, lines } = capturingLogger();
+      const abstentions = sandbox.spy(metrics.abstentions, 'inc');
+      start('Org2MSP', { logger });
+      await deliver(firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP']));
+      verify.resolves(
+        recordedResult({
+          result: 'unverifiable',
+          observedHash: '',
+          reason: 'SOURCE_UNAVAILABLE',
+          attempts: 812,
+        }),
+      );
+      await deliver(firstBlockCreated(6n, 'b2', ['Org1MSP', 'Org2MSP']));
+      verify.resolves({ kind: 'skipped', why: 'deadline passed' });
+      await deliver(firstBlockCreated(7n, 'b3', ['Org1MSP', 'Org2MSP']));
+
+      const pick = ({
+        level,
+        msg,
+        blockId,
+        result,
+        reason,
+        attempts,
+        tx,
+        why,
+      }: Record<string, unknown>) => ({ level, msg, blockId, result, reason, attempts, tx, why });
+      expect(lines.map(pick)).to.deep.equal([
+        {
+          level: 30,
+          msg: 'verdict recorded',
+          blockId: 'b1',
+          result: 'valid',
+          reason: 'OK',
+          attempts: 1,
+          tx: 'tx-verdict',
+          why: undefined,
+        },
+        {
+          level: 40,
+          msg: 'abstained: the source could not be read before the deadline margin',
+          blockId: 'b2',
+          result: 'unverifiable',
+          reason: 'SOURCE_UNAVAILABLE',
+          attempts: 812,
+          tx: 'tx-verdict',
+          why: undefined,
+        },
+        {
+          level: 20,
+          msg: 'block skipped',
+          blockId: 'b3',
+          result: undefined,
+          reason: undefined,
+          attempts: undefined,
+          tx: undefined,
+          why: 'deadline passed',
+        },
+      ]);
+      expect(abstentions.args).to.deep.equal([[{ reason: 'SOURCE_UNAVAILABLE' }]]);
+    });
+
+    it('logs each outcome it records, and each it could not record', async () => {
+      const timers = sandbox.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const { logger, lines } = capturingLogger();
+      const blockId = accepted.view.block.content.id;
+      start('Org3MSP', { logger });
+      ledger.finalizeOutcome.resolves(finalized(accepted.view));
+      await deliver(
+        firstBlockCreated(5n, 'b1', ['Org1MSP', 'Org2MSP', 'Org3MSP', 'Org4MSP']),
+        verdictRecorded(6n, 'b1', 'Org2MSP'),
+        verdictRecorded(7n, 'b1', 'Org3MSP'),
+      );
+      // A fallback that cannot reach the ledger.
+      ledger.getFirstBlock.onFirstCall().resolves(undecided(accepted.view));
+      ledger.getFirstBlock.onSecondCall().rejects(unreachablePeer());
+      await deliver(verdictRecorded(9n, blockId, 'Org2MSP'));
+      await timers.tickAsync(5000);
+      await until(() => lines.length >= 3, 'the fallback logs its failure');
+      timers.restore();
+      // A sweep that cannot read the index, then one that cannot record a block.
+      ledger.listFirstBlocks.onFirstCall().rejects(unreachablePeer());
+      await protocol?.sweep();
+      clock = afterDeadline(2000);
+      ledger.listFirstBlocks
+        .onSecondCall()
+        .resolves({ items: [pendingItem('due', deadline)], bookmark: '' });
+      ledger.getFirstBlock.onThirdCall().rejects(unreachablePeer());
+      await protocol?.sweep();
+
+      expect(
+        lines.map(({ level, msg, blockId, status, tx, err }) => ({
+          level,
+          msg,
+          blockId,
+          status,
+          tx,
+          err: err !== undefined,
+        })),
+      ).to.deep.equal([
+        {
+          level: 30,
+          msg: 'verdict recorded',
+          blockId: 'b1',
+          status: undefined,
+          tx: 'tx-verdict',
+          err: false,
+        },
+        {
+          level: 30,
+          msg: 'outcome recorded',
+          blockId: 'b1',
+          status: 'accepted',
+          tx: 'tx-outcome',
+          err: false,
+        },
+        {
+          level: 40,
+          msg: 'fallback finalization failed',
+          blockId,
+          status: undefined,
+          tx: undefined,
+          err: true,
+        },
+        {
+          level: 40,
+          msg: 'sweep of pending blocks failed',
+          blockId: undefined,
+          status: undefined,
+          tx: undefined,
+          err: true,
+        },
+        {
+          level: 40,
+          msg: 'sweep could not record outcome',
+          blockId: 'due',
+          status: undefined,
+          tx: undefined,
+          err: true,
+        },
+      ]);
     });
   });
 });
