@@ -89,10 +89,10 @@ describe('contract rules', () => {
     });
 
     it('names the argument that is too large or not JSON', () => {
-      expect(refusal(() => decodeFirstBlockContent('{'))).to.equal(
+      expect(refusal(() => decodeFirstBlockContent('{', ''))).to.equal(
         'INVALID_ARGUMENT: contentJson: not valid JSON',
       );
-      expect(refusal(() => decodeFirstBlockContent(' '.repeat(8 * 1024 * 1024 + 1)))).to.equal(
+      expect(refusal(() => decodeFirstBlockContent(' '.repeat(8 * 1024 * 1024 + 1), ''))).to.equal(
         'PAYLOAD_TOO_LARGE: contentJson: larger than 8388608 bytes',
       );
       expect(refusal(() => decodeVerdictInput('{'))).to.equal(
