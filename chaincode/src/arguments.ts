@@ -33,6 +33,10 @@ export const limits = {
   signatureChars: 256,
   bookmarkChars: 1024,
   pageSize: 100,
+  /** Blocks one shared transaction (RecordVerdicts, FinalizeOutcomes) may name. */
+  sharedItems: 100,
+  sharedVerdictsBytes: 4 * 1024 * 1024,
+  sharedOutcomesBytes: 256 * 1024,
 } as const;
 
 const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -174,4 +178,98 @@ export function decodeBookmark(bookmark: string): string {
     );
   }
   return bookmark;
+}
+
+/** One block's verdict in a shared RecordVerdicts transaction. */
+export interface SharedVerdict {
+  readonly blockId: string;
+  readonly verdict: VerdictInput;
+}
+
+/** One block in a shared FinalizeOutcomes transaction; no voters reads every participant's. */
+export interface SharedOutcome {
+  readonly blockId: string;
+  readonly voters?: string[];
+}
+
+/**
+ * The items of a shared transaction: a JSON array of 1 to `limits.sharedItems` objects with a
+ * `blockId` each, no block twice (a transaction reads the state as it was before it, so a second
+ * item for one block would not see the first) and no other keys than `allowed`.
+ */
+function decodeSharedItems(
+  json: string,
+  maxBytes: number,
+  field: string,
+  allowed: readonly string[],
+): Array<Record<string, unknown> & { blockId: string }> {
+  const value = parseJsonArgument(json, maxBytes, field);
+  if (!Array.isArray(value) || value.length < 1 || value.length > limits.sharedItems) {
+    throw new ContractError(
+      'INVALID_ARGUMENT',
+      `${field}: must be an array of 1 to ${limits.sharedItems} items`,
+    );
+  }
+  const seen = new Set<string>();
+  return value.map((item: unknown, index) => {
+    const at = `${field}[${index}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new ContractError('INVALID_ARGUMENT', `${at}: must be an object`);
+    }
+    const record = item as Record<string, unknown>;
+    const unknownKey = Object.keys(record).find((key) => !allowed.includes(key));
+    if (unknownKey !== undefined) {
+      throw new ContractError('INVALID_ARGUMENT', `${at}: unknown property ${unknownKey}`);
+    }
+    const blockId = record.blockId;
+    if (typeof blockId !== 'string') {
+      throw new ContractError('INVALID_ARGUMENT', `${at}.blockId: must be a string`);
+    }
+    assertIdentifier(blockId, `${at}.blockId`);
+    if (seen.has(blockId)) {
+      throw new ContractError('INVALID_ARGUMENT', `${at}.blockId: ${blockId} is listed twice`);
+    }
+    seen.add(blockId);
+    return { ...record, blockId };
+  });
+}
+
+/** `RecordVerdicts`' argument: each verdict checked exactly as RecordVerdict's verdictJson. */
+export function decodeSharedVerdicts(verdictsJson: string): SharedVerdict[] {
+  const items = decodeSharedItems(verdictsJson, limits.sharedVerdictsBytes, 'verdictsJson', [
+    'blockId',
+    'verdict',
+  ]);
+  return items.map((item, index) => {
+    const at = `verdictsJson[${index}].verdict`;
+    if (typeof item.verdict !== 'object' || item.verdict === null || Array.isArray(item.verdict)) {
+      throw new ContractError('INVALID_ARGUMENT', `${at}: must be an object`);
+    }
+    assertSize(JSON.stringify(item.verdict), limits.verdictBytes, at);
+    try {
+      return { blockId: item.blockId, verdict: parseVerdictInput(item.verdict) };
+    } catch (err) {
+      const refusal = toContractError(err, at);
+      const detail = refusal.message.slice(refusal.code.length + 2);
+      throw new ContractError(refusal.code, detail.startsWith(at) ? detail : `${at}: ${detail}`, {
+        cause: err,
+      });
+    }
+  });
+}
+
+/** `FinalizeOutcomes`' argument: voters checked exactly as FinalizeOutcome's votersJson. */
+export function decodeSharedOutcomes(outcomesJson: string): SharedOutcome[] {
+  const items = decodeSharedItems(outcomesJson, limits.sharedOutcomesBytes, 'outcomesJson', [
+    'blockId',
+    'voters',
+  ]);
+  return items.map((item, index) =>
+    item.voters === undefined
+      ? { blockId: item.blockId }
+      : {
+          blockId: item.blockId,
+          voters: parseVoterList(item.voters, `outcomesJson[${index}].voters`),
+        },
+  );
 }

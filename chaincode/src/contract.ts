@@ -8,6 +8,8 @@ import {
   decodeStatus,
   decodeAttestationInput,
   decodeRound,
+  decodeSharedOutcomes,
+  decodeSharedVerdicts,
   decodeVerdictInput,
   decodeVoters,
   limits,
@@ -56,11 +58,14 @@ import {
 import { canonicalJson, sha256Hex, verifySignature } from '@corroborate/protocol';
 import type {
   FirstBlockMeta,
+  LedgerEventPayloads,
+  Outcome,
   ParticipantChange,
   ParticipantSet,
   Proposal,
   StoredFirstBlock,
   Verdict,
+  VerdictInput,
 } from '@corroborate/protocol';
 import { defaultQuorumRatio, votersOf } from '@corroborate/protocol';
 import {
@@ -347,69 +352,41 @@ export class CorroborateContract extends CodedContract {
     assertIdentifier(blockId, 'blockId');
     const input = decodeVerdictInput(verdictJson);
     const ledger = new Ledger(ctx);
-    const meta = await requireMeta(ledger, blockId);
-    const caller = callerOf(ctx);
-    if (!isParticipant(meta, caller.mspId)) {
-      throw new ContractError(
-        'NOT_A_PARTICIPANT',
-        `${caller.mspId} is not a participant of block ${blockId}`,
-      );
-    }
-    if (caller.mspId === meta.requester) {
-      throw new ContractError(
-        'REQUESTER_VERDICT',
-        `${caller.mspId} requested block ${blockId}; only the other participants verify it`,
-      );
-    }
-    // A meta from before verdicts were signed lacks the content hash: the block has it.
-    const contentHash = meta.contentHash ?? (await requireBlock(ledger, blockId)).contentHash;
-    assertVerdictSignature(input, { ...meta, contentHash }, caller);
-    // Before the deadline check, so that a late retry still learns it was recorded.
-    if (await ledger.getVerdict(blockId, caller.mspId)) {
-      throw new ContractError(
-        'DUPLICATE_VERDICT',
-        `${caller.mspId} recorded a verdict on ${blockId} already`,
-      );
-    }
-    // A verdict may only ever add to the counts that decided a recorded outcome.
-    if (await ledger.getOutcome(blockId)) {
-      throw new ContractError(
-        'OUTCOME_RECORDED',
-        `blockId: the outcome of ${blockId} is recorded already`,
-      );
-    }
-    if (ledger.txTime() > deadlineOf(meta)) {
-      throw new ContractError(
-        'BLOCK_EXPIRED',
-        `blockId: ${blockId} passed its deadline ${meta.deadline}`,
-      );
-    }
-    assertVerdictFitsBlock(input, meta);
-    const predecessor = relayPredecessor(meta, caller.mspId);
-    if (predecessor !== undefined && !(await ledger.getVerdict(blockId, predecessor))) {
-      throw new ContractError(
-        'RELAY_OUT_OF_ORDER',
-        `${predecessor} has not recorded its verdict on ${blockId}`,
-      );
-    }
-
-    const verdict = newVerdict({
-      blockId,
-      participant: caller.mspId,
-      input,
-      signerCertificate: caller.certificate,
-      recordedAt: ledger.txTimeText(),
-      txId: ledger.txId(),
-    });
+    const verdict = await prepareVerdict(ledger, callerOf(ctx), blockId, input);
     await ledger.putVerdict(verdict);
-    ledger.setEvent('VerdictRecorded', {
-      blockId,
-      participant: verdict.participant,
-      result: verdict.result,
-      reason: verdict.reason,
-      txId: verdict.txId,
-    });
+    ledger.setEvent('VerdictRecorded', verdictEventOf(verdict));
     return canonicalJson(verdict);
+  }
+
+  /**
+   * Records the caller's verdicts on several blocks in one transaction, each exactly as
+   * RecordVerdict records it: its own key per (block, participant), its own signature, the same
+   * checks. One refusal refuses them all and nothing is written; the refusal names the item. One
+   * `VerdictsRecorded` event lists every verdict.
+   */
+  @Transaction()
+  @Param(
+    'verdictsJson',
+    'string',
+    `JSON array of 1 to ${limits.sharedItems} {blockId, verdict} items, each block at most once; each verdict as RecordVerdict's verdictJson`,
+  )
+  @Returns('string')
+  async RecordVerdicts(ctx: Context, verdictsJson: string): Promise<string> {
+    const items = decodeSharedVerdicts(verdictsJson);
+    const ledger = new Ledger(ctx);
+    const caller = callerOf(ctx);
+    const verdicts: Verdict[] = [];
+    // Every item is checked before the first write, so a refusal writes nothing.
+    for (const [index, item] of items.entries()) {
+      verdicts.push(
+        await namingItem('verdictsJson', index, item.blockId, () =>
+          prepareVerdict(ledger, caller, item.blockId, item.verdict),
+        ),
+      );
+    }
+    for (const verdict of verdicts) await ledger.putVerdict(verdict);
+    ledger.setEvent('VerdictsRecorded', { verdicts: verdicts.map(verdictEventOf) });
+    return canonicalJson(verdicts);
   }
 
   /**
@@ -430,62 +407,51 @@ export class CorroborateContract extends CodedContract {
     assertIdentifier(blockId, 'blockId');
     const voters = decodeVoters(votersJson);
     const ledger = new Ledger(ctx);
-    const meta = await requireMeta(ledger, blockId);
+    const decision = await decideOutcome(ledger, callerOf(ctx), blockId, voters);
+    if (decision.outcome) {
+      await writeOutcome(ledger, decision.outcome, decision.meta);
+      ledger.setEvent('OutcomeDecided', outcomeEventOf(decision.outcome));
+    }
+    return canonicalJson(decision.view);
+  }
+
+  /**
+   * Records the outcomes of several blocks in one transaction, each exactly as FinalizeOutcome
+   * records it (with voters, only their verdicts are read, and they must decide it). One refusal
+   * refuses them all and nothing is written; the refusal names the item. Returns each block's
+   * outcome view in order; one `OutcomesDecided` event lists the outcomes this transaction
+   * recorded (none when every block was decided already or is still pending).
+   */
+  @Transaction()
+  @Param(
+    'outcomesJson',
+    'string',
+    `JSON array of 1 to ${limits.sharedItems} {blockId, voters?} items, each block at most once; voters as FinalizeOutcome's, omitted to read every participant's verdict`,
+  )
+  @Returns('string')
+  async FinalizeOutcomes(ctx: Context, outcomesJson: string): Promise<string> {
+    const items = decodeSharedOutcomes(outcomesJson);
+    const ledger = new Ledger(ctx);
     const caller = callerOf(ctx);
-    // Only the block's participants have a stake in its outcome; an outsider may not time it.
-    if (!isParticipant(meta, caller.mspId)) {
-      throw new ContractError(
-        'NOT_A_PARTICIPANT',
-        `${caller.mspId} is not a participant of block ${blockId}`,
+    const decisions: Decision[] = [];
+    // Every item is decided before the first write, so a refusal writes nothing.
+    for (const [index, item] of items.entries()) {
+      decisions.push(
+        await namingItem('outcomesJson', index, item.blockId, () =>
+          decideOutcome(ledger, caller, item.blockId, item.voters),
+        ),
       );
     }
-    if (voters !== undefined) {
-      assertVoters(meta, voters);
+    const decided: Outcome[] = [];
+    for (const { outcome, meta } of decisions) {
+      if (!outcome) continue;
+      await writeOutcome(ledger, outcome, meta);
+      decided.push(outcome);
     }
-    const recorded = await ledger.getOutcome(blockId);
-    if (recorded) {
-      return canonicalJson(viewRecordedOutcome(recorded));
+    if (decided.length > 0) {
+      ledger.setEvent('OutcomesDecided', { outcomes: decided.map(outcomeEventOf) });
     }
-    const verdicts =
-      voters === undefined
-        ? await readVerdicts(ledger, meta)
-        : await requireVerdicts(ledger, blockId, voters);
-    const tally = tallyVerdicts(meta, verdicts);
-    const status = decideBlockOutcome(meta, tally, ledger.txTime());
-    if (voters !== undefined) {
-      assertDecidedByVoters(status, blockId);
-    }
-    if (status === 'pending') {
-      return canonicalJson(viewLiveOutcome(meta, tally, ledger.txTime()));
-    }
-
-    const outcome = {
-      blockId,
-      status,
-      valid: tally.valid,
-      invalid: tally.invalid,
-      unverifiable: tally.unverifiable,
-      participants: tally.participants,
-      threshold: tally.threshold,
-      decidedAt: ledger.txTimeText(),
-      txId: ledger.txId(),
-    };
-    await ledger.putOutcome(outcome);
-    // The listing carries when it was decided, so that a dashboard can chart throughput.
-    await ledger.putStatus(
-      status,
-      { ...summariseFirstBlock(meta), decidedAt: outcome.decidedAt },
-      'pending',
-    );
-    ledger.setEvent('OutcomeDecided', {
-      blockId,
-      status,
-      valid: outcome.valid,
-      invalid: outcome.invalid,
-      unverifiable: outcome.unverifiable,
-      txId: outcome.txId,
-    });
-    return canonicalJson(viewRecordedOutcome(outcome));
+    return canonicalJson(decisions.map((decision) => decision.view));
   }
 
   @Transaction(false)
@@ -674,6 +640,179 @@ export class CorroborateContract extends CodedContract {
       decodeBookmark(bookmark),
     );
     return canonicalJson(page);
+  }
+}
+
+type Caller = ReturnType<typeof callerOf>;
+
+/**
+ * Checks one verdict of the caller and returns it as it is to be stored; writes nothing. Reads
+ * only the block's meta, the caller's own verdict key, the outcome key and, in relay mode, the
+ * predecessor's verdict key.
+ */
+async function prepareVerdict(
+  ledger: Ledger,
+  caller: Caller,
+  blockId: string,
+  input: VerdictInput,
+): Promise<Verdict> {
+  const meta = await requireMeta(ledger, blockId);
+  if (!isParticipant(meta, caller.mspId)) {
+    throw new ContractError(
+      'NOT_A_PARTICIPANT',
+      `${caller.mspId} is not a participant of block ${blockId}`,
+    );
+  }
+  if (caller.mspId === meta.requester) {
+    throw new ContractError(
+      'REQUESTER_VERDICT',
+      `${caller.mspId} requested block ${blockId}; only the other participants verify it`,
+    );
+  }
+  // A meta from before verdicts were signed lacks the content hash: the block has it.
+  const contentHash = meta.contentHash ?? (await requireBlock(ledger, blockId)).contentHash;
+  assertVerdictSignature(input, { ...meta, contentHash }, caller);
+  // Before the deadline check, so that a late retry still learns it was recorded.
+  if (await ledger.getVerdict(blockId, caller.mspId)) {
+    throw new ContractError(
+      'DUPLICATE_VERDICT',
+      `${caller.mspId} recorded a verdict on ${blockId} already`,
+    );
+  }
+  // A verdict may only ever add to the counts that decided a recorded outcome.
+  if (await ledger.getOutcome(blockId)) {
+    throw new ContractError(
+      'OUTCOME_RECORDED',
+      `blockId: the outcome of ${blockId} is recorded already`,
+    );
+  }
+  if (ledger.txTime() > deadlineOf(meta)) {
+    throw new ContractError(
+      'BLOCK_EXPIRED',
+      `blockId: ${blockId} passed its deadline ${meta.deadline}`,
+    );
+  }
+  assertVerdictFitsBlock(input, meta);
+  const predecessor = relayPredecessor(meta, caller.mspId);
+  if (predecessor !== undefined && !(await ledger.getVerdict(blockId, predecessor))) {
+    throw new ContractError(
+      'RELAY_OUT_OF_ORDER',
+      `${predecessor} has not recorded its verdict on ${blockId}`,
+    );
+  }
+
+  return newVerdict({
+    blockId,
+    participant: caller.mspId,
+    input,
+    signerCertificate: caller.certificate,
+    recordedAt: ledger.txTimeText(),
+    txId: ledger.txId(),
+  });
+}
+
+function verdictEventOf(verdict: Verdict): LedgerEventPayloads['VerdictRecorded'] {
+  return {
+    blockId: verdict.blockId,
+    participant: verdict.participant,
+    result: verdict.result,
+    reason: verdict.reason,
+    txId: verdict.txId,
+  };
+}
+
+/** One block's outcome as decided: the view to answer with, and the outcome to record if any. */
+interface Decision {
+  readonly view: unknown;
+  readonly meta: FirstBlockMeta;
+  readonly outcome?: Outcome;
+}
+
+/** Decides one block's outcome; writes nothing (see {@link writeOutcome}). */
+async function decideOutcome(
+  ledger: Ledger,
+  caller: Caller,
+  blockId: string,
+  voters: string[] | undefined,
+): Promise<Decision> {
+  const meta = await requireMeta(ledger, blockId);
+  // Only the block's participants have a stake in its outcome; an outsider may not time it.
+  if (!isParticipant(meta, caller.mspId)) {
+    throw new ContractError(
+      'NOT_A_PARTICIPANT',
+      `${caller.mspId} is not a participant of block ${blockId}`,
+    );
+  }
+  if (voters !== undefined) {
+    assertVoters(meta, voters);
+  }
+  const recorded = await ledger.getOutcome(blockId);
+  if (recorded) {
+    return { view: viewRecordedOutcome(recorded), meta };
+  }
+  const verdicts =
+    voters === undefined
+      ? await readVerdicts(ledger, meta)
+      : await requireVerdicts(ledger, blockId, voters);
+  const tally = tallyVerdicts(meta, verdicts);
+  const status = decideBlockOutcome(meta, tally, ledger.txTime());
+  if (voters !== undefined) {
+    assertDecidedByVoters(status, blockId);
+  }
+  if (status === 'pending') {
+    return { view: viewLiveOutcome(meta, tally, ledger.txTime()), meta };
+  }
+  const outcome: Outcome = {
+    blockId,
+    status,
+    valid: tally.valid,
+    invalid: tally.invalid,
+    unverifiable: tally.unverifiable,
+    participants: tally.participants,
+    threshold: tally.threshold,
+    decidedAt: ledger.txTimeText(),
+    txId: ledger.txId(),
+  };
+  return { view: viewRecordedOutcome(outcome), meta, outcome };
+}
+
+/** Records a decided outcome and moves the block's listing from pending to its status. */
+async function writeOutcome(ledger: Ledger, outcome: Outcome, meta: FirstBlockMeta): Promise<void> {
+  await ledger.putOutcome(outcome);
+  // The listing carries when it was decided, so that a dashboard can chart throughput.
+  await ledger.putStatus(
+    outcome.status,
+    { ...summariseFirstBlock(meta), decidedAt: outcome.decidedAt },
+    'pending',
+  );
+}
+
+function outcomeEventOf(outcome: Outcome): LedgerEventPayloads['OutcomeDecided'] {
+  return {
+    blockId: outcome.blockId,
+    status: outcome.status,
+    valid: outcome.valid,
+    invalid: outcome.invalid,
+    unverifiable: outcome.unverifiable,
+    txId: outcome.txId,
+  };
+}
+
+/** Runs one item of a shared transaction, prefixing a refusal with the item it concerns. */
+async function namingItem<T>(
+  argument: string,
+  index: number,
+  blockId: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof ContractError)) throw err;
+    const detail = err.message.slice(err.code.length + 2);
+    throw new ContractError(err.code, `${argument}[${index}] (${blockId}): ${detail}`, {
+      cause: err,
+    });
   }
 }
 

@@ -80,8 +80,8 @@ export function parseParticipantList(value: unknown): string[] {
 }
 
 /** Voters named to FinalizeOutcome: 1..100 unique MSP ids; the snapshot is checked later. */
-export function parseVoterList(value: unknown): string[] {
-  return parseMspIdList(value, 'votersJson', false);
+export function parseVoterList(value: unknown, field = 'votersJson'): string[] {
+  return parseMspIdList(value, field, false);
 }
 
 export function newParticipantSet(

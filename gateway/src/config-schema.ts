@@ -334,6 +334,26 @@ export const workerSectionSchema = {
         "The time budget of one verification attempt's reads of a block: past it, or past the time left before the participant must abstain, its reads are abandoned and the attempt counts as an unreachable source, to be retried or abstained on.",
     },
     concurrency: { ...integerIn(1, 1024), default: 64 },
+    sharedTransactions: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description:
+        'How the verdicts and outcomes this participant reaches for different blocks are recorded together, in one RecordVerdicts or FinalizeOutcomes transaction; each block keeps its own verdict key, signature and event.',
+      properties: {
+        lingerMs: {
+          ...integerIn(0, 10_000),
+          default: 20,
+          description:
+            'How long the first verdict (or outcome) of a transaction waits for others to join it.',
+        },
+        maxBlocks: {
+          ...integerIn(1, 100),
+          default: 50,
+          description: 'The most blocks one transaction names; 1 records every block alone.',
+        },
+      },
+    },
     finalizeGraceMs: {
       type: 'integer',
       minimum: 0,

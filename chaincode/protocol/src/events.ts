@@ -6,7 +6,9 @@ import type { OutcomeStatus } from './threshold';
 /**
  * The contract's events: one per transaction (Fabric keeps the last one set), named here with
  * the payload each carries. The contract emits through this map and clients decode with
- * {@link decodeLedgerEvent}, so the shape is written once.
+ * {@link decodeLedgerEvent}, so the shape is written once. A shared transaction (`RecordVerdicts`,
+ * `FinalizeOutcomes`) emits one event that lists its blocks; {@link decodeBlockEvents} gives
+ * clients one event per block whichever transaction recorded it.
  */
 export interface LedgerEventPayloads {
   /**
@@ -44,6 +46,16 @@ export interface LedgerEventPayloads {
     readonly unverifiable?: number;
     readonly txId: string;
   };
+  /**
+   * `RecordVerdicts`: a participant recorded its verdicts on several blocks in one transaction;
+   * one `VerdictRecorded` payload per block.
+   */
+  readonly VerdictsRecorded: { readonly verdicts: LedgerEventPayloads['VerdictRecorded'][] };
+  /**
+   * `FinalizeOutcomes` recorded the outcomes of several blocks in one transaction; one
+   * `OutcomeDecided` payload per block it decided.
+   */
+  readonly OutcomesDecided: { readonly outcomes: LedgerEventPayloads['OutcomeDecided'][] };
   /** `RequestRecheck` opened a re-verification round of an accepted block. */
   readonly RecheckRequested: {
     readonly blockId: string;
@@ -78,6 +90,8 @@ export const LEDGER_EVENT_NAMES: readonly LedgerEventName[] = [
   'FirstBlockCreated',
   'VerdictRecorded',
   'OutcomeDecided',
+  'VerdictsRecorded',
+  'OutcomesDecided',
   'RecheckRequested',
   'AttestationRecorded',
   'ParticipantsChanged',
@@ -88,12 +102,24 @@ export type LedgerEventBody = {
   [Name in LedgerEventName]: { readonly name: Name; readonly payload: LedgerEventPayloads[Name] };
 }[LedgerEventName];
 
+/** The events of shared transactions, each listing the per-block events of its blocks. */
+export type SharedEventName = 'VerdictsRecorded' | 'OutcomesDecided';
+
+/** An event about one block or the participant set: what clients handle. */
+export type BlockEventBody = Exclude<LedgerEventBody, { readonly name: SharedEventName }>;
+
+/** The events a client sees after {@link decodeBlockEvents}: every name but the shared ones. */
+export const BLOCK_EVENT_NAMES: readonly BlockEventBody['name'][] = LEDGER_EVENT_NAMES.filter(
+  (name): name is BlockEventBody['name'] =>
+    name !== 'VerdictsRecorded' && name !== 'OutcomesDecided',
+);
+
 /** True when `name` is an event this protocol defines. */
 export function isLedgerEventName(name: string): name is LedgerEventName {
   return (LEDGER_EVENT_NAMES as readonly string[]).includes(name);
 }
 
-type FieldKind = 'string' | 'number' | 'strings';
+type FieldKind = 'string' | 'number' | 'strings' | 'list';
 
 /** The fields every payload must have, checked on decoding; extra fields are kept. */
 const requiredFields: { readonly [Name in LedgerEventName]: Readonly<Record<string, FieldKind>> } =
@@ -123,6 +149,8 @@ const requiredFields: { readonly [Name in LedgerEventName]: Readonly<Record<stri
       invalid: 'number',
       txId: 'string',
     },
+    VerdictsRecorded: { verdicts: 'list' },
+    OutcomesDecided: { outcomes: 'list' },
     ParticipantsChanged: {
       participants: 'strings',
       quorumRatio: 'string',
@@ -154,6 +182,8 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
       return typeof value === 'number' && Number.isFinite(value);
     case 'strings':
       return Array.isArray(value) && value.every((item) => typeof item === 'string');
+    case 'list':
+      return Array.isArray(value);
   }
 }
 
@@ -165,13 +195,44 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
 export function decodeLedgerEvent(name: string, json: string): LedgerEventBody | undefined {
   if (!isLedgerEventName(name)) return undefined;
   const payload: unknown = JSON.parse(json);
+  checkPayload(name, payload, `${name} event`);
+  const lists = { VerdictsRecorded: 'verdicts', OutcomesDecided: 'outcomes' } as const;
+  if (name === 'VerdictsRecorded' || name === 'OutcomesDecided') {
+    const field = lists[name];
+    const items = (payload as Record<string, unknown[]>)[field] ?? [];
+    const itemName = name === 'VerdictsRecorded' ? 'VerdictRecorded' : 'OutcomeDecided';
+    items.forEach((item, index) =>
+      checkPayload(itemName, item, `${name} event: ${field}[${index}]`),
+    );
+  }
+  return { name, payload } as LedgerEventBody;
+}
+
+function checkPayload(name: LedgerEventName, payload: unknown, label: string): void {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new TypeError(`${name} event: the payload is not a JSON object`);
+    throw new TypeError(`${label}: the payload is not a JSON object`);
   }
   for (const [field, kind] of Object.entries(requiredFields[name])) {
     if (!hasKind((payload as Record<string, unknown>)[field], kind)) {
-      throw new TypeError(`${name} event: ${field} is missing or not a ${kind}`);
+      throw new TypeError(`${label}: ${field} is missing or not a ${kind}`);
     }
   }
-  return { name, payload } as LedgerEventBody;
+}
+
+/**
+ * Decodes a contract event into the per-block events it stands for: one for an event about one
+ * block, one per listed block for a shared transaction's, none for an event this protocol does not
+ * define. Throws as {@link decodeLedgerEvent} does.
+ */
+export function decodeBlockEvents(name: string, json: string): BlockEventBody[] {
+  const body = decodeLedgerEvent(name, json);
+  if (body === undefined) return [];
+  switch (body.name) {
+    case 'VerdictsRecorded':
+      return body.payload.verdicts.map((payload) => ({ name: 'VerdictRecorded', payload }));
+    case 'OutcomesDecided':
+      return body.payload.outcomes.map((payload) => ({ name: 'OutcomeDecided', payload }));
+    default:
+      return [body];
+  }
 }

@@ -153,7 +153,19 @@ export type {
   RecheckRound,
   RecheckRoundView,
 } from './recheck';
-export { LEDGER_EVENT_NAMES, decodeLedgerEvent, isLedgerEventName } from './events';
-export type { LedgerEventBody, LedgerEventName, LedgerEventPayloads } from './events';
+export {
+  BLOCK_EVENT_NAMES,
+  LEDGER_EVENT_NAMES,
+  decodeBlockEvents,
+  decodeLedgerEvent,
+  isLedgerEventName,
+} from './events';
+export type {
+  BlockEventBody,
+  LedgerEventBody,
+  LedgerEventName,
+  LedgerEventPayloads,
+  SharedEventName,
+} from './events';
 export { contractErrorCatalogue, isContractErrorCode } from './error-codes';
 export type { ContractErrorCode } from './error-codes';

@@ -1,5 +1,5 @@
 import {
-  decodeLedgerEvent,
+  decodeBlockEvents,
   type Attestation,
   type AttestationInput,
   type RecheckHistory,
@@ -7,7 +7,7 @@ import {
   type FirstBlockContent,
   type FirstBlockPage,
   type FirstBlockView,
-  type LedgerEventBody,
+  type BlockEventBody,
   type OutcomeStatus,
   type OutcomeView,
   type ParticipantChange,
@@ -41,10 +41,15 @@ export interface Committed<T> {
   readonly blockNumber: bigint;
 }
 
-/** A contract event decoded into its typed payload, with where the ledger holds it. */
-export type LedgerEvent = LedgerEventBody & {
+/**
+ * One event about one block (or the participant set). A shared transaction's event stands for one
+ * such event per block it names, all with its transaction id; `endsTransaction` is false on every
+ * one but the last, so that a checkpoint is only ever taken past a whole transaction.
+ */
+export type LedgerEvent = BlockEventBody & {
   readonly blockNumber: bigint;
   readonly transactionId: string;
+  readonly endsTransaction?: boolean;
 };
 
 export interface EventStream extends AsyncIterable<LedgerEvent> {
@@ -154,12 +159,20 @@ export interface Ledger {
     saltSeed: string,
   ): Promise<Committed<StoredFirstBlock>>;
   recordVerdict(blockId: string, verdict: VerdictInput): Promise<Committed<Verdict>>;
+  /** Records this participant's verdicts on several blocks in one transaction (RecordVerdicts). */
+  recordVerdicts(
+    items: readonly { blockId: string; verdict: VerdictInput }[],
+  ): Promise<Committed<Verdict[]>>;
   /**
    * Records a decided outcome. `voters` names the participants whose recorded verdicts decide it;
    * the contract then reads only their verdicts, so a late verdict cannot invalidate the record.
    * Without voters every participant's verdict is read (the only way to record expiry).
    */
   finalizeOutcome(blockId: string, voters?: readonly string[]): Promise<Committed<OutcomeView>>;
+  /** Records the outcomes of several blocks in one transaction (FinalizeOutcomes). */
+  finalizeOutcomes(
+    items: readonly { blockId: string; voters?: readonly string[] }[],
+  ): Promise<Committed<OutcomeView[]>>;
   getFirstBlock(blockId: string): Promise<FirstBlockView>;
   /** Opens the next re-verification round of an accepted block (refused otherwise). */
   requestRecheck(blockId: string): Promise<Committed<RecheckRound>>;
@@ -268,6 +281,24 @@ class ContractLedger implements Ledger {
     return this.#submit<OutcomeView>('FinalizeOutcome', [
       blockId,
       voters && voters.length > 0 ? JSON.stringify(voters) : '',
+    ]);
+  }
+
+  recordVerdicts(
+    items: readonly { blockId: string; verdict: VerdictInput }[],
+  ): Promise<Committed<Verdict[]>> {
+    return this.#submit<Verdict[]>('RecordVerdicts', [JSON.stringify(items)]);
+  }
+
+  finalizeOutcomes(
+    items: readonly { blockId: string; voters?: readonly string[] }[],
+  ): Promise<Committed<OutcomeView[]>> {
+    return this.#submit<OutcomeView[]>('FinalizeOutcomes', [
+      JSON.stringify(
+        items.map(({ blockId, voters }) =>
+          voters && voters.length > 0 ? { blockId, voters } : { blockId },
+        ),
+      ),
     ]);
   }
 
@@ -456,12 +487,18 @@ function decodeEvents(
     close: () => source.close(),
     async *[Symbol.asyncIterator]() {
       for await (const event of source) {
-        const body = decodeLedgerEvent(
+        const bodies = decodeBlockEvents(
           event.eventName,
           Buffer.from(event.payload).toString('utf8'),
         );
-        if (body === undefined) continue;
-        yield { ...body, blockNumber: event.blockNumber, transactionId: event.transactionId };
+        for (const [index, body] of bodies.entries()) {
+          yield {
+            ...body,
+            blockNumber: event.blockNumber,
+            transactionId: event.transactionId,
+            endsTransaction: index === bodies.length - 1,
+          };
+        }
       }
     },
   };

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { loadConnectionProfile, openFabricConnection } from '../fabric/connection';
 import { newCommitLog } from '../fabric/commit-log';
 import { newLedger } from '../fabric/ledger';
+import { withSharedTransactions } from '../fabric/shared-transactions';
 import { newLogger } from '../logger';
 import { newSourceRegistry } from '../sources/registry';
 import { openFileCheckpoint } from './checkpoint';
@@ -25,10 +26,24 @@ export async function startWorker(config: Config): Promise<RunningWorker> {
   const profile = await loadConnectionProfile(config.profilePath);
   const connection = await openFabricConnection(profile);
   const metrics = newWorkerMetrics();
-  const ledger = newLedger(connection, {
-    commit: config.ledger,
-    onCommitEvent: newCommitLog(logger, metrics),
-  });
+  const sharing = {
+    lingerMs: config.worker.sharedTransactions.lingerMs,
+    maxItems: config.worker.sharedTransactions.maxBlocks,
+  };
+  const ledger = withSharedTransactions(
+    newLedger(connection, {
+      commit: config.ledger,
+      onCommitEvent: newCommitLog(logger, metrics),
+    }),
+    {
+      verdicts: sharing,
+      outcomes: sharing,
+      onShared: (kind, blocks, ok) => {
+        metrics.sharedTransactions.inc({ kind, result: ok ? 'committed' : 'failed' });
+        if (ok) metrics.sharedBlocks.inc({ kind }, blocks);
+      },
+    },
+  );
   const sources = newSourceRegistry(config.sources);
   const checkpoint = await openFileCheckpoint(config.worker.checkpointFile);
   const participant = newParticipant({

@@ -8,6 +8,8 @@ export interface WorkerMetrics {
   readonly abstentions: Counter<'reason'>;
   readonly retries: Counter<'reason'>;
   readonly finalizations: Counter<'status'>;
+  readonly sharedTransactions: Counter<'kind' | 'result'>;
+  readonly sharedBlocks: Counter<'kind'>;
   readonly rechecks: Counter<'result'>;
   readonly driftedRecords: Gauge;
   readonly alerts: Counter<'outcome'>;
@@ -52,6 +54,18 @@ export function newWorkerMetrics(): WorkerMetrics {
       name: 'corroborate_worker_finalizations_total',
       help: 'Outcomes this participant recorded on the ledger, by status',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    sharedTransactions: new Counter({
+      name: 'corroborate_worker_shared_transactions_total',
+      help: 'Transactions that recorded the verdicts or outcomes of several blocks, by kind (verdicts, outcomes) and result (committed, or failed: each block then submitted alone)',
+      labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
+    sharedBlocks: new Counter({
+      name: 'corroborate_worker_shared_blocks_total',
+      help: 'Blocks named by committed shared transactions, by kind (verdicts, outcomes)',
+      labelNames: ['kind'],
       registers: [registry],
     }),
     rechecks: new Counter({

@@ -192,7 +192,9 @@ class EventPumpImpl implements EventPump {
     this.#options.metrics.events.inc({ event: slot.event.name });
     let last: LedgerEvent | undefined;
     while (this.#window[0]?.done) {
-      last = this.#window.shift()?.event;
+      const event = this.#window.shift()?.event;
+      // A checkpoint names a transaction: it may only pass one whose every event is done.
+      if (event?.endsTransaction !== false) last = event;
     }
     if (last) {
       const { blockNumber, transactionId } = last;

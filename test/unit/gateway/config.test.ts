@@ -56,6 +56,7 @@ describe('parseConfig', () => {
       host: '127.0.0.1',
       port: 9090,
       recheck: { intervalSeconds: {} },
+      sharedTransactions: { lingerMs: 20, maxBlocks: 50 },
       maxAttempts: 4,
       initialBackoffMs: 250,
       maxBackoffMs: 4000,
