@@ -2,7 +2,7 @@ import {
   ATTESTATION_REASONS,
   ATTESTATION_RESULTS,
   CONNECTOR_KINDS,
-  LEDGER_EVENT_NAMES,
+  BLOCK_EVENT_NAMES,
   LIMITS,
   MODES,
   SCHEMES,
@@ -349,7 +349,7 @@ export const openApiDocument = {
                 schema: closed(['id', 'event', 'data'], {
                   /** `BLOCK:TRANSACTION_ID`, to resume after with Last-Event-ID. */
                   id: { type: 'string', pattern: '^[0-9]+:[0-9a-f]{64}$' },
-                  event: { enum: [...LEDGER_EVENT_NAMES] },
+                  event: { enum: [...BLOCK_EVENT_NAMES] },
                   data: { type: 'string', contentMediaType: 'application/json' },
                 }),
               },

@@ -8,6 +8,7 @@ import {
   canonicalJson,
   canonicalRecord,
   certificateFingerprint,
+  decodeBlockEvents,
   firstBlockSigningPayload,
   hashRecord,
   saltsFromSeed,
@@ -547,6 +548,124 @@ describe('the contract deployed on the network', function () {
       );
       const view = await readFirstBlock(id);
       expect(view.verdicts.map((verdict) => verdict.participant)).to.deep.equal(['Org2MSP']);
+    });
+  });
+
+  describe('verdicts and outcomes of several blocks in shared transactions', function () {
+    const ids = [newBlockId('shared-a'), newBlockId('shared-b')];
+    const contents = new Map<string, FirstBlockContent>();
+
+    /** RecordVerdicts' argument: a valid verdict of `signer` on each block, signed over it. */
+    async function sharedVerdicts(signer: OrgUser, blockIds: string[]): Promise<string> {
+      const items = [];
+      for (const blockId of blockIds) {
+        const content = contents.get(blockId) as FirstBlockContent;
+        items.push({
+          blockId,
+          verdict: JSON.parse(
+            await signedVerdict(blockId, signer, validVerdict(content)),
+          ) as unknown,
+        });
+      }
+      return JSON.stringify(items);
+    }
+
+    /** The contract's events of one committed transaction, decoded per block. */
+    async function blockEventsOf(status: { blockNumber: bigint; transactionId: string }) {
+      const events = await gateway('org1')
+        .gateway.getNetwork(network!.profile.channel)
+        .getChaincodeEvents(network!.profile.chaincode, { startBlock: status.blockNumber });
+      try {
+        for await (const event of events) {
+          if (event.transactionId === status.transactionId) {
+            return decodeBlockEvents(event.eventName, utf8.decode(event.payload));
+          }
+        }
+      } finally {
+        events.close();
+      }
+      return [];
+    }
+
+    before(async function () {
+      for (const id of ids) {
+        const content = newContent(id, user('org1'));
+        contents.set(id, content);
+        await explained(
+          gateway('org1').contract.submitTransaction(
+            'CreateFirstBlock',
+            canonicalJson(content),
+            signContent(content, user('org1')),
+            '',
+          ),
+        );
+      }
+    });
+
+    it("records Org3's verdicts on both blocks in one transaction, each under its own key, one event per block", async function () {
+      const commit = await explained(
+        gateway('org3').contract.submitAsync('RecordVerdicts', {
+          arguments: [await sharedVerdicts(user('org3'), ids)],
+        }),
+      );
+      const status = await commit.getStatus();
+      expect(status.successful, `commit status ${status.code}`).to.be.true;
+
+      for (const id of ids) {
+        const view = await readFirstBlock(id);
+        expect(view.verdicts.map((verdict) => verdict.participant)).to.deep.equal(['Org3MSP']);
+        const [verdict] = view.verdicts as Array<VerdictView & { txId: string }>;
+        expect(verdict?.txId).to.equal(status.transactionId);
+        expect(verdict?.signerCertificate).to.equal(user('org3').certificatePem);
+      }
+      const events = await blockEventsOf(status);
+      expect(
+        events.map((event) => [event.name, (event.payload as { blockId: string }).blockId]),
+      ).to.deep.equal(ids.map((id) => ['VerdictRecorded', id]));
+    });
+
+    it('refuses them all when the caller has a verdict on one of the blocks already, and writes nothing', async function () {
+      // Org2 records its verdict on the first block alone (a shared transaction of one block).
+      await explained(
+        gateway('org2').contract.submitTransaction(
+          'RecordVerdicts',
+          await sharedVerdicts(user('org2'), [ids[0] as string]),
+        ),
+      );
+      await expectRefusal(
+        gateway('org2').contract.submitTransaction(
+          'RecordVerdicts',
+          await sharedVerdicts(user('org2'), ids),
+        ),
+        'DUPLICATE_VERDICT',
+      );
+      const second = await readFirstBlock(ids[1] as string);
+      expect(second.verdicts.map((verdict) => verdict.participant)).to.deep.equal(['Org3MSP']);
+    });
+
+    it('records both outcomes in one FinalizeOutcomes, announced per block', async function () {
+      const commit = await explained(
+        gateway('org3').contract.submitAsync('FinalizeOutcomes', {
+          arguments: [JSON.stringify(ids.map((blockId) => ({ blockId, voters: ['Org3MSP'] })))],
+        }),
+      );
+      const views = parse<OutcomeView[]>(commit.getResult());
+      const status = await commit.getStatus();
+      expect(status.successful, `commit status ${status.code}`).to.be.true;
+      expect(views.map((view) => [view.status, view.recorded])).to.deep.equal([
+        ['accepted', true],
+        ['accepted', true],
+      ]);
+      const events = await blockEventsOf(status);
+      expect(
+        events.map((event) => [event.name, (event.payload as { blockId: string }).blockId]),
+      ).to.deep.equal(ids.map((id) => ['OutcomeDecided', id]));
+      for (const id of ids) {
+        expect((await readFirstBlock(id)).outcome).to.include({
+          status: 'accepted',
+          recorded: true,
+        });
+      }
     });
   });
 

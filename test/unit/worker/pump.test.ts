@@ -158,6 +158,36 @@ describe('event pump', () => {
     sinon.assert.calledOnceWithExactly(checkpoint.save, 6n, 'tx-6');
   });
 
+  it("never checkpoints inside a shared transaction: only once every one of its blocks' events is done", async () => {
+    const second = newDeferred<void>();
+    start();
+    await opened();
+    // One RecordVerdicts transaction (tx-7) naming b1 and b2, decoded as one event per block.
+    const shared = (blockId: string, endsTransaction: boolean): LedgerEvent => ({
+      ...verdictRecorded(7n, blockId, 'Org3MSP'),
+      endsTransaction,
+    });
+    handler.callsFake((event) =>
+      event.name === 'VerdictRecorded' && event.payload.blockId === 'b2'
+        ? second.promise
+        : Promise.resolve(),
+    );
+
+    stream().push(
+      firstBlockCreated(6n, 'b0', ['Org2MSP']),
+      shared('b1', false),
+      shared('b2', true),
+    );
+    await checkpointed(6n);
+    await until(() => handler.callCount === 3, 'every event is handed over');
+    // b1 is done, b2 is not: a checkpoint at tx-7 would lose b2 on a restart.
+    sinon.assert.calledOnceWithExactly(checkpoint.save, 6n, 'tx-6');
+
+    second.resolve();
+    await checkpointed(7n);
+    sinon.assert.calledWithExactly(checkpoint.save.lastCall, 7n, 'tx-7');
+  });
+
   it('does not checkpoint past a failed event and reopens the stream from the checkpoint', async () => {
     let failed = false;
     handler.callsFake((event) => {
