@@ -112,6 +112,26 @@ describe('worker', () => {
     sinon.assert.calledOnceWithExactly(checkpoint.save, 5n, 'tx-5');
   });
 
+  it('goes on verifying the next 200 blocks while one never finishes, and checkpoints none past it', async () => {
+    const never = new Promise<VerificationResult>(() => undefined);
+    verify.withArgs('stuck').returns(never);
+    start('Org2MSP');
+    await opened();
+
+    stream().push(firstBlockCreated(5n, 'stuck', ['Org1MSP', 'Org2MSP']));
+    for (let index = 0; index < 200; index++) {
+      stream().push(firstBlockCreated(BigInt(6 + index), `b${index}`, ['Org1MSP', 'Org2MSP']));
+    }
+    await until(() => verify.callCount === 201, 'every block is verified but the stuck one');
+
+    const verified = new Set(verify.args.map(([blockId]) => blockId));
+    expect(verified.size).to.equal(201);
+    for (let index = 0; index < 200; index++) expect(verified.has(`b${index}`)).to.be.true;
+    // Its slot stays held; the others pass it by. The checkpoint waits before it, so a restart
+    // still delivers it.
+    sinon.assert.notCalled(checkpoint.save);
+  });
+
   it('checkpoints past a block it does not take part in without verifying it', async () => {
     start('Org9MSP');
     await opened();
