@@ -62,6 +62,16 @@ describe('end to end: a member that cannot read its source abstains', function (
     await world?.consortium.stop();
   });
 
+  /** The worker's metrics once they name `series`, polled for up to 30 s. */
+  async function workerMetricsOnceCounted(url: string, series: string): Promise<string> {
+    const giveUpAt = Date.now() + 30_000;
+    for (;;) {
+      const metrics = await (await fetch(url)).text();
+      if (metrics.includes(series) || Date.now() > giveUpAt) return metrics;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   /** Polls the request until every voter has recorded its verdict. */
   async function allVerdicts(id: string, timeoutMs: number): Promise<RequestView> {
     const giveUpAt = Date.now() + timeoutMs;
@@ -114,7 +124,12 @@ describe('end to end: a member that cannot read its source abstains', function (
       awaiting: 0,
       canBeAccepted: false,
     });
-    const metrics = await (await fetch(`${world.consortium.members[2]?.workerUrl}/metrics`)).text();
+    // The worker counts its verdict once it learns of the commit, which can be a moment after the
+    // gateway reads the verdict from the ledger.
+    const metrics = await workerMetricsOnceCounted(
+      `${world.consortium.members[2]?.workerUrl}/metrics`,
+      'corroborate_worker_abstentions_total{',
+    );
     expect(metrics).to.include(
       'corroborate_worker_abstentions_total{reason="SOURCE_UNAVAILABLE"} 1',
     );
