@@ -195,10 +195,16 @@ async function pool(
 
 const clock = { now: () => performance.now(), sleep: (ms: number) => sleep(ms) };
 
+// Fabric's TxValidationCode values of the invalidations that come from a read-write conflict.
+const MVCC_READ_CONFLICT = 11;
+const PHANTOM_READ_CONFLICT = 12;
+
 /** Counts committed transactions by validation code from filtered block events. */
 class CommitCounter {
   valid = 0;
   readonly invalid = new Map<string, number>();
+  /** Conflicts since the counter started, whatever the resets: every phase of the run. */
+  conflictsSinceStart = 0;
   lastBlockAt = performance.now();
   #iterator: { close(): void } | undefined;
 
@@ -214,6 +220,9 @@ class CommitCounter {
             const code = transaction.getTxValidationCode();
             if (code === 0) this.valid++;
             else this.invalid.set(String(code), (this.invalid.get(String(code)) ?? 0) + 1);
+            if (code === MVCC_READ_CONFLICT || code === PHANTOM_READ_CONFLICT) {
+              this.conflictsSinceStart++;
+            }
           }
         }
       } catch {
@@ -232,8 +241,10 @@ class CommitCounter {
   }
 
   conflicts(): number {
-    // 11 MVCC_READ_CONFLICT, 12 PHANTOM_READ_CONFLICT
-    return (this.invalid.get('11') ?? 0) + (this.invalid.get('12') ?? 0);
+    return (
+      (this.invalid.get(String(MVCC_READ_CONFLICT)) ?? 0) +
+      (this.invalid.get(String(PHANTOM_READ_CONFLICT)) ?? 0)
+    );
   }
 
   /** Waits until no block has arrived for `quietMs` (at most `maxMs`): the phase has drained. */
@@ -735,7 +746,7 @@ function figuresMarkdown(report: Report): string {
     `| consensus: results/s (${consensus.concurrency} in flight) | ${consensus.perSecond} |`,
     `| consensus: submit → outcome at saturation p50 / p95 / p99 (ms) | ${triple(consensus.latency)} |`,
     `| consensus: ledger transactions per consensus | ${consensus.txPerConsensus} |`,
-    `| consensus: MVCC / phantom-read invalidations | ${consensus.conflicts} |`,
+    `| consensus: MVCC / phantom-read invalidations at saturation (whole run) | ${consensus.conflicts} (${consensus.conflictsWholeRun}) |`,
     `| consensus: CPU ms per consensus, all processes | ${consensus.cpuMsPerConsensus.total} |`,
     ...open(consensus.halfLoad, '50 %'),
     ...open(consensus.highLoad, '80 %'),
@@ -810,6 +821,7 @@ async function runAll(settings: Settings) {
     await initialiseParticipants(consortium.members);
     await outcomes.start(connection, await newLedger(connection).height());
     const consensus: Consensus = { client, outcomes, counter, serial: 0 };
+    const conflictsBefore = counter.conflictsSinceStart;
     const organisations = consortium.members.length;
     say(`consensus: requests through Org1's gateway, ${organisations} organisations verifying`);
     // Warm the whole path (connections, chaincode, workers) before measuring.
@@ -855,6 +867,8 @@ async function runAll(settings: Settings) {
         ? await soak(consensus, settings, saturation.perSecond, processes)
         : null;
 
+    // The last verdicts of the soak still commit: count their conflicts too.
+    await counter.quiet();
     const result = {
       settings: {
         ...settings,
@@ -876,6 +890,8 @@ async function runAll(settings: Settings) {
         lone,
         ramp: ramp?.ramp ?? [],
         halfLoad,
+        // Every consensus phase (warm-up, lone, ramp, open loop, batches, soak), not only saturation.
+        conflictsWholeRun: counter.conflictsSinceStart - conflictsBefore,
         highLoad,
       },
       batched,
