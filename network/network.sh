@@ -78,6 +78,8 @@ Environment:
   CORROBORATE_BATCH_TIMEOUT, CORROBORATE_MAX_MESSAGE_COUNT
                           block cutting of a new network (default 100ms, 100)
   CORROBORATE_LOG_SPEC    Fabric log spec of the nodes (default info)
+  CORROBORATE_PPROF       1: the orderers and peers started by this 'up' serve Go's pprof
+                          (see the port table); off by default (npm run bench -- --profile)
   FABRIC_BIN_DIR, FABRIC_CFG_DIR  use existing Fabric binaries and sample config
                           instead of building them (see scripts/install-fabric.sh)
 
@@ -85,6 +87,7 @@ Ports (B = CORROBORATE_PORT_BASE):
   orderer k   B+10(k-1)       client and Raft; +1 admin (osnadmin); +2 operations (/healthz)
   org i       B+100+10(i-1)   peer and gossip; +1 chaincode callbacks; +2 operations (/healthz);
                               +3 that org's chaincode server
+  pprof (CORROBORATE_PPROF=1) orderer k B+10(k-1)+3; org i's peer B+190+i
   multi-host only:            orderer CA B+90; org i's CA +4, gateway +6, worker +7, database +8
 EOF
 }

@@ -9,6 +9,8 @@
 #   org i peer (1..ORGS)     B+100+10(i-1) +0 peer and gossip, +1 chaincode callbacks,
 #                                          +2 operations, +3 the org's chaincode server,
 #                                          +9 the org's baseline server (deploy-baseline only)
+#   pprof, only with CORROBORATE_PPROF=1: orderer k B+10(k-1)+3, org i's peer B+190+i
+#   npm run bench's own gateways and workers (loopback): org i's B+200+i and B+210+i
 # and, on the multi-host topology only (every host has its own address, so these never collide):
 #   orderer CA               B+90          +1 its operations
 #   org i                    B+100+10(i-1) +4 the org's CA, +5 its operations, +6 the org's
@@ -147,12 +149,14 @@ org_gateway_port() { printf '%s' $(($(peer_port "$1") + 6)); }
 org_worker_port() { printf '%s' $(($(peer_port "$1") + 7)); }
 org_database_port() { printf '%s' $(($(peer_port "$1") + 8)); }
 baseline_server_port() { printf '%s' $(($(peer_port "$1") + 9)); }
+peer_pprof_port() { printf '%s' $((PORT_BASE + 190 + $1)); }
 
 orderer_host() { printf 'orderer%s.%s' "$1" "$ORDERER_DOMAIN"; }
 orderer_node_name() { printf 'orderer%s' "$1"; }
 orderer_port() { printf '%s' $((PORT_BASE + 10 * ($1 - 1))); }
 orderer_admin_port() { printf '%s' $(($(orderer_port "$1") + 1)); }
 orderer_operations_port() { printf '%s' $(($(orderer_port "$1") + 2)); }
+orderer_pprof_port() { printf '%s' $(($(orderer_port "$1") + 3)); }
 orderer_ca_port() { printf '%s' $((PORT_BASE + 90)); }
 
 # Crypto material laid out by cryptogen.

@@ -42,17 +42,26 @@ start_missing_nodes() {
   done
 }
 
+# Go's pprof HTTP endpoint of a node, off unless CORROBORATE_PPROF=1 (npm run bench -- --profile):
+# it serves CPU and heap profiles to anyone who reaches it, so it is never on by default.
+pprof_enabled() { [ "${CORROBORATE_PPROF:-0}" = 1 ]; }
+
 # Raft requires TLS on the orderer; the admin endpoint (channel participation) requires mutual
 # TLS, as in production.
 start_orderer() {
-  local k=$1 name dir data tls
+  local k=$1 name dir data tls profile=()
   name=$(orderer_node_name "$k")
   dir=$(orderer_dir "$k")
   tls="$dir/tls"
   data="$NODES_DIR/$name"
   mkdir -p "$data"
+  if pprof_enabled; then
+    profile=("ORDERER_GENERAL_PROFILE_ENABLED=true" "ORDERER_GENERAL_PROFILE_ADDRESS=$(orderer_address "$k"):$(orderer_pprof_port "$k")")
+    infoln "$name serves pprof on $(orderer_address "$k"):$(orderer_pprof_port "$k")"
+  fi
   infoln "starting $name on $(orderer_address "$k"):$(orderer_port "$k") (admin $(orderer_admin_port "$k"), operations $(orderer_operations_port "$k"))"
   start_process "$name" "$data" --netns "$(orderer_netns)" \
+    "${profile[@]}" \
     "FABRIC_CFG_PATH=$CONFIG_DIR" \
     "FABRIC_LOGGING_SPEC=${CORROBORATE_LOG_SPEC:-info:grpc=warn}" \
     "ORDERER_GENERAL_LISTENADDRESS=$(orderer_address "$k")" \
@@ -90,7 +99,7 @@ start_orderer() {
 # refused by them until they join too; Fabric's default retries such a connection after 25 s,
 # which made a fresh network wait that long before its Gateway could endorse across orgs.
 start_peer() {
-  local i=$1 name dir data tls address builder_config
+  local i=$1 name dir data tls address builder_config profile=()
   name=$(peer_node_name "$i")
   dir=$(peer_dir "$i")
   tls="$dir/tls"
@@ -104,8 +113,13 @@ start_peer() {
     '{peername: $peername, address: $address, baseline_address: $baseline_address,
       root_cert: $root_cert}')
   mkdir -p "$data"
+  if pprof_enabled; then
+    profile=("CORE_PEER_PROFILE_ENABLED=true" "CORE_PEER_PROFILE_LISTENADDRESS=$(org_address "$i"):$(peer_pprof_port "$i")")
+    infoln "$name serves pprof on $(org_address "$i"):$(peer_pprof_port "$i")"
+  fi
   infoln "starting $name on $address (chaincode $(peer_chaincode_port "$i"), operations $(peer_operations_port "$i"))"
   start_process "$name" "$data" --netns "$(org_netns "$i")" \
+    "${profile[@]}" \
     "FABRIC_CFG_PATH=$CONFIG_DIR" \
     "FABRIC_LOGGING_SPEC=${CORROBORATE_LOG_SPEC:-info:grpc=warn}" \
     "CORE_PEER_ID=$(peer_host "$i")" \
