@@ -146,7 +146,7 @@ start_chaincode_servers() {
     tls=$(chaincode_server_tls_dir "$i")
     infoln "starting $name on $(org_address "$i"):$port"
     start_process "$name" "$CHAINCODE_DIR" --netns "$(org_netns "$i")" \
-      "CORE_CHAINCODE_LOGGING_LEVEL=${CORROBORATE_CHAINCODE_LOG_LEVEL:-info}" \
+      "CORE_CHAINCODE_LOGGING_LEVEL=${CORROBORATE_CHAINCODE_LOG_LEVEL:-warning}" \
       -- "$node_bin" "$cli" server \
       --chaincode-address "$(org_address "$i"):$port" \
       --chaincode-id "$PACKAGE_ID" \

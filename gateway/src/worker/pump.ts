@@ -84,6 +84,9 @@ class EventPumpImpl implements EventPump {
   #isCaughtUp = false;
   #healthy = false;
   #checkpointChain: Promise<void> = Promise.resolve();
+  /** The latest position to save once the write under way is done. */
+  #nextCheckpoint: { blockNumber: bigint; transactionId: string } | undefined;
+  #checkpointing = false;
   #resolveCaughtUp: () => void = () => undefined;
   #catchUpHeight: bigint | undefined;
   readonly #loop: Promise<void>;
@@ -196,14 +199,31 @@ class EventPumpImpl implements EventPump {
       // A checkpoint names a transaction: it may only pass one whose every event is done.
       if (event?.endsTransaction !== false) last = event;
     }
-    if (last) {
-      const { blockNumber, transactionId } = last;
-      this.#checkpointChain = this.#checkpointChain
-        .then(() => this.#options.checkpoint.save(blockNumber, transactionId))
-        .then(() => this.#afterCheckpoint(blockNumber))
-        .catch((error: unknown) => this.#options.logger.error({ err: error }, 'checkpoint failed'));
-    }
+    if (last) this.#saveCheckpoint(last.blockNumber, last.transactionId);
     this.#wakeAdmission();
+  }
+
+  /**
+   * Saves the checkpoint, one write at a time; positions reached while a write is under way are
+   * folded into the next, so that a busy worker writes its checkpoint file once per write's
+   * duration, not once per event.
+   */
+  #saveCheckpoint(blockNumber: bigint, transactionId: string): void {
+    this.#nextCheckpoint = { blockNumber, transactionId };
+    if (this.#checkpointing) return;
+    this.#checkpointing = true;
+    this.#checkpointChain = (async () => {
+      for (let next = this.#nextCheckpoint; next; next = this.#nextCheckpoint) {
+        this.#nextCheckpoint = undefined;
+        try {
+          await this.#options.checkpoint.save(next.blockNumber, next.transactionId);
+          await this.#afterCheckpoint(next.blockNumber);
+        } catch (error) {
+          this.#options.logger.error({ err: error }, 'checkpoint failed');
+        }
+      }
+      this.#checkpointing = false;
+    })();
   }
 
   #fail(slot: Slot, error: unknown): void {

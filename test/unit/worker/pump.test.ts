@@ -188,6 +188,29 @@ describe('event pump', () => {
     sinon.assert.calledWithExactly(checkpoint.save.lastCall, 7n, 'tx-7');
   });
 
+  it('writes the checkpoint once per write under way: positions reached meanwhile fold into the next', async () => {
+    const firstWrite = newDeferred<void>();
+    checkpoint.save.onFirstCall().returns(firstWrite.promise);
+    start();
+    await opened();
+
+    stream().push(firstBlockCreated(5n, 'b1', ['Org2MSP']));
+    await until(() => checkpoint.save.calledOnce, 'the first write starts');
+    stream().push(
+      firstBlockCreated(6n, 'b2', ['Org2MSP']),
+      firstBlockCreated(7n, 'b3', ['Org2MSP']),
+      firstBlockCreated(8n, 'b4', ['Org2MSP']),
+    );
+    await until(() => handler.callCount === 4, 'every event is handled');
+
+    firstWrite.resolve();
+    await checkpointed(8n);
+    expect(checkpoint.save.args).to.deep.equal([
+      [5n, 'tx-5'],
+      [8n, 'tx-8'],
+    ]);
+  });
+
   it('does not checkpoint past a failed event and reopens the stream from the checkpoint', async () => {
     let failed = false;
     handler.callsFake((event) => {
